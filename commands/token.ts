@@ -1,0 +1,81 @@
+import { Option, type Command } from 'commander';
+import { commandContext } from '../src/cli/context.js';
+import { examples } from '../src/cli/help.js';
+import { durationSeconds, jsonObject, positiveInt } from '../src/cli/parsers.js';
+
+const ROLE_CHOICES = ['authenticated', 'anon', 'service_role'];
+
+export function register(program: Command): void {
+  const token = program
+    .command('token')
+    .description('mint, verify and decode test JWTs shaped like Supabase\'s')
+    .addHelpText('after', examples(['veloready token mint --athlete 104662', 'veloready token verify "$TOKEN"']));
+
+  token
+    .command('mint')
+    .description('mint an access token for an athlete (or an anon / service_role key)')
+    .option('--athlete <id>', 'Strava athlete id (derives the user id and email)', positiveInt)
+    .option('--user-id <uuid>', 'auth user id (default: derived from --athlete)')
+    .option('--email <email>', 'email claim (default: strava-{athlete}@veloready.app)')
+    .addOption(new Option('--role <role>', 'role claim').choices(ROLE_CHOICES).default('authenticated'))
+    .option('--ttl <duration>', 'lifetime: seconds or 30m, 1h, 7d', durationSeconds, 3600)
+    .option('--claims <json>', 'extra claims to merge, as a JSON object', jsonObject)
+    .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
+    .addHelpText(
+      'after',
+      examples([
+        'veloready token mint --athlete 104662',
+        'veloready token mint --athlete 104662 --ttl 30m --json',
+        'veloready token mint --role service_role --ttl 7d',
+        'curl -H "Authorization: Bearer $(veloready token mint --athlete 104662)" http://127.0.0.1:8888/api/activities',
+      ]),
+    )
+    .action(async (_o, cmd: Command) => {
+      const ctx = await commandContext(cmd);
+      const { mintToken } = await import('../src/auth/token-service.js');
+      const minted = await mintToken(ctx, {
+        athleteId: ctx.opts.athlete as number | undefined,
+        userId: ctx.opts.userId as string | undefined,
+        email: ctx.opts.email as string | undefined,
+        role: ctx.opts.role as 'authenticated' | 'anon' | 'service_role',
+        ttlSeconds: ctx.opts.ttl as number,
+        extraClaims: ctx.opts.claims as Record<string, unknown> | undefined,
+      });
+      ctx.out.result(minted.token, { token: minted.token, claims: minted.claims, expiresAt: minted.expiresAt.toISOString() });
+    });
+
+  token
+    .command('verify')
+    .description('verify a token\'s signature, algorithm, expiry, audience, subject and role')
+    .argument('<jwt>', 'the token, or - to read it from stdin')
+    .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
+    .addHelpText('after', examples(['veloready token verify eyJhbGciOi...', 'veloready token mint --athlete 1 | veloready token verify -']))
+    .action(async (jwt: string, _o, cmd: Command) => {
+      const ctx = await commandContext(cmd);
+      const { verifyToken, readTokenArg } = await import('../src/auth/token-service.js');
+      const { claims, expiresInSeconds } = await verifyToken(ctx, await readTokenArg(jwt));
+      const { formatDuration } = await import('../src/util/duration.js');
+      ctx.out.result(
+        () => `${ctx.out.color.green('valid')} — expires in ${formatDuration(expiresInSeconds)}\n${JSON.stringify(claims, null, 2)}`,
+        { valid: true, claims, expiresInSeconds },
+      );
+    });
+
+  token
+    .command('decode')
+    .description('print a token\'s header and claims WITHOUT verifying it')
+    .argument('<jwt>', 'the token, or - to read it from stdin')
+    .addHelpText('after', examples(['veloready token decode eyJhbGciOi...', 'pbpaste | veloready token decode -']))
+    .action(async (jwt: string, _o, cmd: Command) => {
+      const ctx = await commandContext(cmd);
+      const { readTokenArg } = await import('../src/auth/token-service.js');
+      const { decodeJwt } = await import('../src/auth/jwt.js');
+      const { header, claims } = decodeJwt(await readTokenArg(jwt));
+      ctx.out.result(
+        () =>
+          `${ctx.out.color.yellow('not verified: signature, expiry and claims were NOT checked (use `token verify`)')}\n` +
+          `header: ${JSON.stringify(header, null, 2)}\nclaims: ${JSON.stringify(claims, null, 2)}`,
+        { verified: false, header, claims },
+      );
+    });
+}

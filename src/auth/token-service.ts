@@ -1,0 +1,46 @@
+import type { CommandContext } from '../cli/context.js';
+import { systemClock, type Clock } from '../clock.js';
+import { resolveJwtSecret } from '../config/jwt-secret.js';
+import { usageError } from '../errors.js';
+import { mintAccessToken, verifyAccessToken, type AccessClaims, type MintedToken, type Role } from './jwt.js';
+import { UUID_RE } from './user-id.js';
+
+export interface MintRequest {
+  athleteId?: number;
+  userId?: string;
+  email?: string;
+  role: Role;
+  ttlSeconds: number;
+  extraClaims?: Record<string, unknown>;
+}
+
+export async function mintToken(ctx: CommandContext, req: MintRequest, clock: Clock = systemClock): Promise<MintedToken> {
+  if (req.role === 'authenticated' && req.athleteId === undefined && req.userId === undefined) {
+    throw usageError('ATHLETE_REQUIRED', 'an authenticated token needs --athlete (or --user-id)', 'e.g. veloready token mint --athlete 104662');
+  }
+  if (req.userId !== undefined && !UUID_RE.test(req.userId)) {
+    throw usageError('INVALID_USER_ID', `--user-id "${req.userId}" is not a uuid`, 'omit it to derive the id from --athlete');
+  }
+  const secret = await resolveJwtSecret(ctx.config);
+  return mintAccessToken({ ...req, secret: secret.value, clock, issuer: `${ctx.config.get('apiUrl')}/auth/v1` });
+}
+
+export async function verifyToken(
+  ctx: CommandContext,
+  token: string,
+  clock: Clock = systemClock,
+): Promise<{ claims: AccessClaims; expiresInSeconds: number }> {
+  const secret = await resolveJwtSecret(ctx.config);
+  const claims = verifyAccessToken(token, { secret: secret.value, clock });
+  return { claims, expiresInSeconds: claims.exp - Math.floor(clock.now() / 1000) };
+}
+
+/** `-` reads the token from stdin (first non-empty line). */
+export async function readTokenArg(arg: string): Promise<string> {
+  if (arg !== '-') return arg.trim();
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const token = Buffer.concat(chunks).toString('utf8').trim().split(/\s+/)[0] ?? '';
+  if (!token) throw usageError('NO_TOKEN', 'no token on stdin', 'pipe a token in, e.g. veloready token mint --athlete 1 | veloready token verify -');
+  return token;
+}
