@@ -49,11 +49,31 @@ export function register(program: Command): void {
     .description('verify a token\'s signature, algorithm, expiry, audience, subject and role')
     .argument('<jwt>', 'the token, or - to read it from stdin')
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
-    .addHelpText('after', examples(['veloready token verify eyJhbGciOi...', 'veloready token mint --athlete 1 | veloready token verify -']))
+    .option('--remote', 'ask the Supabase project (SUPABASE_URL) whether it accepts the token')
+    .addHelpText(
+      'after',
+      examples([
+        'veloready token verify eyJhbGciOi...',
+        'veloready token mint --athlete 1 | veloready token verify -',
+        'SUPABASE_URL=https://abc.supabase.co SUPABASE_ANON_KEY=... veloready token verify --remote "$TOKEN"',
+      ]),
+    )
     .action(async (jwt: string, _o, cmd: Command) => {
       const ctx = await commandContext(cmd);
       const { verifyToken, readTokenArg } = await import('../src/auth/token-service.js');
-      const { claims, expiresInSeconds } = await verifyToken(ctx, await readTokenArg(jwt));
+      const token = await readTokenArg(jwt);
+      if (ctx.opts.remote) {
+        const { verifyWithSupabase } = await import('../src/auth/remote-verify.js');
+        const user = await verifyWithSupabase(ctx.config, token);
+        ctx.out.info(`target: ${ctx.config.get('supabaseUrl')}`);
+        ctx.out.result(`${ctx.out.color.green('accepted')} by ${ctx.config.get('supabaseUrl')} — user ${user.id} ${user.email ?? ''}`.trimEnd(), {
+          valid: true,
+          remote: ctx.config.get('supabaseUrl'),
+          user,
+        });
+        return;
+      }
+      const { claims, expiresInSeconds } = await verifyToken(ctx, token);
       const { formatDuration } = await import('../src/util/duration.js');
       ctx.out.result(
         () => `${ctx.out.color.green('valid')} — expires in ${formatDuration(expiresInSeconds)}\n${JSON.stringify(claims, null, 2)}`,

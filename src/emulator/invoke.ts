@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { withBodyLimit } from './body-limit.js';
+import { withErrorBoundary, type HandlerErrorInfo } from './error-boundary.js';
+import type { FunctionDef, FunctionRegistry } from './functions.js';
+import { JSON_HEADERS } from './http-error.js';
+import type { JobRecord, JobRunner } from './jobs.js';
+import type { Limits } from './limits.js';
+import { nextRunAfter } from './schedule.js';
+import { withTimeout } from './timeout.js';
+import type { Handler, NetlifyContext, NetlifyEvent, NetlifyResponse } from './types.js';
+
+/** The per-invocation context; a class so the hot path allocates no closures. */
+export class InvocationContext implements NetlifyContext {
+  constructor(
+    readonly functionName: string,
+    readonly awsRequestId: string,
+    readonly params: Record<string, string>,
+    private readonly deadline: number,
+    private readonly clock: Clock,
+  ) {}
+  getRemainingTimeInMillis(): number {
+    return Math.max(0, this.deadline - this.clock.now());
+  }
+}
+
+export interface Invocation {
+  response: NetlifyResponse;
+  job?: JobRecord;
+}
+
+export interface Invoker {
+  /** Runs a function the way Netlify would for its kind: sync/scheduled wrapped in the limits, background as a job (202). */
+  invoke(def: FunctionDef, event: NetlifyEvent, params?: Record<string, string>, requestId?: string): Promise<Invocation>;
+}
+
+export interface InvokerOptions {
+  functions: FunctionRegistry;
+  jobs: JobRunner;
+  clock: Clock;
+  limits: Limits;
+  onError?: (info: HandlerErrorInfo) => void;
+}
+
+const ACCEPTED = 202;
+const EMPTY_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** Wraps each function once (not per request) in the error boundary, timeout and body limit. */
+export function createInvoker(options: InvokerOptions): Invoker {
+  const { clock, limits, jobs } = options;
+  const compiled = new Map<string, Handler>();
+  const compiledFor = (def: FunctionDef): Handler => {
+    let h = compiled.get(def.name);
+    if (!h) {
+      const timeoutMs = def.kind === 'scheduled' ? limits.scheduledTimeoutMs : limits.syncTimeoutMs;
+      h = withErrorBoundary(withTimeout(withBodyLimit(def.handler, limits.bodyBytes), timeoutMs), options.onError);
+      compiled.set(def.name, h);
+    }
+    return h;
+  };
+
+  return {
+    async invoke(def, event, params = EMPTY_PARAMS, requestId = randomUUID()) {
+      if (def.kind === 'background') {
+        const job = jobs.start(def, event, params);
+        return {
+          job,
+          response: {
+            statusCode: ACCEPTED,
+            headers: { ...JSON_HEADERS, 'x-job-id': job.id },
+            body: JSON.stringify({ jobId: job.id, status: job.status, url: `/api/jobs/${job.id}` }),
+          },
+        };
+      }
+      if (def.kind === 'scheduled') event = scheduledEvent(def, clock, event);
+      const timeoutMs = def.kind === 'scheduled' ? limits.scheduledTimeoutMs : limits.syncTimeoutMs;
+      const context = new InvocationContext(def.name, requestId, params, clock.now() + timeoutMs, clock);
+      return { response: await compiledFor(def)(event, context) };
+    },
+  };
+}
+
+/** Netlify gives a scheduled function a POST whose body is `{"next_run": "<ISO>"}`. */
+export function scheduledEvent(def: FunctionDef, clock: Clock, base?: NetlifyEvent): NetlifyEvent {
+  const body = JSON.stringify({ next_run: nextRunAfter(def.schedule!, clock.now()).toISOString() });
+  const event = base ?? syntheticEvent({ path: `/.netlify/functions/${def.name}` });
+  const headers = { ...event.headers, 'content-type': 'application/json', 'x-nf-event': 'schedule' };
+  return {
+    ...event,
+    httpMethod: 'POST',
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+export interface SyntheticRequest {
+  method?: string;
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string | null;
+  baseUrl?: string;
+}
+
+/** An event for an in-process invocation (scheduler, `trigger`, tests) that never went through HTTP. */
+export function syntheticEvent(req: SyntheticRequest): NetlifyEvent {
+  const query = req.query ?? {};
+  const rawQuery = new URLSearchParams(query).toString();
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
+  return {
+    rawUrl: `${req.baseUrl ?? 'http://localhost'}${req.path}${rawQuery ? `?${rawQuery}` : ''}`,
+    rawQuery,
+    path: req.path,
+    httpMethod: (req.method ?? 'GET').toUpperCase(),
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: { ...query },
+    multiValueQueryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
+    body: req.body ?? null,
+    isBase64Encoded: false,
+  };
+}

@@ -1,0 +1,121 @@
+import { redactPath, redactText } from './redact.js';
+
+/** One answered HTTP request, as the dashboard and the JSON line logger see it. */
+export interface RequestLogEntry {
+  type: 'request';
+  /** ISO time the request arrived. */
+  time: string;
+  requestId: string;
+  method: string;
+  /** Path and query, secrets redacted. */
+  path: string;
+  /** The function that answered, or null (mounts, 404s, the job API). */
+  function: string | null;
+  status: number;
+  ms: number;
+  cache: 'HIT' | 'MISS' | null;
+  jobId?: string;
+}
+
+/** A handler failure; the stack appears here and nowhere else. */
+export interface ErrorLogEntry {
+  type: 'error';
+  time: string;
+  requestId: string;
+  function: string | null;
+  status: number;
+  message: string;
+  stack?: string;
+}
+
+export type LogEntry = RequestLogEntry | ErrorLogEntry;
+export type LogListener = (entry: LogEntry) => void;
+
+export interface RequestLog {
+  subscribe(listener: LogListener): () => void;
+  /** Emits a request entry; `path` is redacted here so callers may pass the raw one. */
+  request(entry: Omit<RequestLogEntry, 'type' | 'path' | 'cache'> & { path: string; cache?: string | null }): void;
+  error(entry: Omit<ErrorLogEntry, 'type' | 'message' | 'stack'> & { error: unknown }): void;
+  /** The last entries (newest last), for a dashboard that attaches late. */
+  recent(): readonly LogEntry[];
+}
+
+const RECENT_ENTRIES = 200;
+
+export function createRequestLog(options: { keepRecent?: number } = {}): RequestLog {
+  const keep = options.keepRecent ?? RECENT_ENTRIES;
+  const listeners = new Set<LogListener>();
+  const recent: LogEntry[] = [];
+
+  const emit = (entry: LogEntry): void => {
+    if (keep > 0) {
+      recent.push(entry);
+      if (recent.length > keep) recent.shift();
+    }
+    for (const listener of listeners) {
+      try {
+        listener(entry);
+      } catch {
+        /* a broken subscriber must not break serving */
+      }
+    }
+  };
+
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    request(e) {
+      emit({
+        type: 'request',
+        time: e.time,
+        requestId: e.requestId,
+        method: e.method,
+        path: redactPath(e.path),
+        function: e.function,
+        status: e.status,
+        ms: e.ms,
+        cache: normaliseCache(e.cache),
+        ...(e.jobId ? { jobId: e.jobId } : {}),
+      });
+    },
+    error(e) {
+      const err = e.error instanceof Error ? e.error : undefined;
+      emit({
+        type: 'error',
+        time: e.time,
+        requestId: e.requestId,
+        function: e.function,
+        status: e.status,
+        message: redactText(err ? err.message : String(e.error)),
+        ...(err?.stack ? { stack: redactText(err.stack) } : {}),
+      });
+    },
+    recent: () => recent,
+  };
+}
+
+function normaliseCache(value: string | null | undefined): 'HIT' | 'MISS' | null {
+  if (!value) return null;
+  const v = value.toUpperCase();
+  return v.startsWith('HIT') ? 'HIT' : v.startsWith('MISS') ? 'MISS' : null;
+}
+
+/** A subscriber writing one JSON object per line (for `serve --no-ui --json`). */
+export function jsonLineWriter(write: (line: string) => void): LogListener {
+  return (entry) => write(`${JSON.stringify(entry)}\n`);
+}
+
+/** A subscriber writing one human line per request (for `serve --no-ui`). */
+export function textLineWriter(write: (line: string) => void): LogListener {
+  return (entry) => {
+    if (entry.type === 'request') {
+      const cache = entry.cache ? ` ${entry.cache}` : '';
+      const fn = entry.function ? ` ${entry.function}` : '';
+      write(`${entry.time} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`);
+    } else {
+      write(`${entry.time} ERROR ${entry.function ?? '-'} ${entry.requestId} ${entry.message}\n${entry.stack ?? ''}\n`);
+    }
+  };
+}

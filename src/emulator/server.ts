@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../clock.js';
+import { payloadTooLarge } from './body-limit.js';
+import type { FunctionRegistry } from './functions.js';
+import { jsonError } from './http-error.js';
+import { createInvoker, syntheticEvent, type Invocation, type Invoker, type SyntheticRequest } from './invoke.js';
+import { createJobRunner, type JobRunner } from './jobs.js';
+import { resolveLimits, SHUTDOWN_DEADLINE_MS, type Limits } from './limits.js';
+import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
+import { createRequestLog, type RequestLog } from './request-log.js';
+import { createRouter, type RedirectRule, type Router } from './redirects.js';
+import { VeloError } from '../errors.js';
+import type { NetlifyResponse } from './types.js';
+
+/**
+ * The emulator's HTTP front: one node:http server that answers, in order,
+ *   1. `GET /api/jobs/:id` (the job runner, then `jobLookup`),
+ *   2. mounts by prefix (blobs protocol, fake Strava, Supabase subsets...),
+ *   3. `/.netlify/functions/<name>` and the netlify.toml redirects → the function registry.
+ * Functions run through the invoker (error boundary, timeout, body limits; background → job).
+ *
+ * Wiring, as `serve` does it:
+ *   const emulator = createEmulator({ functions, redirects: loadRedirects(netlifyTomlPath()), mounts, clock, log });
+ *   const scheduler = createScheduler({ functions, invoker: emulator.invoker, clock });
+ *   await emulator.listen(port, host); scheduler.start();
+ *   // on SIGINT: await scheduler.stop(); await emulator.close();
+ */
+
+/** Another HTTP service on the same port (blobs protocol, fake Strava...). Return `false` to pass. */
+export interface Mount {
+  prefix: string;
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean | void>;
+}
+
+/** An extra source of job records for `GET /api/jobs/:id` (e.g. backfill jobs in the database). */
+export type JobLookup = (id: string) => Promise<unknown | undefined>;
+
+export interface EmulatorOptions {
+  functions: FunctionRegistry;
+  redirects?: readonly RedirectRule[] | Router;
+  mounts?: readonly Mount[];
+  clock?: Clock;
+  limits?: Partial<Limits>;
+  log?: RequestLog;
+  jobs?: JobRunner;
+  jobLookup?: JobLookup;
+}
+
+export interface ListenInfo {
+  url: string;
+  host: string;
+  port: number;
+}
+
+export interface CloseResult {
+  /** Requests still running at the deadline (their connections were cut). */
+  unfinishedRequests: number;
+  /** Background jobs still running at the deadline. */
+  unfinishedJobs: number;
+}
+
+export interface Emulator {
+  readonly server: Server;
+  readonly jobs: JobRunner;
+  readonly log: RequestLog;
+  readonly router: Router;
+  readonly invoker: Invoker;
+  readonly limits: Limits;
+  listen(port?: number, host?: string): Promise<ListenInfo>;
+  /** Invokes a function in-process, as `veloready trigger` or the scheduler would. */
+  invoke(name: string, request?: Partial<SyntheticRequest>): Promise<Invocation>;
+  inFlight(): number;
+  /** Stops accepting, waits for running requests and jobs up to `deadlineMs`, then closes. */
+  close(deadlineMs?: number): Promise<CloseResult>;
+}
+
+export const DEFAULT_PORT = 8888;
+export const DEFAULT_HOST = '127.0.0.1';
+const JOBS_PREFIX = '/api/jobs/';
+/** nginx's code for "client went away": logged, never sent. */
+const CLIENT_CLOSED_REQUEST = 499;
+const JOB_ID_RE = /^[A-Za-z0-9_-]{1,100}$/;
+
+export function createEmulator(options: EmulatorOptions): Emulator {
+  const clock = options.clock ?? systemClock;
+  const limits = resolveLimits(options.limits);
+  const log = options.log ?? createRequestLog();
+  const functions = options.functions;
+  const router = isRouter(options.redirects) ? options.redirects : createRouter(options.redirects ?? []);
+  const mounts = options.mounts ?? [];
+  const logError = (e: { functionName: string | null; requestId: string; status: number; error: unknown }): void =>
+    log.error({ time: new Date(clock.now()).toISOString(), requestId: e.requestId, function: e.functionName, status: e.status, error: e.error });
+  const jobs =
+    options.jobs ??
+    createJobRunner({
+      clock,
+      timeoutMs: limits.backgroundTimeoutMs,
+      onError: (job, error) => logError({ functionName: job.function, requestId: job.id, status: 500, error }),
+    });
+  const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError });
+  const needsQueryForRouting = router.rules.some((r) => r.query);
+
+  let inFlight = 0;
+  let closing = false;
+  let closePromise: Promise<CloseResult> | undefined;
+  let idleWaiters: Array<() => void> = [];
+  const done = (): void => {
+    inFlight -= 1;
+    if (inFlight === 0 && idleWaiters.length) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const time = clock.now();
+    const requestId = randomUUID();
+    const url = req.url ?? '/';
+    const [path, rawQuery] = splitUrl(url);
+    let fnName: string | null = null;
+    let jobId: string | undefined;
+    let status: number;
+    try {
+      if (closing) {
+        res.setHeader('connection', 'close');
+        status = send(res, jsonError(503, 'SHUTTING_DOWN', 'the emulator is shutting down'), requestId);
+      } else if (path.startsWith(JOBS_PREFIX)) {
+        status = send(res, await jobResponse(req.method ?? 'GET', path.slice(JOBS_PREFIX.length)), requestId);
+      } else if (await tryMounts(req, res, path)) {
+        status = res.statusCode;
+      } else {
+        const query = needsQueryForRouting ? parseQuery(rawQuery) : undefined;
+        const match = router.match(path, query);
+        let rewritten = false;
+        if (match?.kind === 'rewrite') {
+          req.url = rawQuery ? `${match.path}?${rawQuery}` : match.path;
+          rewritten = await tryMounts(req, res, match.path);
+        }
+        if (rewritten) {
+          status = res.statusCode;
+        } else if (!match || match.kind === 'rewrite') {
+          status = send(res, jsonError(404, 'NOT_FOUND', `no function or route for ${path}`), requestId);
+        } else if (match.kind === 'redirect') {
+          res.setHeader('location', match.location);
+          status = send(res, { statusCode: match.status }, requestId);
+        } else {
+          const def = functions.get(match.functionName);
+          if (!def) {
+            status = send(res, jsonError(404, 'FUNCTION_NOT_FOUND', `no function named "${match.functionName}"`), requestId);
+          } else {
+            fnName = def.name;
+            let body: Buffer | null = null;
+            if (hasBody(req)) body = await readBody(req, limits.bodyBytes);
+            const event = toEvent(req, path, rawQuery, body, query);
+            const result = await invoker.invoke(def, event, match.params, requestId);
+            jobId = result.job?.id;
+            status = send(res, result.response, requestId);
+          }
+        }
+      }
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        status = send(res, payloadTooLarge(err.limitBytes), requestId);
+        req.resume();
+      } else if (err instanceof ClientClosedError) {
+        status = CLIENT_CLOSED_REQUEST;
+        res.destroy();
+      } else {
+        logError({ functionName: fnName, requestId, status: 500, error: err });
+        status = res.headersSent ? res.statusCode : send(res, jsonError(500, 'INTERNAL', `request ${requestId} failed; see the server log`), requestId);
+        if (!res.writableEnded) res.end();
+      }
+    } finally {
+      done();
+    }
+    log.request({
+      time: new Date(time).toISOString(),
+      requestId,
+      method: req.method ?? 'GET',
+      path: url,
+      function: fnName,
+      status: status!,
+      ms: Math.round((performance.now() - started) * 100) / 100,
+      cache: res.getHeader('x-cache') as string | undefined,
+      ...(jobId ? { jobId } : {}),
+    });
+  }
+
+  async function tryMounts(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    for (const mount of mounts) {
+      if (!path.startsWith(mount.prefix)) continue;
+      if ((await mount.handler(req, res)) !== false) return true;
+    }
+    return false;
+  }
+
+  async function jobResponse(method: string, id: string): Promise<NetlifyResponse> {
+    if (method !== 'GET' && method !== 'HEAD') return jsonError(405, 'METHOD_NOT_ALLOWED', 'use GET /api/jobs/:id');
+    if (!JOB_ID_RE.test(id)) return jsonError(400, 'INVALID_JOB_ID', `"${id}" is not a job id`);
+    const record = jobs.get(id) ?? (await options.jobLookup?.(id));
+    if (record === undefined || record === null) return jsonError(404, 'JOB_NOT_FOUND', `no job with id ${id}`);
+    return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(record) };
+  }
+
+  const server = createServer((req, res) => {
+    inFlight += 1;
+    void handle(req, res);
+  });
+
+  return {
+    server,
+    jobs,
+    log,
+    router,
+    invoker,
+    limits,
+    listen(port = DEFAULT_PORT, host = DEFAULT_HOST) {
+      return new Promise((resolve, reject) => {
+        const onError = (err: NodeJS.ErrnoException): void => {
+          reject(
+            err.code === 'EADDRINUSE'
+              ? new VeloError('PORT_IN_USE', `port ${port} on ${host} is already in use`, 'pick another one with --port')
+              : err,
+          );
+        };
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          const addr = server.address() as AddressInfo;
+          const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+          resolve({ host: addr.address, port: addr.port, url: `http://${shownHost}:${addr.port}` });
+        });
+      });
+    },
+    async invoke(name, request = {}) {
+      const def = functions.get(name);
+      if (!def) throw new VeloError('FUNCTION_NOT_FOUND', `no function named "${name}"`, `known: ${functions.list().map((f) => f.name).join(', ')}`);
+      const event = syntheticEvent({ method: 'POST', path: `/.netlify/functions/${name}`, ...request });
+      return invoker.invoke(def, event, {});
+    },
+    inFlight: () => inFlight,
+    close(deadlineMs = SHUTDOWN_DEADLINE_MS) {
+      return (closePromise ??= shutdown(deadlineMs));
+    },
+  };
+
+  async function shutdown(deadlineMs: number): Promise<CloseResult> {
+    const deadline = performance.now() + deadlineMs;
+    closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((r) => idleWaiters.push(r)),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, Math.max(0, deadline - performance.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    const unfinishedRequests = inFlight;
+    const unfinishedJobs = await jobs.drain(Math.max(0, deadline - performance.now()));
+    server.closeAllConnections();
+    await closed;
+    return { unfinishedRequests, unfinishedJobs };
+  }
+}
+
+function send(res: ServerResponse, response: NetlifyResponse, requestId: string): number {
+  try {
+    writeResponse(res, response, requestId);
+    return response.statusCode;
+  } catch (err) {
+    if (res.headersSent) throw err;
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    writeResponse(res, jsonError(500, 'INVALID_RESPONSE', `the function returned a response that is not valid HTTP: ${(err as Error).message}`), requestId);
+    return 500;
+  }
+}
+
+function isRouter(value: EmulatorOptions['redirects']): value is Router {
+  return !!value && !Array.isArray(value) && typeof (value as Router).match === 'function';
+}

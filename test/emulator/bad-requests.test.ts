@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { request } from 'undici';
+import { startEmulator, type Started } from './helpers.js';
+
+interface BadRequest {
+  name: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  bodyBytes?: number;
+  expectStatus: number;
+  expectCode: string;
+}
+
+const cases = JSON.parse(readFileSync(new URL('../../fixtures/bad-requests/emulator.json', import.meta.url), 'utf8')) as BadRequest[];
+
+let s: Started;
+beforeAll(async () => {
+  s = await startEmulator([{ name: 'backfill-background', kind: 'background', handler: async () => ({ statusCode: 200 }) }]);
+});
+afterAll(() => s.close());
+
+describe('hostile requests to the emulator (fixtures/bad-requests/emulator.json)', () => {
+  it.each(cases)('$name → $expectStatus $expectCode, and the server keeps serving', async (c) => {
+    const res = await request(`${s.url}${c.path}`, {
+      method: c.method as 'GET',
+      ...(c.headers ? { headers: c.headers } : {}),
+      ...(c.bodyBytes ? { body: 'x'.repeat(c.bodyBytes) } : c.body !== undefined ? { body: c.body } : {}),
+    });
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(c.expectStatus);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(JSON.parse(text).error.code).toBe(c.expectCode);
+    expect((await fetch(`${s.url}/api/activities`)).status).toBe(200);
+  });
+
+  it('a client that hangs up halfway through its body does not break the server', async () => {
+    const port = new URL(s.url).port;
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /api/ai-brief HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"half":');
+        setTimeout(() => socket.destroy(), 20);
+        socket.on('close', () => resolve());
+      });
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.emulator.inFlight()).toBe(0);
+    expect(s.emulator.log.recent().at(-1)).toMatchObject({ type: 'request', status: 499, function: 'ai-brief' });
+    expect((await fetch(`${s.url}/api/activities`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { FunctionDef } from '../../src/emulator/functions.js';
+import { createRequestLog, jsonLineWriter, textLineWriter, type LogEntry } from '../../src/emulator/request-log.js';
+import { redactHeaders, redactPath, redactText } from '../../src/emulator/redact.js';
+import { startEmulator } from './helpers.js';
+
+const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdHJhdmEtMTA0NjYyIn0.Zm9vYmFyYmF6cXV4';
+
+describe('request log', () => {
+  it('secrets in the query, headers and error messages never reach a log line', async () => {
+    const leaky: FunctionDef = {
+      name: 'auth-refresh-token',
+      kind: 'sync',
+      handler: async (e) => {
+        throw new Error(`refresh failed for ${e.headers.authorization} and key sk-abcdefghijklmnop1234`);
+      },
+    };
+    const lines: string[] = [];
+    const s = await startEmulator([leaky]);
+    s.emulator.log.subscribe(jsonLineWriter((l) => lines.push(l)));
+    s.emulator.log.subscribe(textLineWriter((l) => lines.push(l)));
+    try {
+      await (await fetch(`${s.url}/oauth/strava/callback?code=strava-code-123&state=app&scope=read`, { headers: { authorization: `Bearer ${JWT}` } })).text();
+      await (await fetch(`${s.url}/auth/refresh?refresh_token=rt-secret-9&access_token=at-secret-8&api_key=k-7`, { method: 'POST', headers: { authorization: `Bearer ${JWT}` } })).text();
+    } finally {
+      await s.close();
+    }
+    const all = lines.join('');
+    for (const secret of ['strava-code-123', 'rt-secret-9', 'at-secret-8', 'k-7', JWT, 'sk-abcdefghijklmnop1234']) {
+      expect(all, secret).not.toContain(secret);
+    }
+    const requests = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogEntry);
+    expect(requests[0]).toMatchObject({ type: 'request', path: '/oauth/strava/callback?code=[REDACTED]&state=app&scope=read', function: 'oauth-strava-token-exchange' });
+    expect(requests.find((e) => e.type === 'error')).toMatchObject({ function: 'auth-refresh-token', message: expect.stringContaining('Bearer [REDACTED]') });
+    expect(all).toContain('refresh_token=[REDACTED]&access_token=[REDACTED]&api_key=[REDACTED]');
+  });
+
+  it('redacts credential headers, and JWTs or bearer tokens in free text', () => {
+    expect(redactHeaders({ authorization: 'Bearer x', 'x-api-key': 'k', cookie: 'sb=1', 'content-type': 'application/json', 'x-note': `tok ${JWT}` })).toEqual({
+      authorization: '[REDACTED]',
+      'x-api-key': '[REDACTED]',
+      cookie: '[REDACTED]',
+      'content-type': 'application/json',
+      'x-note': 'tok [REDACTED]',
+    });
+    expect(redactText(`Authorization: Bearer abc.def-ghi`)).toBe('Authorization: Bearer [REDACTED]');
+    expect(redactPath('/webhooks/strava?hub.mode=subscribe&hub.verify_token=vt&hub.challenge=15f7d1a91c1f40f8a748fd134752feb3')).toBe(
+      '/webhooks/strava?hub.mode=subscribe&hub.verify_token=[REDACTED]&hub.challenge=15f7d1a91c1f40f8a748fd134752feb3',
+    );
+    expect(redactPath('/api/activities?limit=5')).toBe('/api/activities?limit=5');
+  });
+
+  it('several subscribers each get every entry; a throwing one does not stop the others', () => {
+    const log = createRequestLog({ keepRecent: 2 });
+    const a: LogEntry[] = [];
+    log.subscribe(() => {
+      throw new Error('dashboard crashed');
+    });
+    const off = log.subscribe((e) => a.push(e));
+    const entry = { time: '2026-01-01T00:00:00.000Z', requestId: 'r', method: 'GET', path: '/x', function: null, status: 200, ms: 1 };
+    log.request({ ...entry, cache: 'MISS' });
+    off();
+    log.request(entry);
+    log.request(entry);
+    expect(a).toHaveLength(1);
+    expect(a[0]).toMatchObject({ cache: 'MISS' });
+    expect(log.recent()).toHaveLength(2);
+  });
+});
