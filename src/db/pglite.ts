@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite';
+import { pgtap } from '@electric-sql/pglite-pgtap';
+import { acquireDataDirLock, type DataDirLock } from './lock.js';
+import { pgLockPath, pgliteDir } from './paths.js';
+import type { Queryable, QueryResult, Sql } from './sql.js';
+
+export interface OpenPgliteOptions {
+  /** The veloready data dir: PGlite's files live in `<dataDir>/pg`, the lock in `<dataDir>/pg.lock`. */
+  dataDir?: string;
+  /** An in-memory database (nothing on disk, no lock). Used when dataDir is absent. */
+  memory?: boolean;
+  /** Start from a `dumpDataDir()` tarball instead of an empty cluster. */
+  loadDataDir?: Blob | File;
+  /** Skips the lock file. Only for a directory no other process can know (test copies). */
+  skipLock?: boolean;
+  /** Don't wait for each write to reach the disk (tests and throwaway copies). */
+  relaxedDurability?: boolean;
+  /** Printable name; defaults to `embedded (<dataDir>/pg)` or `embedded (memory)`. */
+  label?: string;
+}
+
+/** The embedded adapter also exposes PGlite itself, for `serve` (pglite-socket) and dumps. */
+export interface PgliteSql extends Sql {
+  readonly pglite: PGlite;
+}
+
+interface PgliteLike {
+  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number; fields: unknown[] }>;
+  exec(script: string): Promise<unknown>;
+}
+
+function wrap(db: PgliteLike): Queryable {
+  return {
+    async query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const result = await db.query<R>(text, params ? [...params] : undefined);
+      const rowCount = result.fields.length > 0 ? result.rows.length : (result.affectedRows ?? 0);
+      return { rows: result.rows, rowCount };
+    },
+    async exec(script: string): Promise<void> {
+      await db.exec(script);
+    },
+  };
+}
+
+/** Opens the embedded database (created on first use), holding its lock file until close(). */
+export async function openPglite(options: OpenPgliteOptions = {}): Promise<PgliteSql> {
+  const { dataDir } = options;
+  let lock: DataDirLock | undefined;
+  const pgOptions: PGliteOptions = { extensions: { pgtap } };
+  if (options.loadDataDir) pgOptions.loadDataDir = options.loadDataDir;
+  if (options.relaxedDurability) pgOptions.relaxedDurability = true;
+  if (dataDir && !options.memory) {
+    if (!options.skipLock) lock = acquireDataDirLock(pgLockPath(dataDir));
+    mkdirSync(pgliteDir(dataDir), { recursive: true });
+    pgOptions.dataDir = pgliteDir(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(pgOptions);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const label = options.label ?? (pgOptions.dataDir ? `embedded (${pgOptions.dataDir})` : 'embedded (memory)');
+  const base = wrap(pglite);
+  let closed = false;
+  return {
+    pglite,
+    target: { kind: 'embedded', label },
+    query: base.query,
+    exec: base.exec,
+    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return pglite.transaction((tx: Transaction) => fn(wrap(tx)));
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      try {
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}

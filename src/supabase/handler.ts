@@ -1,0 +1,15 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createAuthHandler, type AuthHandlerOptions } from './gotrue.js';
+import { createRestHandler } from './postgrest/handler.js';
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/**
+ * Supabase's two APIs as `serve` mounts them: `/auth/v1/*` (GoTrue subset) and `/rest/v1/*`
+ * (PostgREST subset). Resolves false for any other path so the caller routes it elsewhere.
+ */
+export function createSupabaseHandler(opts: AuthHandlerOptions): NodeHandler {
+  const auth = createAuthHandler(opts);
+  const rest = createRestHandler({ sql: opts.sql, secret: opts.secret, clock: opts.clock });
+  return async (req, res) => (await auth(req, res)) || (await rest(req, res));
+}

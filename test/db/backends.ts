@@ -1,0 +1,47 @@
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Sql } from '../../src/db/sql.js';
+import { emptyPglite, freshPostgresDb, migratedPglite, migratedPostgres } from '../helpers/db.js';
+
+/** One database engine the db tests run on: an empty database and a migrated one, each fresh. */
+export interface Backend {
+  name: string;
+  empty(): Promise<{ sql: Sql; done(): Promise<void> }>;
+  migrated(): Promise<{ sql: Sql; done(): Promise<void> }>;
+}
+
+export const pgliteBackend: Backend = {
+  name: 'PGlite',
+  async empty() {
+    const sql = await emptyPglite();
+    return { sql, done: () => sql.close() };
+  },
+  async migrated() {
+    const sql = await migratedPglite();
+    return { sql, done: () => sql.close() };
+  },
+};
+
+export const postgresBackend: Backend = {
+  name: 'Postgres',
+  async empty() {
+    const db = await freshPostgresDb();
+    return { sql: db.sql, done: () => db.drop() };
+  },
+  async migrated() {
+    const db = await migratedPostgres();
+    return { sql: db.sql, done: () => db.drop() };
+  },
+};
+
+export const HAS_POSTGRES = Boolean(process.env.DATABASE_URL);
+
+export const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures');
+
+/** A writable copy of a fixture migrations folder. */
+export async function copyFixture(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `veloready-${name}-`));
+  await cp(join(FIXTURES, name), dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,193 @@
+import { execa } from 'execa';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/db/pglite.js';
+import { openDatabase } from '../../src/db/open.js';
+import { pgLockPath, serveInfoPath } from '../../src/db/paths.js';
+import { freshPostgresDb, migratedDataDir } from '../helpers/db.js';
+import { FIXTURES, HAS_POSTGRES } from './backends.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'veloready.js');
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+function veloready(args: string[], env: Record<string, string> = {}) {
+  return execa('node', [BIN, ...args], { reject: false, env: { NO_COLOR: '1', DATABASE_URL: '', ...env } });
+}
+
+/** A data dir holding an empty, already initialised cluster (skips PGlite's slow initdb). */
+async function emptyDataDir(): Promise<string> {
+  const dir = await migratedDataDir(null);
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = await execa('node', ['-e', 'process.stdout.write(String(process.pid))']);
+  return Number(child.stdout);
+}
+
+describe('embedded database lock', () => {
+  it('a second process gets DB_LOCKED naming the holder pid and what to do', async () => {
+    const dataDir = await emptyDataDir();
+    const sql = await openPglite({ dataDir });
+    cleanups.push(() => sql.close());
+    const run = await veloready(['db', 'migrate', '--data-dir', dataDir]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(`in use by process ${process.pid}`);
+    expect(run.stderr).toContain('veloready serve');
+  });
+
+  it('a stale lock left by a dead process is taken over, and released on close', async () => {
+    const dataDir = await emptyDataDir();
+    writeFileSync(pgLockPath(dataDir), JSON.stringify({ pid: await deadPid() }));
+    const sql = await openPglite({ dataDir });
+    expect(JSON.parse(await readFile(pgLockPath(dataDir), 'utf8')).pid).toBe(process.pid);
+    await expect(openPglite({ dataDir })).rejects.toMatchObject({ code: 'DB_LOCKED' });
+    await sql.close();
+    expect(existsSync(pgLockPath(dataDir))).toBe(false);
+  });
+});
+
+describe('veloready db on the embedded database', () => {
+  it('migrate, status --json and test-rls each say which database they touched', async () => {
+    const dataDir = await emptyDataDir();
+    const migrated = await veloready(['db', 'migrate', '--data-dir', dataDir]);
+    expect(migrated.exitCode).toBe(0);
+    expect(migrated.stderr).toContain(`database: embedded (${join(dataDir, 'pg')})`);
+    expect(migrated.stdout).toContain('applied 20260101000300_strava_webhook_events.sql');
+    const status = await veloready(['db', 'status', '--data-dir', dataDir, '--json']);
+    expect(status.exitCode).toBe(0);
+    const json = JSON.parse(status.stdout) as { migrations: Array<{ state: string }>; target: { kind: string } };
+    expect(json.target.kind).toBe('embedded');
+    expect(json.migrations.map((m) => m.state)).toEqual(['applied', 'applied', 'applied', 'applied']);
+    const rls = await veloready(['db', 'test-rls', '--data-dir', dataDir]);
+    expect(rls.exitCode).toBe(0);
+    expect(rls.stdout).toMatch(/athletes\s+SELECT\s+PASS/);
+    expect(rls.stdout).toContain('PASS: 56/56 isolation checks passed');
+  });
+
+  it('a failing migration exits 1 with the file, the line and Postgres message', async () => {
+    const dataDir = await emptyDataDir();
+    const run = await veloready(['db', 'migrate', '--data-dir', dataDir, '--dir', join(FIXTURES, 'migrations-failing')]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('Migration 20250102000000_half_done.sql failed at line 8: division by zero');
+  });
+
+  it('db new creates a correctly named empty migration', async () => {
+    const dir = await tempDir('veloready-new-');
+    const run = await veloready(['db', 'new', 'Add gear table', '--dir', dir]);
+    expect(run.exitCode).toBe(0);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^\d{14}_add_gear_table\.sql$/);
+    expect(run.stdout).toContain(files[0]);
+    const bad = await veloready(['db', 'new', 'drop;table', '--dir', dir]);
+    expect(bad.exitCode).toBe(2);
+  });
+});
+
+describe.skipIf(!HAS_POSTGRES)('veloready db on Postgres', () => {
+  it('two concurrent db migrate processes apply each migration exactly once', async () => {
+    const db = await freshPostgresDb();
+    cleanups.push(() => db.drop());
+    const [a, b] = await Promise.all([
+      veloready(['db', 'migrate', '--db-url', db.url, '--json']),
+      veloready(['db', 'migrate', '--db-url', db.url, '--json']),
+    ]);
+    expect([a.exitCode, b.exitCode, a.stderr + b.stderr]).toEqual([0, 0, expect.any(String)]);
+    const applied = [a, b].flatMap((r) => (JSON.parse(r.stdout) as { applied: Array<{ file: string }> }).applied.map((m) => m.file));
+    expect(applied.sort()).toEqual([
+      '20260101000000_athletes_activities.sql',
+      '20260101000100_sessions_refresh_tokens.sql',
+      '20260101000200_backfill_jobs.sql',
+      '20260101000300_strava_webhook_events.sql',
+    ]);
+    const { rows } = await db.sql.query<{ n: number }>('select count(*)::int as n from veloready.schema_migrations');
+    expect(rows[0]!.n).toBe(4);
+  });
+
+  it('prints the target with the password redacted, and test-rls --json exits 1 naming the broken table', async () => {
+    const db = await freshPostgresDb();
+    cleanups.push(() => db.drop());
+    const url = new URL(db.url);
+    url.password = 's3cret-pw';
+    const migrated = await veloready(['db', 'migrate', '--dir', join(FIXTURES, 'migrations-broken-rls')], { DATABASE_URL: url.toString() });
+    expect(migrated.exitCode).toBe(0);
+    expect(migrated.stderr).toContain(`database: postgres://postgres:***@127.0.0.1`);
+    expect(migrated.stderr + migrated.stdout).not.toContain('s3cret-pw');
+    const rls = await veloready(['db', 'test-rls', '--db-url', url.toString(), '--json']);
+    expect(rls.exitCode).toBe(1);
+    const report = JSON.parse(rls.stdout) as { passed: boolean; checks: Array<{ table: string; operation: string; verdict: string }> };
+    expect(report.passed).toBe(false);
+    expect(report.checks).toContainEqual(expect.objectContaining({ table: 'notes_open', operation: 'SELECT', verdict: 'fail' }));
+  });
+
+  it('the embedded target goes through a running veloready serve (serve.json with a live pid)', async () => {
+    const dataDir = await tempDir('veloready-serve-');
+    const holder = execa('node', ['-e', 'setTimeout(() => {}, 30000)']);
+    cleanups.push(async () => {
+      holder.kill();
+      await holder.catch(() => undefined);
+    });
+    const port = Number(new URL(process.env.DATABASE_URL!).port || 5432);
+    writeFileSync(serveInfoPath(dataDir), JSON.stringify({ pid: holder.pid, pgPort: port }));
+    const sql = await openDatabase({ dataDir });
+    try {
+      expect(sql.target.label).toBe(`embedded via veloready serve (pid ${holder.pid}, 127.0.0.1:${port})`);
+      expect((await sql.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
+      expect(existsSync(pgLockPath(dataDir))).toBe(false);
+    } finally {
+      await sql.close();
+    }
+  });
+});
+
+describe('through a PGlite socket server (what veloready serve runs)', () => {
+  it('openDatabase reaches the served embedded database, and migrate + test-rls work over the wire', async () => {
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+    const { createServer } = await import('node:net');
+    const dataDir = await emptyDataDir();
+    const served = await openPglite({ dataDir });
+    cleanups.push(() => served.close());
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const server = new PGLiteSocketServer({ db: served.pglite, port, host: '127.0.0.1' });
+    await server.start();
+    cleanups.unshift(() => server.stop());
+    const holder = execa('node', ['-e', 'setTimeout(() => {}, 30000)']);
+    cleanups.push(async () => {
+      holder.kill();
+      await holder.catch(() => undefined);
+    });
+    writeFileSync(serveInfoPath(dataDir), JSON.stringify({ pid: holder.pid, pgPort: port }));
+    const { migrate } = await import('../../src/db/migrate.js');
+    const { runRlsTests } = await import('../../src/db/test-rls.js');
+    const sql = await openDatabase({ dataDir });
+    try {
+      expect(sql.target.label).toContain('embedded via veloready serve');
+      expect((await migrate(sql)).applied).toHaveLength(4);
+      expect((await runRlsTests(sql)).passed).toBe(true);
+    } finally {
+      await sql.close();
+    }
+    const { rows } = await served.query<{ n: number }>('select count(*)::int as n from veloready.schema_migrations');
+    expect(rows[0]!.n).toBe(4);
+  });
+});
