@@ -154,11 +154,8 @@ export interface VerifyOptions {
   audience?: string;
 }
 
-/**
- * Verifies signature, algorithm, time claims, audience, subject and role. Returns the claims or
- * throws a JwtError whose code names the exact reason.
- */
-export function verifyAccessToken(token: string, opts: VerifyOptions): AccessClaims {
+/** Format, algorithm and signature: everything about a token that time cannot change. */
+function verifySigned(token: string, secret: string): Record<string, unknown> {
   const { header, claims, signature } = decodeJwt(token);
   if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
     fail(JWT_ERRORS.algNone, 'token is unsigned (alg "none")');
@@ -166,12 +163,16 @@ export function verifyAccessToken(token: string, opts: VerifyOptions): AccessCla
   if (header.alg !== JWT_ALG) fail(JWT_ERRORS.algUnexpected, `token algorithm ${header.alg} is not ${JWT_ALG}`);
 
   const [h, p] = token.trim().split('.');
-  const expected = hmac(opts.secret, `${h}.${p}`);
+  const expected = hmac(secret, `${h}.${p}`);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     fail(JWT_ERRORS.badSignature, 'token signature does not match the JWT secret', 'check SUPABASE_JWT_SECRET / --secret');
   }
+  return claims;
+}
 
+/** Time claims (with skew), role, audience and subject. */
+function checkClaims(claims: Record<string, unknown>, opts: VerifyOptions): AccessClaims {
   const now = Math.floor(opts.clock.now() / 1000);
   const skew = opts.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_S;
   if (typeof claims.exp !== 'number') fail(JWT_ERRORS.malformed, 'token has no numeric exp claim');
@@ -198,6 +199,38 @@ export function verifyAccessToken(token: string, opts: VerifyOptions): AccessCla
     fail(JWT_ERRORS.badSubject, sub === undefined ? 'token has no sub claim' : 'token sub is not a uuid');
   }
   return claims as AccessClaims;
+}
+
+/**
+ * Verifies signature, algorithm, time claims, audience, subject and role. Returns the claims or
+ * throws a JwtError whose code names the exact reason.
+ */
+export function verifyAccessToken(token: string, opts: VerifyOptions): AccessClaims {
+  return checkClaims(verifySigned(token, opts.secret), opts);
+}
+
+export const VERIFIED_TOKEN_CACHE_SIZE = 1024;
+
+/**
+ * verifyAccessToken for a server: a token whose signature was checked once is remembered (the
+ * HMAC is the costly part of a request that hits the cache); its time claims, role, audience and
+ * subject are still checked on every call, so an expired token is refused as soon as it expires.
+ */
+export function createTokenVerifier(opts: VerifyOptions & { max?: number }): (token: string) => AccessClaims {
+  const max = opts.max ?? VERIFIED_TOKEN_CACHE_SIZE;
+  const signed = new Map<string, Readonly<Record<string, unknown>>>();
+  return (token) => {
+    let claims = signed.get(token);
+    if (claims) {
+      signed.delete(token);
+    } else {
+      claims = Object.freeze(verifySigned(token, opts.secret));
+      if (signed.size >= max) signed.delete(signed.keys().next().value!);
+    }
+    const checked = checkClaims(claims as Record<string, unknown>, opts);
+    signed.set(token, claims);
+    return checked;
+  };
 }
 
 /** Athlete id carried by the token, if any (no DB round trip needed). */

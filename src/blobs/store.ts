@@ -9,11 +9,15 @@ export interface BlobEntry {
   data: Uint8Array;
   etag: string;
   metadata: BlobMetadata;
+  /** ms since epoch of the write, when the backend knows it. */
+  updatedAt?: number;
 }
 
 export interface BlobInfo {
   etag: string;
   metadata: BlobMetadata;
+  /** ms since epoch of the write, when the backend knows it. */
+  updatedAt?: number;
 }
 
 export interface SetOptions {
@@ -40,6 +44,8 @@ export interface ListOptions {
   cursor?: string;
   /** Page size hint. */
   limit?: number;
+  /** Also list entries past their expiry (admin views: `cache ls`, `cache stats`, `purge --expired`). */
+  includeExpired?: boolean;
 }
 
 export interface ListedBlob {

@@ -87,7 +87,8 @@ export function scheduledEvent(def: FunctionDef, clock: Clock, base?: NetlifyEve
   const headers = { ...event.headers, 'content-type': 'application/json', 'x-nf-event': 'schedule' };
   return {
     ...event,
-    httpMethod: 'POST',
+    // An HTTP trigger keeps its method, so the function can refuse anything but POST.
+    httpMethod: base?.httpMethod ?? 'POST',
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
     body,

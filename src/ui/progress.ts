@@ -35,7 +35,9 @@ export async function createProgress(out: Output, title: string, clock: Clock = 
   if (!out.interactive) {
     const lastLine = new Map<string, number>();
     const line = (t: ProgressTask) =>
-      `${t.label}: ${t.total ? `${t.done}/${t.total}` : t.done}${t.detail ? ` · ${t.detail}` : ''}${t.status !== 'running' ? ` · ${t.status}` : ''}`;
+      `${t.label}: ${[t.total ? `${t.done}/${t.total}` : t.detail ? undefined : String(t.done), t.detail, t.status !== 'running' ? t.status : undefined]
+        .filter(Boolean)
+        .join(' · ')}`;
     return {
       state,
       update(id, patch) {

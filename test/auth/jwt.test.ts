@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
-import { JWT_ERRORS, mintAccessToken, signJwt, verifyAccessToken, decodeJwt } from '../../src/auth/jwt.js';
+import { JWT_ERRORS, createTokenVerifier, mintAccessToken, signJwt, verifyAccessToken, decodeJwt } from '../../src/auth/jwt.js';
 import { emailForAthlete, userIdForAthlete } from '../../src/auth/user-id.js';
 import { ManualClock } from '../../src/clock.js';
 
@@ -130,5 +130,31 @@ describe('decodeJwt', () => {
   it('decodes without verifying, even with the wrong secret', () => {
     const token = signJwt(validClaims(), 'some-other-secret-some-other-secret!!');
     expect(decodeJwt(token).claims.sub).toBe(userIdForAthlete(104662));
+  });
+});
+
+describe('createTokenVerifier (the server\'s cached verifier)', () => {
+  it('refuses a remembered token once it expires', () => {
+    const c = new ManualClock(T0);
+    const verify = createTokenVerifier({ secret: SECRET, clock: c, clockSkewSeconds: 0 });
+    const { token } = mintAccessToken({ secret: SECRET, clock: c, athleteId: 1, ttlSeconds: 60 });
+    expect(verify(token).sub).toBe(userIdForAthlete(1));
+    c.advance(59_000);
+    expect(verify(token).sub).toBe(userIdForAthlete(1));
+    c.advance(2_000);
+    expect(() => verify(token)).toThrow(expect.objectContaining({ code: JWT_ERRORS.expired }));
+  });
+
+  it('never remembers a bad signature', () => {
+    const verify = createTokenVerifier({ secret: SECRET, clock });
+    const forged = raw({ alg: 'HS256' }, validClaims(), 'another-secret-another-secret-another');
+    for (let i = 0; i < 3; i++) expect(() => verify(forged)).toThrow(expect.objectContaining({ code: JWT_ERRORS.badSignature }));
+  });
+
+  it('stays bounded: the oldest tokens are forgotten, and re-verified when seen again', () => {
+    const verify = createTokenVerifier({ secret: SECRET, clock, max: 2 });
+    const tokens = [1, 2, 3].map((a) => mintAccessToken({ secret: SECRET, clock, athleteId: a }).token);
+    for (const t of tokens) verify(t);
+    expect(verify(tokens[0]!).sub).toBe(userIdForAthlete(1));
   });
 });

@@ -10,9 +10,31 @@ export function scratchDir(prefix = 'vr-cli-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * The environment a user's shell would give the CLI: none of the test run's own configuration
+ * (DATABASE_URL, secrets, colour forcing) leaks in unless a test passes it.
+ */
+export function cliEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    SUPABASE_JWT_SECRET: undefined,
+    DATABASE_URL: undefined,
+    VELOREADY_API_URL: undefined,
+    VELOREADY_DATA_DIR: undefined,
+    ...extra,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env as Record<string, string>;
+}
+
 /** Runs the built CLI as its shebang does (`node -- bin/veloready.js`). Never throws on a non-zero exit. */
 export function runCli(args: string[], opts: Options = {}, nodeArgs: string[] = []) {
-  const env = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, SUPABASE_JWT_SECRET: undefined, DATABASE_URL: undefined, ...(opts.env ?? {}) } as Record<string, string | undefined>;
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  return execa('node', [...nodeArgs, '--', BIN, ...args], { reject: false, extendEnv: false, ...opts, env: env as Record<string, string> });
+  return execa('node', [...nodeArgs, '--', BIN, ...args], {
+    reject: false,
+    ...opts,
+    extendEnv: false,
+    env: cliEnv((opts.env ?? {}) as Record<string, string | undefined>),
+  });
 }

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// Official @netlify/blobs client against our protocol server (SQLite, WAL) and against the
+// BlobsServer that @netlify/blobs ships, same workload, one run:
+//   N set + N get of 2 KiB JSON (CONCURRENCY in flight), then one full list.
+// A second pass sends the same protocol requests with a lean undici client, so the client is no
+// longer the bottleneck and the servers' own capacity shows.
+// Each server runs in its own process, so the client's CPU is not taken from the server's event loop.
+// Usage: npm run build && node bench/blobs.js [N] [CONCURRENCY]
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getStore } from '@netlify/blobs';
+import { BlobsServer } from '@netlify/blobs/server';
+import { Agent, request } from 'undici';
+import { startBlobsServer } from '../dist/src/blobs/server.js';
+import { openSqliteBlobs } from '../dist/src/blobs/sqlite.js';
+
+const N = Number(process.argv[2] ?? 10_000);
+const CONCURRENCY = Number(process.argv[3] ?? 16);
+const SITE = 'bench-site';
+const TOKEN = 'bench-token';
+const VALUE = { athleteId: 104662, pad: 'x'.repeat(2048 - 40) };
+
+async function pool(count, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
+}
+
+/** The same requests the official client makes (edge form), through undici.request. */
+function leanStore(edgeURL) {
+  const dispatcher = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 30_000 });
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  const base = `${edgeURL}/${SITE}/site:bench-lean`;
+  return {
+    async setJSON(key, value) {
+      const r = await request(`${base}/${key}`, { dispatcher, method: 'PUT', headers, body: JSON.stringify(value) });
+      await r.body.dump();
+      if (r.statusCode !== 200) throw new Error(`PUT ${r.statusCode}`);
+    },
+    async get(key) {
+      const r = await request(`${base}/${key}`, { dispatcher, headers });
+      return r.body.json();
+    },
+    async list() {
+      const blobs = [];
+      let cursor;
+      do {
+        const r = await request(`${base}${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, { dispatcher, headers });
+        const page = await r.body.json();
+        blobs.push(...page.blobs);
+        cursor = page.next_cursor;
+      } while (cursor);
+      return { blobs };
+    },
+  };
+}
+
+async function workload(label, edgeURL, lean = false) {
+  const store = lean ? leanStore(edgeURL) : getStore({ name: 'bench', siteID: SITE, token: TOKEN, edgeURL });
+  const key = (i) => `activities/${String(i).padStart(6, '0')}`;
+  let t = performance.now();
+  await pool(N, (i) => store.setJSON(key(i), { ...VALUE, i }));
+  const setMs = performance.now() - t;
+  t = performance.now();
+  await pool(N, async (i) => {
+    const v = await store.get(key(i), { type: 'json' });
+    if (v?.i !== i) throw new Error(`${label}: wrong value for ${key(i)}`);
+  });
+  const getMs = performance.now() - t;
+  t = performance.now();
+  const { blobs } = await store.list();
+  const listMs = performance.now() - t;
+  if (blobs.length !== N) throw new Error(`${label}: listed ${blobs.length}, expected ${N}`);
+  return { label, setOps: (N / setMs) * 1000, getOps: (N / getMs) * 1000, listMs, totalMs: setMs + getMs + listMs };
+}
+
+/** Child mode: start one server, report its URL, stop on disconnect. */
+async function serve(kind, dir) {
+  let stop;
+  let url;
+  if (kind === 'ours') {
+    const sqlite = openSqliteBlobs({ path: join(dir, 'blobs.sqlite') });
+    const server = await startBlobsServer({ blobs: sqlite, token: TOKEN, siteID: SITE });
+    url = server.url;
+    stop = async () => {
+      await server.close();
+      await sqlite.close();
+    };
+  } else {
+    const server = new BlobsServer({ directory: join(dir, 'netlify'), token: TOKEN });
+    const { port } = await server.start();
+    url = `http://127.0.0.1:${port}`;
+    stop = () => server.stop();
+  }
+  process.send({ url });
+  process.on('disconnect', () => stop().then(() => process.exit(0)));
+}
+
+function startChild(kind, dir) {
+  const child = fork(new URL(import.meta.url).pathname, ['--serve', kind, dir], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ url: m.url, stop: () => child.disconnect() }));
+    child.once('error', reject);
+  });
+}
+
+if (process.argv[2] === '--serve') {
+  await serve(process.argv[3], process.argv[4]);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'veloready-bench-blobs-'));
+  try {
+    const fmt = (r) =>
+      `${r.label.padEnd(28)} set ${r.setOps.toFixed(0).padStart(7)} ops/s   get ${r.getOps.toFixed(0).padStart(7)} ops/s   ` +
+      `list(${N}) ${r.listMs.toFixed(0).padStart(6)} ms   total ${(r.totalMs / 1000).toFixed(2)} s`;
+    console.log(`N=${N} values of 2 KiB JSON, ${CONCURRENCY} requests in flight, Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
+    for (const lean of [false, true]) {
+      const ours = await startChild('ours', dir);
+      const a = await workload('veloready (SQLite)', ours.url, lean);
+      ours.stop();
+      const theirs = await startChild('theirs', dir);
+      const b = await workload('@netlify/blobs BlobsServer', theirs.url, lean);
+      theirs.stop();
+      console.log(lean ? '\nlean undici client (same requests; shows server capacity):' : '\nofficial @netlify/blobs client:');
+      console.log(fmt(a));
+      console.log(fmt(b));
+      console.log(
+        `ratio (ours / theirs): set ${(a.setOps / b.setOps).toFixed(1)}x   get ${(a.getOps / b.getOps).toFixed(1)}x   ` +
+          `list ${(b.listMs / a.listMs).toFixed(1)}x   overall ${(b.totalMs / a.totalMs).toFixed(1)}x (target >= 3x)`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

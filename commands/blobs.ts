@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { commandContext } from '../src/cli/context.js';
+import { examples } from '../src/cli/help.js';
+import { positiveInt } from '../src/cli/parsers.js';
+
+const DEFAULT_PORT = 8971; // DEFAULT_BLOBS_PORT in src/blobs/context.ts (kept literal: this file stays light)
+const LOCAL_SITE_ID = 'veloready-local';
+const LOCAL_TOKEN = 'veloready-local-token';
+
+export function register(program: Command): void {
+  const blobs = program
+    .command('blobs')
+    .description('the local Netlify Blobs server and the context that points @netlify/blobs at it')
+    .addHelpText('after', examples(['veloready blobs serve --port 8971', 'eval "$(veloready blobs context --url http://127.0.0.1:8971)"']));
+
+  blobs
+    .command('serve')
+    .description('serve <data-dir>/blobs.sqlite over the Netlify Blobs protocol')
+    .option('--port <port>', 'port to listen on', positiveInt, DEFAULT_PORT)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--site-id <id>', 'site id clients must use', LOCAL_SITE_ID)
+    .option('--token <token>', 'bearer token clients must send', LOCAL_TOKEN)
+    .addHelpText('after', examples(['veloready blobs serve', 'veloready blobs serve --port 9000 --token s3cret']))
+    .action(async (_o, cmd: Command) => {
+      const ctx = await commandContext(cmd);
+      const { openSqliteBlobs } = await import('../src/blobs/sqlite.js');
+      const { startBlobsServer } = await import('../src/blobs/server.js');
+      const { localBlobsPath } = await import('../src/blobs/target.js');
+      const { encodeBlobsContext } = await import('../src/blobs/context.js');
+      const path = localBlobsPath(ctx.config.get('dataDir') ?? '.veloready');
+      const store = openSqliteBlobs({ path });
+      const siteID = ctx.opts.siteId as string;
+      const token = ctx.opts.token as string;
+      const server = await startBlobsServer({ blobs: store, siteID, token, port: ctx.opts.port as number, host: ctx.opts.host as string });
+      const context = encodeBlobsContext({ url: server.url, siteID, token });
+      ctx.out.info(ctx.out.color.dim(`target: ${store.target}`));
+      ctx.out.result(`Netlify Blobs server on ${server.url} (site ${siteID})\nexport NETLIFY_BLOBS_CONTEXT=${context}`, {
+        url: server.url,
+        siteID,
+        path,
+        NETLIFY_BLOBS_CONTEXT: context,
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+      await store.close();
+    });
+
+  blobs
+    .command('context')
+    .description('print NETLIFY_BLOBS_CONTEXT (and an export line) for a local blobs server')
+    .option('--url <url>', 'the server (`veloready serve`, or `veloready blobs serve`)', `http://127.0.0.1:${DEFAULT_PORT}`)
+    .option('--site-id <id>', 'site id', LOCAL_SITE_ID)
+    .option('--token <token>', 'bearer token', LOCAL_TOKEN)
+    .addHelpText('after', examples(['veloready blobs context', 'eval "$(veloready blobs context --url http://127.0.0.1:8888)"']))
+    .action(async (_o, cmd: Command) => {
+      const ctx = await commandContext(cmd);
+      const { blobsContext, encodeBlobsContext } = await import('../src/blobs/context.js');
+      const input = { url: ctx.opts.url as string, siteID: ctx.opts.siteId as string, token: ctx.opts.token as string };
+      let value: string;
+      try {
+        value = encodeBlobsContext(input);
+      } catch {
+        const { usageError } = await import('../src/errors.js');
+        throw usageError('INVALID_URL', `invalid --url "${input.url}"`, 'e.g. --url http://127.0.0.1:8971');
+      }
+      const decoded = blobsContext(input);
+      ctx.out.result(`export NETLIFY_BLOBS_CONTEXT=${value}`, {
+        NETLIFY_BLOBS_CONTEXT: value,
+        context: { ...decoded, token: '(redacted)' },
+      });
+    });
+}

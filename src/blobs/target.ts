@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import type { Clock } from '../clock.js';
+import { usageError, VeloError } from '../errors.js';
+import type { Blobs } from './store.js';
+
+/** Where `veloready cache` points: the local SQLite file or Netlify Blobs. */
+export const BLOBS_TARGETS = ['local', 'netlify'] as const;
+export type BlobsTargetName = (typeof BLOBS_TARGETS)[number];
+export const BLOBS_FILE = 'blobs.sqlite';
+
+export interface BlobsTargetOptions {
+  target: string;
+  dataDir: string;
+  siteID?: string;
+  token?: string;
+  apiURL?: string;
+  clock?: Clock;
+}
+
+export const localBlobsPath = (dataDir: string): string => join(dataDir, BLOBS_FILE);
+
+/** Opens the backend a command asked for; heavy modules load only here. */
+export async function openBlobsTarget(opts: BlobsTargetOptions): Promise<Blobs> {
+  if (opts.target === 'local') {
+    const { openSqliteBlobs } = await import('./sqlite.js');
+    return openSqliteBlobs({ path: localBlobsPath(opts.dataDir), clock: opts.clock, sweepIntervalMs: 0 });
+  }
+  if (opts.target === 'netlify') {
+    if (!opts.siteID || !opts.token) {
+      throw new VeloError(
+        'NETLIFY_NOT_CONFIGURED',
+        '--target netlify needs a site id and a token',
+        'set NETLIFY_SITE_ID and NETLIFY_AUTH_TOKEN (environment or .env)',
+      );
+    }
+    const { openNetlifyBlobs } = await import('./remote.js');
+    return openNetlifyBlobs({ siteID: opts.siteID, token: opts.token, apiURL: opts.apiURL, clock: opts.clock });
+  }
+  throw usageError('INVALID_TARGET', `unknown target "${opts.target}"`, `use --target ${BLOBS_TARGETS.join(' or ')}`);
+}

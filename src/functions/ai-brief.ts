@@ -1,0 +1,79 @@
+import type { Handler } from '../emulator/types.js';
+import { BRIEF_PROMPT_VERSION, BRIEF_TTL_S, briefKey } from '../cache/keys.js';
+import type { FunctionDeps } from './deps.js';
+import { asCaller, authenticate, requireAthlete } from './lib/auth.js';
+import { cachedResponse, cacheStore, createParsedMemo, readThrough, strongEtag, wantsRefresh } from './lib/cache.js';
+import { Lru } from './lib/lru.js';
+import { handler, logUnexpected } from './lib/handle.js';
+import { requireMethod } from './lib/method.js';
+import { jsonBody } from './lib/body.js';
+import { trainingSnapshot, type TrainingSnapshot } from './lib/training.js';
+
+export interface BriefBody {
+  date: string;
+  athlete_id: number;
+  brief: string;
+  model: string;
+  prompt_version: string;
+  metrics: TrainingSnapshot;
+  generated_at: string;
+}
+
+/** The prompt version in force: the Ai's own when it says, else the cache scheme's default. */
+function promptVersionOf(deps: FunctionDeps): string {
+  return deps.ai.promptVersion || BRIEF_PROMPT_VERSION;
+}
+
+/** Rendered bodies kept in memory per cache entry version. */
+const RENDERED_ENTRIES = 64;
+
+/**
+ * `GET /api/ai-brief`: today's brief (UTC date) from the caller's training load, cached under
+ * `{userId}:{date}:{promptVersion}` for the day. `POST` (or `Cache-Control: no-cache`) regenerates.
+ */
+export function createAiBriefHandler(deps: FunctionDeps): Handler {
+  const parsed = createParsedMemo();
+  const rendered = new Lru<string, { body: string; etag: string }>(RENDERED_ENTRIES);
+  return handler(async (event) => {
+    const method = requireMethod(event, ['GET', 'POST']);
+    if (method === 'POST') jsonBody(event, { optional: true }); // a broken body is the client's mistake: 400
+    const caller = await authenticate(event, deps);
+    const athleteId = requireAthlete(caller);
+    const now = deps.clock.now();
+    const date = new Date(now).toISOString().slice(0, 10);
+    const promptVersion = promptVersionOf(deps);
+
+    const load = async (): Promise<BriefBody> => {
+      const metrics = await asCaller(deps, caller, (tx) => trainingSnapshot(tx, athleteId, now));
+      const { firstname, ...numbers } = metrics;
+      const out = await deps.ai.brief({ athleteId, userId: caller.userId, firstName: firstname, ...numbers });
+      return {
+        date,
+        athlete_id: athleteId,
+        brief: out.text,
+        model: out.model,
+        prompt_version: out.promptVersion || promptVersion,
+        metrics,
+        generated_at: new Date(now).toISOString(),
+      };
+    };
+
+    const key = briefKey(caller.userId, date, promptVersion);
+    const { entry, status, version } = await readThrough({
+      store: cacheStore(deps),
+      key,
+      memo: parsed,
+      ttlSeconds: BRIEF_TTL_S,
+      clock: deps.clock,
+      refresh: method === 'POST' || wantsRefresh(event),
+      load,
+    });
+    let out = rendered.get(`${key}|${version}`);
+    if (!out) {
+      const body = JSON.stringify(entry.value);
+      out = { body, etag: strongEtag(body) };
+      rendered.set(`${key}|${version}`, out);
+    }
+    return cachedResponse(event, out.body, status, entry.expiresAt, deps.clock, out.etag);
+  }, logUnexpected(deps, 'ai-brief'));
+}

@@ -1,0 +1,253 @@
+import { ACTIVITIES_TTL_S, activitiesKey } from '../../cache/keys.js';
+import type { Queryable } from '../../db/sql.js';
+import type { RateLimitEvent } from '../../strava/port.js';
+import type { FunctionDeps } from '../deps.js';
+import { listStoredActivities, upsertActivities } from './activities.js';
+import { cacheStore, readThrough } from './cache.js';
+import { HttpError } from './http.js';
+import { invalidateAthleteActivities } from './invalidate.js';
+import { requireStravaCredentials } from './strava-creds.js';
+
+/** Strava's largest page. */
+export const BACKFILL_PAGE_SIZE = 200;
+
+export type BackfillStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A `backfill_jobs` row as the API shows it. */
+export interface BackfillJob {
+  id: string;
+  athlete_id: number;
+  status: BackfillStatus;
+  since: string | null;
+  until: string | null;
+  checkpoint: { page?: number };
+  pages_fetched: number;
+  activities_upserted: number;
+  rate_limit_waits: number;
+  rate_limited_until: string | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const JOB_COLUMNS = `id::text as id, athlete_id::text as athlete_id, status, since, until, checkpoint, pages_fetched,
+  activities_upserted, rate_limit_waits, rate_limited_until, error, created_at, started_at, finished_at`;
+
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+function toJob(r: Record<string, unknown>): BackfillJob {
+  const checkpoint = typeof r.checkpoint === 'string' ? JSON.parse(r.checkpoint) : (r.checkpoint ?? {});
+  return {
+    id: String(r.id),
+    athlete_id: Number(r.athlete_id),
+    status: r.status as BackfillStatus,
+    since: iso(r.since),
+    until: iso(r.until),
+    checkpoint: checkpoint as BackfillJob['checkpoint'],
+    pages_fetched: Number(r.pages_fetched),
+    activities_upserted: Number(r.activities_upserted),
+    rate_limit_waits: Number(r.rate_limit_waits),
+    rate_limited_until: iso(r.rate_limited_until),
+    error: (r.error as string | null) ?? null,
+    created_at: iso(r.created_at)!,
+    started_at: iso(r.started_at),
+    finished_at: iso(r.finished_at),
+  };
+}
+
+export async function getBackfillJob(db: Queryable, jobId: string): Promise<BackfillJob | null> {
+  const { rows } = await db.query(`select ${JOB_COLUMNS} from public.backfill_jobs where id = $1`, [jobId]);
+  return rows[0] ? toJob(rows[0]) : null;
+}
+
+export async function liveJobFor(db: Queryable, athleteId: number): Promise<BackfillJob | null> {
+  const { rows } = await db.query(
+    `select ${JOB_COLUMNS} from public.backfill_jobs where athlete_id = $1 and status in ('queued', 'running')`,
+    [athleteId],
+  );
+  return rows[0] ? toJob(rows[0]) : null;
+}
+
+export interface BackfillRequest {
+  athleteId: number;
+  /** Unix seconds; none = the athlete's whole history. */
+  since?: number;
+  /** Unix seconds; none = now. */
+  until?: number;
+}
+
+/** Thrown when the athlete already has a live job; carries that job. */
+export class BackfillConflict extends HttpError {
+  constructor(readonly job: BackfillJob) {
+    super(409, 'BACKFILL_ALREADY_RUNNING', `Athlete ${job.athlete_id} already has backfill job ${job.id} (${job.status})`);
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Creates the job row (queued). One live job per athlete: a second one is a BackfillConflict. */
+export async function createBackfillJob(deps: FunctionDeps, req: BackfillRequest): Promise<BackfillJob> {
+  const existing = await liveJobFor(deps.sql, req.athleteId);
+  if (existing) throw new BackfillConflict(existing);
+  await requireStravaCredentials(deps.sql, req.athleteId);
+  const now = new Date(deps.clock.now()).toISOString();
+  const until = req.until ?? Math.floor(deps.clock.now() / 1000);
+  try {
+    const { rows } = await deps.sql.query(
+      `insert into public.backfill_jobs (athlete_id, status, since, until, checkpoint, created_at, updated_at)
+       values ($1, 'queued', to_timestamp($2), to_timestamp($3), '{"page": 1}'::jsonb, $4, $4)
+       returning ${JOB_COLUMNS}`,
+      [req.athleteId, req.since ?? null, until, now],
+    );
+    return toJob(rows[0]!);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) {
+      const live = await liveJobFor(deps.sql, req.athleteId);
+      if (live) throw new BackfillConflict(live);
+    }
+    throw err;
+  }
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (job: BackfillJob) => void;
+}
+
+const unix = (isoText: string | null): number | undefined => (isoText ? Math.floor(Date.parse(isoText) / 1000) : undefined);
+
+/**
+ * Runs (or resumes) a job to its end: pages of 200 from Strava over [since, until], each page
+ * upserted together with its checkpoint in one transaction, so a killed process resumes at the
+ * next page with nothing lost and nothing duplicated. Rate-limit waits reported by the Strava
+ * client are counted with their reset time. On abort the job stays `running` for a later resume.
+ */
+export async function runBackfillJob(deps: FunctionDeps, jobId: string, opts: RunOptions = {}): Promise<BackfillJob> {
+  const running = activeRuns.get(jobId);
+  if (running) return running; // already running in this process: wait for that run instead
+  const run = runOnce(deps, jobId, opts);
+  activeRuns.set(jobId, run);
+  try {
+    return await run;
+  } finally {
+    activeRuns.delete(jobId);
+  }
+}
+
+/** Runs in this process, by job id: a resume request for a job already running joins it. */
+const activeRuns = new Map<string, Promise<BackfillJob>>();
+
+async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Promise<BackfillJob> {
+  const stamp = (): string => new Date(deps.clock.now()).toISOString();
+  const started = await deps.sql.query(
+    `update public.backfill_jobs set status = 'running', started_at = coalesce(started_at, $2), updated_at = $2
+     where id = $1 and status in ('queued', 'running') returning ${JOB_COLUMNS}`,
+    [jobId, stamp()],
+  );
+  if (!started.rows[0]) {
+    const job = await getBackfillJob(deps.sql, jobId);
+    if (!job) throw new HttpError(404, 'JOB_NOT_FOUND', `No backfill job ${jobId}`);
+    return job;
+  }
+  let job = toJob(started.rows[0]);
+  opts.onProgress?.(job);
+
+  const onRateLimit = (e: RateLimitEvent): void => {
+    void deps.sql
+      .query(
+        `update public.backfill_jobs set rate_limit_waits = rate_limit_waits + 1, rate_limited_until = to_timestamp($2 / 1000.0),
+         updated_at = $3 where id = $1`,
+        [jobId, e.resetsAt, stamp()],
+      )
+      .catch(() => undefined);
+  };
+  const unsubscribe = deps.rateLimits?.subscribe(onRateLimit);
+  try {
+    const creds = await requireStravaCredentials(deps.sql, job.athlete_id);
+    const after = unix(job.since);
+    const before = unix(job.until);
+    let page = job.checkpoint.page ?? 1;
+    for (;;) {
+      if (opts.signal?.aborted) return job; // stays running: resumed from its checkpoint
+      const activities = await deps.strava.listActivities(creds, {
+        page,
+        perPage: BACKFILL_PAGE_SIZE,
+        ...(after !== undefined ? { after } : {}),
+        ...(before !== undefined ? { before } : {}),
+      });
+      const done = activities.length < BACKFILL_PAGE_SIZE;
+      page += 1;
+      job = await deps.sql.transaction(async (tx) => {
+        await upsertActivities(tx, job.athlete_id, activities);
+        const { rows } = await tx.query(
+          `update public.backfill_jobs set pages_fetched = pages_fetched + 1, activities_upserted = activities_upserted + $2,
+             checkpoint = $3::jsonb, updated_at = $4 where id = $1 returning ${JOB_COLUMNS}`,
+          [jobId, activities.length, JSON.stringify({ page, ...(done ? { done: true } : {}) }), stamp()],
+        );
+        return toJob(rows[0]!);
+      });
+      opts.onProgress?.(job);
+      if (done) break;
+    }
+    await warmCaches(deps, job.athlete_id);
+    const { rows } = await deps.sql.query(
+      `update public.backfill_jobs set status = 'succeeded', finished_at = $2, updated_at = $2 where id = $1 returning ${JOB_COLUMNS}`,
+      [jobId, stamp()],
+    );
+    job = toJob(rows[0]!);
+    opts.onProgress?.(job);
+    return job;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const { rows } = await deps.sql.query(
+      `update public.backfill_jobs set status = 'failed', error = $2, finished_at = $3, updated_at = $3 where id = $1 returning ${JOB_COLUMNS}`,
+      [jobId, message.slice(0, 500), stamp()],
+    );
+    if (rows[0]) opts.onProgress?.(toJob(rows[0]));
+    throw err;
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+/** The athlete's activity list is rebuilt in the cache; briefs (they read training load) dropped. */
+async function warmCaches(deps: FunctionDeps, athleteId: number): Promise<void> {
+  await invalidateAthleteActivities(deps, athleteId);
+  await readThrough({
+    store: cacheStore(deps),
+    key: activitiesKey(athleteId),
+    ttlSeconds: ACTIVITIES_TTL_S,
+    clock: deps.clock,
+    refresh: true,
+    load: () => listStoredActivities(deps.sql, athleteId),
+  });
+}
+
+/**
+ * For serve's start: jobs a killed process left `queued`/`running` are resumed from their
+ * checkpoints. Returns their ids at once and a promise of their ends (failures are recorded on
+ * the rows, never thrown).
+ */
+export async function resumeInterruptedBackfills(
+  deps: FunctionDeps,
+  opts: RunOptions = {},
+): Promise<{ jobIds: string[]; finished: Promise<BackfillJob[]> }> {
+  const { rows } = await deps.sql.query<{ id: string }>(
+    `select id::text as id from public.backfill_jobs where status in ('queued', 'running') order by created_at`,
+  );
+  const jobIds = rows.map((r) => r.id);
+  const finished = (async () => {
+    const out: BackfillJob[] = [];
+    for (const id of jobIds) {
+      try {
+        out.push(await runBackfillJob(deps, id, opts));
+      } catch {
+        const job = await getBackfillJob(deps.sql, id);
+        if (job) out.push(job);
+      }
+    }
+    return out;
+  })();
+  return { jobIds, finished };
+}

@@ -1,0 +1,40 @@
+import type { Handler, NetlifyContext, NetlifyEvent, NetlifyResponse } from '../../emulator/types.js';
+import { isVeloError } from '../../errors.js';
+import type { FunctionDeps } from '../deps.js';
+import { errorResponse, HttpError } from './http.js';
+
+/** VeloError codes from the ports that mean "the caller's credentials are bad". */
+const UNAUTHORIZED_CODE_RE = /^(JWT_|TOKEN_|REFRESH_TOKEN_|SESSION_)/;
+const UPSTREAM_CODE_RE = /^strava/i;
+
+/** Maps what a handler threw to the client's JSON error; internals never leak. */
+export function toErrorResponse(err: unknown): NetlifyResponse {
+  if (err instanceof HttpError) return errorResponse(err.status, err.code, err.message, err.headers);
+  if (isVeloError(err)) {
+    if (UNAUTHORIZED_CODE_RE.test(err.code)) return errorResponse(401, err.code, err.message);
+    if (UPSTREAM_CODE_RE.test(err.code)) return errorResponse(502, err.code, `Strava request failed: ${err.message}`);
+    return errorResponse(500, err.code, err.message);
+  }
+  return errorResponse(500, 'INTERNAL', 'The function failed; see the server log');
+}
+
+/** Wraps a handler body so every outcome is a response: thrown errors become JSON errors. */
+export function handler(
+  fn: (event: NetlifyEvent, context: NetlifyContext) => Promise<NetlifyResponse>,
+  onUnexpected?: (err: unknown) => void,
+): Handler {
+  return async (event, context) => {
+    try {
+      return await fn(event, context);
+    } catch (err) {
+      if (!(err instanceof HttpError) && !isVeloError(err)) onUnexpected?.(err);
+      return toErrorResponse(err);
+    }
+  };
+}
+
+/** Reports an unexpected failure (a 500) on the deps' log: message only, never request data. */
+export function logUnexpected(deps: FunctionDeps, functionName: string): (err: unknown) => void {
+  return (err) =>
+    deps.log?.({ level: 'error', function: functionName, message: err instanceof Error ? err.message : String(err) });
+}

@@ -1,0 +1,38 @@
+import { activitiesKey, athleteKeyPrefixes, streamsKey } from '../../cache/keys.js';
+import { userIdForAthlete } from '../../auth/user-id.js';
+import type { BlobStore } from '../../blobs/store.js';
+import type { FunctionDeps } from '../deps.js';
+import { cacheStore } from './cache.js';
+
+async function deletePrefix(store: BlobStore, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await store.list({ prefix, ...(cursor ? { cursor } : {}) });
+    for (const blob of page.blobs) {
+      await store.delete(blob.key);
+      deleted++;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return deleted;
+}
+
+/**
+ * Drops what a change to the athlete's activities makes stale: the activity list, the brief
+ * (it reads training load), and the streams of the changed activity when given.
+ */
+export async function invalidateAthleteActivities(deps: FunctionDeps, athleteId: number, activityId?: number): Promise<void> {
+  const store = cacheStore(deps);
+  await store.delete(activitiesKey(athleteId));
+  if (activityId !== undefined) await store.delete(streamsKey(athleteId, activityId));
+  await deletePrefix(store, `${userIdForAthlete(athleteId)}:`);
+}
+
+/** Every cache entry of the athlete (activities, streams, briefs): on deauthorization. */
+export async function purgeAthlete(deps: FunctionDeps, athleteId: number): Promise<number> {
+  const store = cacheStore(deps);
+  let deleted = 0;
+  for (const prefix of athleteKeyPrefixes(athleteId)) deleted += await deletePrefix(store, prefix);
+  return deleted;
+}

@@ -1,0 +1,70 @@
+import { CronExpressionParser } from 'cron-parser';
+import type { CommandContext } from '../cli/context.js';
+import { table } from '../cli/output.js';
+import { systemClock, type Clock } from '../clock.js';
+import { EXIT_FAILURE, VeloError } from '../errors.js';
+import { FUNCTIONS } from '../functions/index.js';
+import { operatorToken, credentialError } from './credentials.js';
+import { followJob, isFinished, tokenRejection } from './jobs.js';
+import { siteClientFor, siteUrl } from './target.js';
+
+export interface FunctionListing {
+  name: string;
+  kind: string;
+  schedule: string | null;
+  nextRun: string | null;
+}
+
+/** The deployed functions (the same registry serve runs) with their schedules and next runs (UTC). */
+export function listFunctions(now: number): FunctionListing[] {
+  return FUNCTIONS.map((f) => ({
+    name: f.name,
+    kind: f.kind,
+    schedule: f.schedule ?? null,
+    nextRun: f.schedule ? CronExpressionParser.parse(f.schedule, { currentDate: new Date(now), tz: 'UTC' }).next().toDate().toISOString() : null,
+  }));
+}
+
+export function runTriggerList(ctx: CommandContext, clock: Clock = systemClock): void {
+  const rows = listFunctions(clock.now());
+  ctx.out.result(() => table(['function', 'kind', 'schedule', 'next run (UTC)'], rows.map((r) => [r.name, r.kind, r.schedule ?? '', r.nextRun ?? ''])), { functions: rows });
+}
+
+/** `veloready trigger <function>`: run it now; follow it when it is a background function. */
+export async function runTrigger(ctx: CommandContext, name: string, body: unknown, clock: Clock = systemClock): Promise<void> {
+  const def = FUNCTIONS.find((f) => f.name === name);
+  if (!def) {
+    throw new VeloError('UNKNOWN_FUNCTION', `no function named "${name}"`, `one of: ${FUNCTIONS.map((f) => f.name).join(', ')} (veloready trigger --list)`, 2);
+  }
+  const url = siteUrl(ctx);
+  ctx.out.info(`target: ${url}`);
+  const token = ctx.opts.dryRun ? 'dry-run' : await operatorToken(ctx, url, clock);
+  const client = siteClientFor(ctx, token, clock);
+  try {
+    const started = clock.now();
+    const res = await client.send<Record<string, any>>({ method: 'POST', path: `/.netlify/functions/${name}`, body: body ?? {} });
+    if (res.status === 0) return;
+    const rejected = credentialError(url, res.status, res.body);
+    if (rejected) throw rejected;
+    if (res.status === 202 && def.kind === 'background') {
+      const jobId = (res.body?.jobId as string | undefined) ?? (res.headers['x-job-id'] as string | undefined);
+      if (!jobId) throw new VeloError('NO_JOB_ID', `${name} answered 202 without a job id`);
+      const job = await followJob(client, jobId, { clock, onUpdate: (j) => ctx.out.debug(`job ${j.id}: ${j.status}`) });
+      const rejected = tokenRejection(url, [job]);
+      if (rejected) throw rejected;
+      ctx.out.result(`${name}: job ${job.id} ${job.status}${job.error ? ` (${job.error})` : ''}`, job.raw);
+      if (!isFinished(job) || job.status === 'failed') process.exitCode = EXIT_FAILURE;
+      return;
+    }
+    const ms = clock.now() - started;
+    ctx.out.result(`${name}: ${res.status} in ${ms} ms\n${typeof res.body === 'string' ? res.body : JSON.stringify(res.body, null, 2)}`, {
+      function: name,
+      status: res.status,
+      ms,
+      body: res.body,
+    });
+    if (res.status >= 400) process.exitCode = EXIT_FAILURE;
+  } finally {
+    await client.close();
+  }
+}

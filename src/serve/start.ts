@@ -1,0 +1,270 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { mintAccessToken } from '../auth/jwt.js';
+import { BLOBS_FILE } from '../blobs/target.js';
+import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../blobs/context.js';
+import { createBlobsHandler } from '../blobs/server.js';
+import { openSqliteBlobs } from '../blobs/sqlite.js';
+import { systemClock, type Clock } from '../clock.js';
+import { migrate } from '../db/migrate.js';
+import { pgliteDir } from '../db/paths.js';
+import { liveServeInfo } from '../db/serve-info.js';
+import type { Sql } from '../db/sql.js';
+import { selectAi } from '../ai/select.js';
+import { createEmulator, type Emulator, type Mount } from '../emulator/server.js';
+import { createFunctionRegistry, type FunctionRegistry } from '../emulator/functions.js';
+import { loadRedirects, netlifyTomlPath } from '../emulator/redirects.js';
+import { createRequestLog, type RequestLog } from '../emulator/request-log.js';
+import { createScheduler, type Scheduler } from '../emulator/scheduler.js';
+import { VeloError } from '../errors.js';
+import { FUNCTIONS, createRateLimitHub, resumeInterruptedBackfills, type FunctionDeps } from '../functions/index.js';
+import { DEFAULT_DEEP_LINK } from '../functions/deps.js';
+import { getBackfillJob } from '../functions/lib/backfill-job.js';
+import { createSupabaseHandler } from '../supabase/handler.js';
+import { createStravaClient } from '../strava/client.js';
+import { createAthleteDirectory } from '../strava/fake-athletes.js';
+import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
+import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
+import { removeServeInfo, writeServeInfo } from './serve-info.js';
+import { SharedPglite } from './shared-pglite.js';
+import { delegateStrava } from './strava-delegate.js';
+import type { SeedProgress, SeedResult } from '../seed/seed.js';
+
+export const DEFAULT_PG_PORT = 54322;
+export const FAKE_STRAVA_PREFIX = '/strava';
+export const DEMO_TOKEN_TTL_S = 24 * 3600;
+
+export interface ServeOptions {
+  dataDir: string;
+  cwd?: string;
+  port?: number;
+  host?: string;
+  /** A Postgres server instead of the embedded database. */
+  dbUrl?: string;
+  /** Port of the Postgres wire-protocol socket on the embedded database; 0 = any free port. */
+  pgPort?: number;
+  jwtSecret: string;
+  /** Delete local state (embedded database, blobs) before starting. */
+  reset?: boolean;
+  /** Seed this many generated athletes besides the demo athlete. */
+  seedAthletes?: number;
+  /** PRNG seed of the fake data. */
+  seed?: string;
+  /** Real Strava (or another Strava-compatible API) instead of the mounted fake. */
+  stravaUrl?: string;
+  stravaClientId?: string;
+  stravaClientSecret?: string;
+  stravaVerifyToken?: string;
+  openaiApiKey?: string;
+  openaiBaseUrl?: string;
+  deepLink?: string;
+  syncTimeoutMs?: number;
+  /** Run scheduled functions on their cron schedule (tests turn it off and trigger them). */
+  schedule?: boolean;
+  clock?: Clock;
+  log?: RequestLog;
+  onSeedProgress?: (p: SeedProgress) => void;
+}
+
+export interface RunningServe {
+  url: string;
+  /** Embedded database over the Postgres protocol (undefined with --db-url). */
+  pgPort?: number;
+  database: string;
+  emulator: Emulator;
+  functions: FunctionRegistry;
+  scheduler: Scheduler;
+  log: RequestLog;
+  sql: Sql;
+  fakeStrava?: FakeStrava;
+  demo: { athleteId: number; token: string };
+  firstRun: boolean;
+  seeded?: SeedResult;
+  resumedBackfills: string[];
+  close(deadlineMs?: number): Promise<void>;
+}
+
+async function openEmbedded(dataDir: string): Promise<SharedPglite> {
+  const running = liveServeInfo(dataDir);
+  if (running) {
+    throw new VeloError(
+      'SERVE_ALREADY_RUNNING',
+      `veloready serve is already running for ${dataDir} (pid ${running.pid}${running.url ? `, ${String(running.url)}` : ''})`,
+      'stop it first, or use another --data-dir',
+    );
+  }
+  const { openPglite } = await import('../db/pglite.js');
+  return new SharedPglite(await openPglite({ dataDir }));
+}
+
+/** Everything `veloready serve` runs, wired together; resolves once it is listening. */
+export async function startServe(opts: ServeOptions): Promise<RunningServe> {
+  const clock = opts.clock ?? systemClock;
+  const dataDir = resolve(opts.cwd ?? process.cwd(), opts.dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch {
+        /* keep closing the rest */
+      }
+    }
+  };
+
+  try {
+    if (opts.reset && !opts.dbUrl) {
+      if (liveServeInfo(dataDir)) await openEmbedded(dataDir); // throws SERVE_ALREADY_RUNNING
+      rmSync(pgliteDir(dataDir), { recursive: true, force: true });
+      for (const f of [BLOBS_FILE, `${BLOBS_FILE}-wal`, `${BLOBS_FILE}-shm`]) rmSync(join(dataDir, f), { force: true });
+    }
+    mkdirSync(dataDir, { recursive: true });
+
+    // Database: the embedded one shared with the Postgres socket, or a server.
+    let shared: SharedPglite | undefined;
+    let sql: Sql;
+    if (opts.dbUrl) {
+      const { openPg } = await import('../db/pg.js');
+      sql = await openPg(opts.dbUrl);
+    } else {
+      shared = await openEmbedded(dataDir);
+      sql = shared.sql();
+    }
+    cleanups.push(() => sql.close());
+    const firstRun = !(await sql.query(`select to_regclass('public.athletes') is not null as ok`)).rows[0]?.ok;
+    await migrate(sql);
+    if (opts.reset && opts.dbUrl) {
+      const { deleteSeeded } = await import('../seed/seed.js');
+      await sql.transaction((tx) => deleteSeeded(tx));
+    }
+
+    const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock });
+    cleanups.push(() => blobs.close());
+    const log = opts.log ?? createRequestLog();
+
+    // Strava: the fake one mounted under /strava, or a real API through the rate-limited client.
+    const seed = opts.seed ?? '42';
+    const strava = delegateStrava();
+    const rateLimits = createRateLimitHub();
+    const fakeStrava = opts.stravaUrl
+      ? undefined
+      : createFakeStrava({ athletes: createAthleteDirectory({ seed, count: 0, ids: [DEMO_ATHLETE_ID] }), clock, basePath: FAKE_STRAVA_PREFIX });
+
+    const deps: FunctionDeps = {
+      sql,
+      blobs,
+      strava,
+      ai: selectAi({ openAiApiKey: opts.openaiApiKey, openAiBaseUrl: opts.openaiBaseUrl, clock }),
+      clock,
+      secrets: { jwtSecret: opts.jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
+      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK },
+      rateLimits,
+    };
+    const functions = createFunctionRegistry(
+      FUNCTIONS.map((f) => ({ name: f.name, kind: f.kind, ...(f.schedule ? { schedule: f.schedule } : {}), handler: f.create(deps) })),
+    );
+
+    const mounts: Mount[] = [
+      // The official @netlify/blobs client cannot use a path prefix: it speaks at the root.
+      { prefix: '/api/v1/blobs/', handler: createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }) },
+      { prefix: `/${LOCAL_SITE_ID}/`, handler: createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }) },
+      { prefix: '/auth/v1/', handler: createSupabaseHandler({ sql, secret: opts.jwtSecret, clock }) },
+      { prefix: '/rest/v1/', handler: createSupabaseHandler({ sql, secret: opts.jwtSecret, clock }) },
+      ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
+    ];
+    const emulator = createEmulator({
+      functions,
+      redirects: loadRedirects(netlifyTomlPath(opts.cwd ?? process.cwd())),
+      mounts,
+      clock,
+      log,
+      limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
+      jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
+    });
+    const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
+    cleanups.push(async () => void (await emulator.close()));
+
+    strava.set(
+      createStravaClient({
+        baseUrl: opts.stravaUrl ?? `${listening.url}${FAKE_STRAVA_PREFIX}`,
+        clientId: opts.stravaClientId ?? fakeStrava?.clientId ?? '',
+        clientSecret: opts.stravaClientSecret ?? fakeStrava?.clientSecret ?? '',
+        clock,
+        onRateLimit: rateLimits.emit,
+      }),
+    );
+
+    // The embedded database over the wire protocol, for psql and every other veloready command.
+    let pgPort: number | undefined;
+    if (shared) {
+      const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+      const socket = new PGLiteSocketServer({ db: shared.socketGate(), port: opts.pgPort ?? DEFAULT_PG_PORT, host: '127.0.0.1', maxConnections: 16 });
+      try {
+        await socket.start();
+      } catch (err) {
+        throw new VeloError(
+          'PG_PORT_IN_USE',
+          `the Postgres socket port ${opts.pgPort ?? DEFAULT_PG_PORT} is in use: ${(err as Error).message}`,
+          'pass --pg-port 0 for any free port, or stop what holds it',
+        );
+      }
+      cleanups.push(() => socket.stop());
+      pgPort = Number(socket.getServerConn().split(':').pop());
+    }
+
+    const seeded = await ensureDemoData(sql, {
+      seed,
+      clock,
+      ...(opts.seedAthletes ? { extraAthletes: opts.seedAthletes } : {}),
+      ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}),
+    });
+    if (fakeStrava) await connectAthletesToFakeStrava(sql, fakeStrava);
+
+    writeServeInfo(dataDir, {
+      pid: process.pid,
+      pgPort: pgPort ?? 0,
+      url: listening.url,
+      startedAt: new Date(clock.now()).toISOString(),
+      database: sql.target.label,
+    });
+    cleanups.push(() => removeServeInfo(dataDir));
+
+    const resumed = await resumeInterruptedBackfills(deps);
+    const scheduler = createScheduler({ functions, invoker: emulator.invoker, clock });
+    if (opts.schedule !== false) scheduler.start();
+    cleanups.push(() => scheduler.stop());
+
+    const demo = {
+      athleteId: DEMO_ATHLETE_ID,
+      token: mintAccessToken({ secret: opts.jwtSecret, clock, athleteId: DEMO_ATHLETE_ID, ttlSeconds: DEMO_TOKEN_TTL_S, issuer: `${listening.url}/auth/v1` }).token,
+    };
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: listening.url,
+      ...(pgPort !== undefined ? { pgPort } : {}),
+      database: sql.target.label,
+      emulator,
+      functions,
+      scheduler,
+      log,
+      sql,
+      ...(fakeStrava ? { fakeStrava } : {}),
+      demo,
+      firstRun,
+      ...(seeded ? { seeded } : {}),
+      resumedBackfills: resumed.jobIds,
+      close: (deadlineMs?: number) => {
+        if (!closing) {
+          // The emulator goes first (it drains requests and jobs), then the stores under it.
+          const emulatorClose = emulator.close(deadlineMs);
+          closing = emulatorClose.then(closeAll);
+        }
+        return closing;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,45 @@
+import type { RedirectRule } from '../emulator/redirects.js';
+import type { FunctionDef } from '../emulator/functions.js';
+import type { RunningServe } from './start.js';
+
+export interface FunctionRow {
+  name: string;
+  kind: string;
+  schedule?: string;
+  routes: string[];
+}
+
+/** Each function with the paths that reach it (netlify.toml redirects, then the direct path). */
+export function functionRows(functions: readonly FunctionDef[], rules: readonly RedirectRule[]): FunctionRow[] {
+  return functions.map((f) => ({
+    name: f.name,
+    kind: f.kind,
+    ...(f.schedule ? { schedule: f.schedule } : {}),
+    routes: [...rules.filter((r) => r.to.replace(/\/$/, '') === `/.netlify/functions/${f.name}`).map((r) => r.from), `/.netlify/functions/${f.name}`],
+  }));
+}
+
+export interface ServeSummary {
+  url: string;
+  database: string;
+  pgPort?: number;
+  psql?: string;
+  stravaUrl?: string;
+  demoAthleteId: number;
+  demoToken: string;
+  curl: string;
+  functions: FunctionRow[];
+}
+
+export function serveSummary(s: RunningServe): ServeSummary {
+  return {
+    url: s.url,
+    database: s.database,
+    ...(s.pgPort ? { pgPort: s.pgPort, psql: `psql postgres://postgres@127.0.0.1:${s.pgPort}/postgres` } : {}),
+    ...(s.fakeStrava ? { stravaUrl: `${s.url}/strava` } : {}),
+    demoAthleteId: s.demo.athleteId,
+    demoToken: s.demo.token,
+    curl: `curl -H "Authorization: Bearer ${s.demo.token}" ${s.url}/api/activities?limit=5`,
+    functions: functionRows(s.functions.list(), s.emulator.router.rules),
+  };
+}

@@ -1,0 +1,77 @@
+import type { Output } from '../cli/output.js';
+import { jsonLineWriter, textLineWriter, type RequestLogEntry } from '../emulator/request-log.js';
+import type { RunningServe } from './start.js';
+import { serveSummary, type ServeSummary } from './summary.js';
+
+const DASHBOARD_REQUESTS = 12;
+const DASHBOARD_JOBS = 6;
+const RENDER_INTERVAL_MS = 100;
+
+export interface ServeUi {
+  stopping(): void;
+  close(): Promise<void>;
+}
+
+function banner(s: ServeSummary, firstRun: boolean): string {
+  return [
+    `veloready serve: ${s.url}`,
+    `  database   ${s.database}${s.psql ? `  (${s.psql})` : ''}`,
+    ...(s.stravaUrl ? [`  strava     ${s.stravaUrl} (fake)`] : []),
+    `  blobs      NETLIFY_BLOBS_CONTEXT from: veloready blobs context --url ${s.url}`,
+    `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
+    firstRun ? `  first run: seeded demo athlete ${s.demoAthleteId} with a year of rides` : `  demo athlete ${s.demoAthleteId}`,
+    `  token      ${s.demoToken}`,
+    `  try        ${s.curl}`,
+  ].join('\n');
+}
+
+/** The ink dashboard on a terminal; otherwise one log line per request (JSON with --json). */
+export async function attachServeUi(out: Output, serve: RunningServe, opts: { ui: boolean }): Promise<ServeUi> {
+  const summary = serveSummary(serve);
+  if (!opts.ui || !out.interactive) {
+    if (out.json) {
+      out.stdout.write(JSON.stringify({ type: 'ready', ...summary, firstRun: serve.firstRun }) + '\n');
+      const off = serve.log.subscribe(jsonLineWriter((l) => out.stdout.write(l + '\n')));
+      return { stopping: () => {}, close: async () => off() };
+    }
+    out.print(banner(summary, serve.firstRun));
+    const off = serve.log.subscribe(textLineWriter((l) => out.stdout.write(l + '\n')));
+    return { stopping: () => out.info('stopping: finishing requests and jobs…'), close: async () => off() };
+  }
+
+  const [{ render }, React, { ServeDashboard }] = await Promise.all([import('ink'), import('react'), import('../ui/serve-dashboard.js')]);
+  let stopping = false;
+  const view = () =>
+    React.createElement(ServeDashboard, {
+      state: {
+        summary,
+        requests: serve.log.recent().filter((e): e is RequestLogEntry => e.type === 'request').slice(-DASHBOARD_REQUESTS),
+        jobs: serve.emulator.jobs.list().slice(-DASHBOARD_JOBS),
+        nextRuns: serve.scheduler.nextRuns(),
+        stopping,
+      },
+    });
+  const instance = render(view(), { patchConsole: false, exitOnCtrlC: false });
+  let pending: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      instance.rerender(view());
+    }, RENDER_INTERVAL_MS);
+  };
+  const offs = [serve.log.subscribe(schedule), serve.emulator.jobs.subscribe(schedule), serve.scheduler.subscribe(schedule)];
+  const tick = setInterval(schedule, 1000);
+  return {
+    stopping() {
+      stopping = true;
+      schedule();
+    },
+    async close() {
+      clearInterval(tick);
+      if (pending) clearTimeout(pending);
+      for (const off of offs) off();
+      instance.rerender(view());
+      instance.unmount();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { Box, Text } from 'ink';
+import type { JobRecord } from '../emulator/jobs.js';
+import type { RequestLogEntry } from '../emulator/request-log.js';
+import type { NextRun } from '../emulator/scheduler.js';
+import type { ServeSummary } from '../serve/summary.js';
+
+export interface DashboardState {
+  summary: ServeSummary;
+  requests: readonly RequestLogEntry[];
+  jobs: readonly JobRecord[];
+  nextRuns: readonly NextRun[];
+  stopping?: boolean;
+}
+
+const statusColor = (s: number) => (s >= 500 ? 'red' : s >= 400 ? 'yellow' : 'green');
+
+function progressText(job: JobRecord): string {
+  const p = job.progress ?? {};
+  const parts = Object.entries(p)
+    .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
+    .slice(0, 4)
+    .map(([k, v]) => `${k} ${String(v)}`);
+  return parts.join(' · ');
+}
+
+/** `veloready serve` on a terminal: where things are, what is happening, what runs next. */
+export function ServeDashboard({ state }: { state: DashboardState }) {
+  const { summary } = state;
+  return (
+    <Box flexDirection="column">
+      <Box>
+        <Text bold color="cyan">veloready serve </Text>
+        <Text>{summary.url}</Text>
+        {state.stopping ? <Text color="yellow"> stopping…</Text> : null}
+      </Box>
+      <Text dimColor>
+        db {summary.database}
+        {summary.psql ? ` · ${summary.psql}` : ''}
+        {summary.stravaUrl ? ` · fake Strava ${summary.stravaUrl}` : ''}
+      </Text>
+      <Text dimColor>try: {summary.curl}</Text>
+      <Box flexDirection="column" marginTop={1}>
+        <Text bold>Functions</Text>
+        {summary.functions.map((f) => (
+          <Text key={f.name}>
+            {'  '}
+            {f.name.padEnd(28)} <Text dimColor>{f.kind.padEnd(10)}</Text> {f.schedule ? `${f.schedule}  ` : ''}
+            {f.routes[0]}
+          </Text>
+        ))}
+      </Box>
+      <Box flexDirection="column" marginTop={1}>
+        <Text bold>Requests</Text>
+        {state.requests.length === 0 ? <Text dimColor>  none yet</Text> : null}
+        {state.requests.map((r) => (
+          <Text key={r.requestId}>
+            {'  '}
+            {r.time.slice(11, 19)} {r.method.padEnd(6)} <Text color={statusColor(r.status)}>{r.status}</Text>{' '}
+            {r.ms.toFixed(0).padStart(5)}ms {(r.cache ?? '').padEnd(4)} {(r.function ?? '-').padEnd(28)} {r.path}
+          </Text>
+        ))}
+      </Box>
+      {state.jobs.length > 0 ? (
+        <Box flexDirection="column" marginTop={1}>
+          <Text bold>Background jobs</Text>
+          {state.jobs.map((j) => (
+            <Text key={j.id}>
+              {'  '}
+              {j.function} {j.id.slice(0, 8)} <Text color={j.status === 'failed' ? 'red' : j.status === 'succeeded' ? 'green' : 'cyan'}>{j.status}</Text>{' '}
+              <Text dimColor>{progressText(j)}</Text>
+            </Text>
+          ))}
+        </Box>
+      ) : null}
+      <Box flexDirection="column" marginTop={1}>
+        <Text bold>Next scheduled runs</Text>
+        {state.nextRuns.map((n) => (
+          <Text key={n.function}>
+            {'  '}
+            {n.function.padEnd(28)} {n.schedule.padEnd(12)} {n.nextRun}
+          </Text>
+        ))}
+      </Box>
+      <Text dimColor>Ctrl-C to stop</Text>
+    </Box>
+  );
+}

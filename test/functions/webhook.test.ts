@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession } from '../../src/auth/sessions.js';
+import { userIdForAthlete } from '../../src/auth/user-id.js';
+import { activitiesKey, briefKey, CACHE_STORE, streamsKey } from '../../src/cache/keys.js';
+import type { Handler } from '../../src/emulator/types.js';
+import { createAiBriefHandler } from '../../src/functions/ai-brief.js';
+import { createApiActivitiesHandler } from '../../src/functions/api-activities.js';
+import { createStravaWebhookHandler } from '../../src/functions/strava-webhook.js';
+import { bodyOf, connectAthlete, context, event, expectClientError, harness, tokenFor, VERIFY_TOKEN, type Harness } from './helpers.js';
+
+describe('strava-webhook', () => {
+  let h: Harness;
+  let hook: Handler;
+  let athlete: number;
+  let ids: number[];
+  let eventTime = 1_781_000_000;
+
+  const post = (payload: unknown) =>
+    hook(event('/webhooks/strava', { method: 'POST', body: typeof payload === 'string' ? payload : JSON.stringify(payload) }), context('strava-webhook'));
+  const activityEvent = (aspect: string, id: number, extra: Record<string, unknown> = {}) => ({
+    object_type: 'activity',
+    object_id: id,
+    aspect_type: aspect,
+    owner_id: athlete,
+    subscription_id: 1,
+    event_time: ++eventTime,
+    updates: {},
+    ...extra,
+  });
+  const warm = async () => {
+    await createApiActivitiesHandler(h.deps)(event('/api/activities', { token: tokenFor(h, athlete) }), context('x'));
+    await createAiBriefHandler(h.deps)(event('/api/ai-brief', { token: tokenFor(h, athlete) }), context('x'));
+  };
+  const cached = async (key: string) => (await h.blobs.store(CACHE_STORE).get(key)) !== null;
+  const stored = async (id: number) =>
+    (await h.sql.query('select 1 from public.activities where id = $1', [id])).rows.length === 1;
+
+  beforeAll(async () => {
+    h = await harness();
+    athlete = h.athleteIds[2]!;
+    await connectAthlete(h, athlete);
+    hook = createStravaWebhookHandler(h.deps);
+    const res = await createApiActivitiesHandler(h.deps)(
+      event('/api/activities', { token: tokenFor(h, athlete), query: { limit: '200' } }),
+      context('x'),
+    );
+    ids = bodyOf(res).activities.map((a: any) => a.id);
+  });
+  afterAll(() => h.close());
+
+  it('GET echoes hub.challenge when the verify token matches, else 403/400', async () => {
+    const ok = await hook(
+      event('/webhooks/strava', { query: { 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': 'abc123' } }),
+      context('x'),
+    );
+    expect(ok.statusCode).toBe(200);
+    expect(bodyOf(ok)).toEqual({ 'hub.challenge': 'abc123' });
+    const wrong = await hook(
+      event('/webhooks/strava', { query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'guess', 'hub.challenge': 'abc' } }),
+      context('x'),
+    );
+    expect(expectClientError(wrong, 403)).toBe('VERIFY_TOKEN_MISMATCH');
+    expect(expectClientError(await hook(event('/webhooks/strava'), context('x')), 400)).toBe('INVALID_SUBSCRIPTION');
+  });
+
+  it('activity create: fetched from Strava, upserted, and the athlete\'s cached list and brief invalidated', async () => {
+    const id = ids[0]!;
+    await h.sql.query('delete from public.activities where id = $1', [id]);
+    await warm();
+    expect(await cached(activitiesKey(athlete))).toBe(true);
+    const res = await post(activityEvent('create', id));
+    expect(bodyOf(res)).toEqual({ status: 'upserted' });
+    expect(await stored(id)).toBe(true);
+    expect(await cached(activitiesKey(athlete))).toBe(false);
+    expect(await cached(briefKey(userIdForAthlete(athlete), '2026-06-15', h.deps.ai.promptVersion))).toBe(false);
+    const list = await createApiActivitiesHandler(h.deps)(event('/api/activities', { token: tokenFor(h, athlete) }), context('x'));
+    expect(bodyOf(list).activities.map((a: any) => a.id)).toContain(id);
+  });
+
+  it('activity update: the row is brought back in line with Strava', async () => {
+    const id = ids[1]!;
+    await h.sql.query(`update public.activities set name = 'stale' where id = $1`, [id]);
+    expect(bodyOf(await post(activityEvent('update', id, { updates: { title: 'x' } })))).toEqual({ status: 'upserted' });
+    const { rows } = await h.sql.query<{ name: string }>('select name from public.activities where id = $1', [id]);
+    expect(rows[0]!.name).not.toBe('stale');
+  });
+
+  it('activity delete: the row and its cached streams go', async () => {
+    const id = ids[2]!;
+    await h.blobs.store(CACHE_STORE).setJSON(streamsKey(athlete, id), { value: {}, storedAt: 0, expiresAt: Date.now() * 2 });
+    expect(bodyOf(await post(activityEvent('delete', id)))).toEqual({ status: 'deleted' });
+    expect(await stored(id)).toBe(false);
+    expect(await cached(streamsKey(athlete, id))).toBe(false);
+  });
+
+  it('a duplicate delivery is processed once', async () => {
+    const id = ids[3]!;
+    const payload = activityEvent('delete', id);
+    expect(bodyOf(await post(payload))).toEqual({ status: 'deleted' });
+    await h.sql.query(
+      `insert into public.activities (id, athlete_id, name, type, sport_type, start_date, start_date_local)
+       values ($1, $2, 'restored', 'Ride', 'Ride', now(), now())`,
+      [id, athlete],
+    );
+    expect(bodyOf(await post(payload))).toEqual({ status: 'duplicate' });
+    expect(await stored(id)).toBe(true);
+    const { rows } = await h.sql.query<{ n: number }>('select count(*)::int as n from public.strava_webhook_events where object_id = $1', [id]);
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it('events for unknown athletes are acknowledged and ignored', async () => {
+    expect(bodyOf(await post({ ...activityEvent('create', 123), owner_id: 424242 }))).toEqual({ status: 'ignored' });
+  });
+
+  it('bad payloads are 400 JSON, other methods 405', async () => {
+    expect(expectClientError(await post('{not json'), 400)).toBe('INVALID_JSON');
+    expect(expectClientError(await post({ ...activityEvent('create', 1), object_type: 'route' }), 400)).toBe('INVALID_EVENT');
+    expect(expectClientError(await post({ ...activityEvent('explode', 1) }), 400)).toBe('INVALID_EVENT');
+    expect(expectClientError(await post({ ...activityEvent('create', 1), object_id: 'abc' }), 400)).toBe('INVALID_ID');
+    expect(expectClientError(await post({ ...activityEvent('create', 1), event_time: 'now' }), 400)).toBe('INVALID_EVENT');
+    expect(expectClientError(await post(''), 400)).toBe('BODY_REQUIRED');
+    expect(expectClientError(await hook(event('/webhooks/strava', { method: 'PUT' }), context('x')), 405)).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('athlete deauthorization: tokens dropped, every session revoked, caches purged', async () => {
+    await warm();
+    const session = await createSession(h.sql, { userId: userIdForAthlete(athlete), athleteId: athlete, clock: h.clock });
+    const res = await post({
+      object_type: 'athlete',
+      object_id: athlete,
+      aspect_type: 'update',
+      owner_id: athlete,
+      subscription_id: 1,
+      event_time: ++eventTime,
+      updates: { authorized: 'false' },
+    });
+    expect(bodyOf(res)).toEqual({ status: 'deauthorized' });
+    const a = await h.sql.query<{ deauthorized_at: unknown; strava_access_token: unknown }>(
+      'select deauthorized_at, strava_access_token from public.athletes where id = $1',
+      [athlete],
+    );
+    expect(a.rows[0]!.deauthorized_at).not.toBeNull();
+    expect(a.rows[0]!.strava_access_token).toBeNull();
+    const s = await h.sql.query<{ revoked_at: unknown }>('select revoked_at from public.auth_sessions where id = $1', [session.sessionId]);
+    expect(s.rows[0]!.revoked_at).not.toBeNull();
+    const left = await h.blobs.store(CACHE_STORE).list();
+    expect(left.blobs.filter((b) => b.key.includes(String(athlete)) || b.key.startsWith(userIdForAthlete(athlete)))).toEqual([]);
+  });
+});

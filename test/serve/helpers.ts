@@ -1,0 +1,43 @@
+import { rm } from 'node:fs/promises';
+import { mintAccessToken } from '../../src/auth/jwt.js';
+import { systemClock } from '../../src/clock.js';
+import { startServe, type RunningServe, type ServeOptions } from '../../src/serve/start.js';
+import { migratedDataDir } from '../helpers/db.js';
+
+export const TEST_SECRET = 'serve-test-jwt-secret-0123456789abcdef';
+
+export interface TestServe extends RunningServe {
+  dataDir: string;
+  tokenFor(athleteId: number, role?: 'authenticated' | 'service_role'): string;
+  stop(): Promise<void>;
+}
+
+/** serve on port 0 over a copy of the migrated template (first-run seeding still happens). */
+export async function startTestServe(opts: Partial<ServeOptions> = {}): Promise<TestServe> {
+  const dataDir = opts.dataDir ?? (await migratedDataDir());
+  const serve = await startServe({ dataDir, port: 0, pgPort: 0, jwtSecret: TEST_SECRET, schedule: false, ...opts });
+  return Object.assign(serve, {
+    dataDir,
+    tokenFor: (athleteId: number, role: 'authenticated' | 'service_role' = 'authenticated') =>
+      role === 'service_role'
+        ? mintAccessToken({ secret: TEST_SECRET, clock: systemClock, role }).token
+        : mintAccessToken({ secret: TEST_SECRET, clock: systemClock, athleteId }).token,
+    async stop() {
+      await serve.close();
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export async function waitForJob(url: string, jobId: string, timeoutMs = 30_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await fetch(`${url}/api/jobs/${jobId}`);
+    const job = (await r.json()) as Record<string, any>;
+    if (job.status === 'succeeded' || job.status === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}

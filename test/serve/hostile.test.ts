@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintAccessToken, signJwt } from '../../src/auth/jwt.js';
+import { userIdForAthlete } from '../../src/auth/user-id.js';
+import { ManualClock, systemClock } from '../../src/clock.js';
+import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
+import { packageRoot } from '../../src/util/package-root.js';
+import { TEST_SECRET, bearer, startTestServe, waitForJob, type TestServe } from './helpers.js';
+
+interface Case {
+  name: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  bodyBytes?: number;
+  expectStatus: number;
+  expectCode?: string;
+  expectJobStatus?: number;
+}
+
+const fixtures = ['emulator.json', 'serve.json'].flatMap(
+  (f) => JSON.parse(readFileSync(join(packageRoot(), 'fixtures', 'bad-requests', f), 'utf8')) as Case[],
+);
+
+let serve: TestServe;
+let placeholders: Record<string, string>;
+const OTHER_ATHLETE = 1_000_001;
+
+beforeAll(async () => {
+  serve = await startTestServe({ seedAthletes: 1 });
+  const now = Date.now();
+  placeholders = {
+    token: serve.tokenFor(DEMO_ATHLETE_ID),
+    expiredToken: mintAccessToken({ secret: TEST_SECRET, clock: new ManualClock(now - 7200_000), athleteId: DEMO_ATHLETE_ID }).token,
+    wrongSecretToken: mintAccessToken({ secret: 'another-secret-another-secret-another-secret', clock: systemClock, athleteId: DEMO_ATHLETE_ID }).token,
+    algNoneToken: `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: userIdForAthlete(DEMO_ATHLETE_ID), role: 'authenticated', aud: 'authenticated', exp: Math.floor(now / 1000) + 600 })).toString('base64url')}.`,
+    anonToken: signJwt({ role: 'anon', iss: 'supabase-demo', iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 600 }, TEST_SECRET),
+  };
+}, 120_000);
+afterAll(async () => serve?.stop());
+
+const fill = (s: string) => s.replace(/\{\{(\w+)\}\}/g, (_, k: string) => placeholders[k] ?? `{{${k}}}`);
+
+describe('serve: hostile input on every route answers a 4xx JSON error, never a 500', () => {
+  for (const c of fixtures) {
+    it(c.name, async () => {
+      const headers = Object.fromEntries(Object.entries(c.headers ?? {}).map(([k, v]) => [k, fill(v)]));
+      const body = c.bodyBytes ? 'x'.repeat(c.bodyBytes) : c.body;
+      const r = await fetch(`${serve.url}${c.path}`, { method: c.method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' });
+      expect(r.status, c.name).toBe(c.expectStatus);
+      const text = await r.text();
+      if (c.expectStatus >= 400) {
+        const parsed = JSON.parse(text);
+        expect(parsed.error, 'JSON error shape').toMatchObject({ code: expect.any(String), message: expect.any(String) });
+        if (c.expectCode) expect(parsed.error.code).toBe(c.expectCode);
+      }
+      if (c.expectJobStatus) {
+        const job = await waitForJob(serve.url, r.headers.get('x-job-id')!);
+        expect(job.status).toBe('failed');
+      }
+      // ...and the server keeps serving.
+      const health = await fetch(`${serve.url}/api/activities?limit=1`, { headers: bearer(placeholders.token!) });
+      expect(health.status).toBe(200);
+      await health.arrayBuffer();
+    });
+  }
+});
+
+describe('serve: isolation between athletes', () => {
+  let otherActivity: number;
+  beforeAll(async () => {
+    const { rows } = await serve.sql.query<{ id: string }>('select id::text as id from public.activities where athlete_id = $1 order by start_date desc limit 1', [OTHER_ATHLETE]);
+    otherActivity = Number(rows[0]!.id);
+    // Warm B's caches so a leak through the blob cache would show.
+    const b = serve.tokenFor(OTHER_ATHLETE);
+    for (const p of ['/api/activities', `/api/streams/${otherActivity}`, '/api/ai-brief']) await (await fetch(`${serve.url}${p}`, { headers: bearer(b) })).arrayBuffer();
+  });
+
+  it("A's activities never include B's, whatever A sends", async () => {
+    const a = placeholders.token!;
+    for (const path of ['/api/activities?limit=200', `/api/activities?athlete_id=${OTHER_ATHLETE}`, `/api/activities?athlete=${OTHER_ATHLETE}&limit=200`]) {
+      const r = await fetch(`${serve.url}${path}`, { headers: { ...bearer(a), 'x-athlete-id': String(OTHER_ATHLETE), 'x-user-id': userIdForAthlete(OTHER_ATHLETE) } });
+      expect(r.status).toBe(200);
+      const body = await r.json();
+      expect(body.activities.length).toBeGreaterThan(0);
+      for (const act of body.activities) expect(act.athlete?.id ?? body.athlete_id).toBe(DEMO_ATHLETE_ID);
+    }
+  });
+
+  it("A gets 404 for B's streams, even with B's streams cached", async () => {
+    const r = await fetch(`${serve.url}/api/streams/${otherActivity}`, { headers: bearer(placeholders.token!) });
+    expect(r.status).toBe(404);
+    expect((await r.json()).error.code).toEqual(expect.any(String));
+  });
+
+  it("A's brief is A's, not B's", async () => {
+    const a = await (await fetch(`${serve.url}/api/ai-brief`, { headers: bearer(placeholders.token!) })).json();
+    const b = await (await fetch(`${serve.url}/api/ai-brief`, { headers: bearer(serve.tokenFor(OTHER_ATHLETE)) })).json();
+    expect(a.athlete_id).toBe(DEMO_ATHLETE_ID);
+    expect(b.athlete_id).toBe(OTHER_ATHLETE);
+    expect(a.brief).not.toBe(b.brief);
+  });
+});
