@@ -28,6 +28,7 @@ export async function buildProgram(): Promise<Command> {
 /** exitOverride + silent commander errors on every (sub)command: main() renders them. */
 function applyConventions(cmd: Command): void {
   cmd.exitOverride();
+  cmd.helpCommand(false);
   cmd.configureOutput({ outputError: () => {} });
   for (const sub of cmd.commands) applyConventions(sub);
 }

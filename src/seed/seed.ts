@@ -39,6 +39,11 @@ export interface SeedOptions {
   withStreams?: boolean;
   streamDays?: number;
   reset?: boolean;
+  /**
+   * 'insert' (default) writes auth.users rows; 'existing' expects them to exist already, as on a
+   * managed Supabase project whose `auth` schema only its Auth API may write (seed --supabase).
+   */
+  authUsers?: 'insert' | 'existing';
   clock?: Clock;
   onProgress?: (progress: SeedProgress) => void;
 }
@@ -125,7 +130,8 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
       users.push(userRow(athletes[i]!, seed, nowIso));
       athleteRows.push(athleteRow(athletes[i]!, nowIso));
       if (users.size >= ATHLETE_BATCH_ROWS || i === athletes.length - 1) {
-        inserted.users += await flushBatch(tx, 'auth.users', users, write);
+        if (options.authUsers === 'existing') users.clear();
+        else inserted.users += await flushBatch(tx, 'auth.users', users, write);
         inserted.athletes += await flushBatch(tx, 'public.athletes', athleteRows, write);
         progress({ phase: 'athletes', done: i + 1, total: athletes.length });
       }
