@@ -12,9 +12,20 @@ function uuidv5(name: string, namespace: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+const MEMO_MAX = 10_000;
+const memo = new Map<string, string>();
+
 /** The stable auth user id of a Strava athlete: `token mint --athlete N` and `seed` agree on it. */
 export function userIdForAthlete(athleteId: number | string): string {
-  return uuidv5(`strava:${athleteId}`, ATHLETE_NAMESPACE);
+  const key = String(athleteId);
+  let id = memo.get(key);
+  if (id === undefined) {
+    // Every authenticated request checks its token's athlete claim against this: hash once.
+    id = uuidv5(`strava:${key}`, ATHLETE_NAMESPACE);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, id);
+  }
+  return id;
 }
 
 /** The auth user's email for a Strava athlete. */

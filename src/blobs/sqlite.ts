@@ -32,13 +32,14 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS blobs (
   store      TEXT    NOT NULL,
   key        TEXT    NOT NULL,
-  value      BLOB    NOT NULL,
   metadata   TEXT    NOT NULL DEFAULT '{}',
   etag       TEXT    NOT NULL,
   version    INTEGER NOT NULL,
   size       INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   expires_at INTEGER,
+  -- Last: reading the columns before it never walks a large value's overflow pages.
+  value      BLOB    NOT NULL,
   PRIMARY KEY (store, key)
 );
 CREATE INDEX IF NOT EXISTS blobs_expires_at ON blobs (expires_at) WHERE expires_at IS NOT NULL;

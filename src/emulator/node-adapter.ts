@@ -159,6 +159,26 @@ export function toEvent(
   return new NodeEvent(req, rawUrl, path, rawQuery, text ? body.toString('utf8') : body.toString('base64'), !text, query);
 }
 
+/**
+ * UTF-8 bytes of recently sent large bodies. A cache HIT returns the very same string object
+ * again and again; V8 keeps a string's hash, so the lookup is O(1) and the 16 KiB encode and
+ * byte count happen once instead of on every response.
+ */
+const ENCODED_MIN_CHARS = 4096;
+const ENCODED_MAX_ENTRIES = 64;
+const encoded = new Map<string, Buffer>();
+
+function bodyBytes(body: string): string | Buffer {
+  if (body.length < ENCODED_MIN_CHARS) return body;
+  let bytes = encoded.get(body);
+  if (!bytes) {
+    bytes = Buffer.from(body, 'utf8');
+    if (encoded.size >= ENCODED_MAX_ENTRIES) encoded.delete(encoded.keys().next().value!);
+    encoded.set(body, bytes);
+  }
+  return bytes;
+}
+
 /** Writes a function's response; `requestId` goes out as `x-nf-request-id` like Netlify's. */
 export function writeResponse(res: ServerResponse, response: NetlifyResponse, requestId?: string): void {
   res.statusCode = response.statusCode;
@@ -170,5 +190,5 @@ export function writeResponse(res: ServerResponse, response: NetlifyResponse, re
   const body = response.body;
   if (!body) res.end();
   else if (response.isBase64Encoded) res.end(Buffer.from(body, 'base64'));
-  else res.end(body);
+  else res.end(bodyBytes(body));
 }
