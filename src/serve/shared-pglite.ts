@@ -1,38 +1,57 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { PgliteSql } from '../db/pglite.js';
 import type { Sql } from '../db/sql.js';
-import { Mutex } from './mutex.js';
 
 /** ReadyForQuery with status Idle: 'Z', int32 length 5, 'I'. */
 const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
 
+/** A protocol Query message ('Q', length, the SQL, NUL). */
+function simpleQuery(sql: string): Uint8Array {
+  const text = Buffer.from(`${sql}\0`, 'utf8');
+  const msg = Buffer.alloc(5 + text.length);
+  msg.write('Q', 0, 'ascii');
+  msg.writeInt32BE(4 + text.length, 1);
+  text.copy(msg, 5);
+  return msg;
+}
+
+/** PGlite's own lock that its query() and transaction() take (pinned PGlite 0.5.14; tested). */
+interface PgliteLocks {
+  _runExclusiveTransaction<T>(fn: () => Promise<T>): Promise<T>;
+}
+
 /**
- * PGlite is one Postgres backend. serve's own requests and every client of the wire-protocol
- * socket (psql, other veloready commands) take turns on it through one mutex: the socket side
- * holds it from a client's first message until the backend is idle again (ReadyForQuery 'I'),
- * so neither an open transaction nor an extended-protocol sequence is ever interleaved.
+ * PGlite is one Postgres backend. serve's requests use it directly (PGlite serializes its own
+ * queries and transactions); clients of the wire-protocol socket (psql, other veloready
+ * commands) take PGlite's transaction lock from their first message until the backend is idle
+ * again (ReadyForQuery 'I'), so an open transaction or an extended-protocol sequence is never
+ * interleaved with serve's work, and serve's transactions never see a socket client's statements.
  */
 export class SharedPglite {
-  readonly mutex = new Mutex();
-
   constructor(readonly base: PgliteSql) {}
 
-  /** The Sql serve's handlers use: each query and each transaction holds the mutex. */
+  /** The Sql serve's handlers use. */
   sql(): Sql {
-    const { base, mutex } = this;
-    return {
-      target: base.target,
-      query: (text, params) => mutex.run(() => base.query(text, params)),
-      exec: (script) => mutex.run(() => base.exec(script)),
-      transaction: (fn) => mutex.run(() => base.transaction(fn)),
-      close: () => base.close(),
-    };
+    return this.base;
+  }
+
+  /** Takes PGlite's transaction lock until the returned function is called. */
+  private async hold(): Promise<() => void> {
+    const locks = this.base.pglite as unknown as PgliteLocks;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    await new Promise<void>((acquired) => {
+      void locks._runExclusiveTransaction(async () => {
+        acquired();
+        await released;
+      });
+    });
+    return release;
   }
 
   /** What to hand pglite-socket's server instead of the PGlite instance itself. */
   socketGate(): PGlite {
     const pglite = this.base.pglite;
-    const mutex = this.mutex;
     let release: (() => void) | undefined;
     let tail = Buffer.alloc(0);
     const idle = () => tail.length >= READY_IDLE.length && tail.subarray(tail.length - READY_IDLE.length).equals(READY_IDLE);
@@ -47,9 +66,10 @@ export class SharedPglite {
       },
       // While a socket client holds the backend, report "in transaction" so pglite-socket keeps
       // feeding that same client's messages and no other client's.
-      isInTransaction: () => release !== undefined || pglite.isInTransaction(),
-      async runExclusive<T>(fn: () => Promise<T>): Promise<T> {
-        if (!release) release = await mutex.acquire();
+      // (Not PGlite's own state: an open in-process transaction is waited for in runExclusive.)
+      isInTransaction: () => release !== undefined,
+      runExclusive: async <T>(fn: () => Promise<T>): Promise<T> => {
+        if (!release) release = await this.hold();
         tail = Buffer.alloc(0);
         try {
           return await pglite.runExclusive(fn);
@@ -67,10 +87,10 @@ export class SharedPglite {
         });
       },
       async exec(script: string) {
-        // pglite-socket's ROLLBACK for a client that disconnected mid-transaction.
-        const result = await pglite.exec(script);
-        if (!pglite.isInTransaction()) letGo();
-        return result;
+        // pglite-socket's ROLLBACK for a client that disconnected while holding the backend. We
+        // hold PGlite's transaction lock, so this goes in over the protocol, not through exec().
+        await pglite.runExclusive(() => pglite.execProtocolRawStream(simpleQuery(script), { onRawData: () => {} }));
+        letGo();
       },
     };
     return gate as unknown as PGlite;

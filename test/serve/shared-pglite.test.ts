@@ -1,0 +1,84 @@
+import pg from 'pg';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SharedPglite } from '../../src/serve/shared-pglite.js';
+import type { PgliteSql } from '../../src/db/pglite.js';
+import { migratedPglite } from '../helpers/db.js';
+
+let base: PgliteSql;
+let shared: SharedPglite;
+let socket: PGLiteSocketServer;
+let url: string;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  base = await migratedPglite();
+  shared = new SharedPglite(base);
+  socket = new PGLiteSocketServer({ db: shared.socketGate(), port: 0, host: '127.0.0.1', maxConnections: 8 });
+  await socket.start();
+  url = `postgres://postgres@${socket.getServerConn()}/postgres`;
+  await base.exec(`create table public.t (n int); alter table public.t enable row level security;`);
+});
+afterAll(async () => {
+  await socket.stop();
+  await base.close();
+});
+
+async function client(): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  return c;
+}
+
+describe('serve\'s embedded database shared with the Postgres socket', () => {
+  it('a socket query waits for serve\'s open transaction and never runs inside it', async () => {
+    const sql = shared.sql();
+    const c = await client();
+    let socketSaw: number | undefined;
+    let during: Promise<unknown> | undefined;
+    await sql.transaction(async (q) => {
+      await q.query('insert into public.t values (1)');
+      during = c.query('select count(*)::int as n from public.t').then((r) => (socketSaw = r.rows[0].n));
+      await sleep(150);
+      expect(socketSaw).toBeUndefined(); // still waiting for our transaction
+      await q.query('insert into public.t values (2)');
+    });
+    await during;
+    expect(socketSaw).toBe(2); // saw the committed result, after the transaction
+    await c.end();
+  });
+
+  it('serve\'s queries wait while a socket client holds a transaction, and see only its commit', async () => {
+    const sql = shared.sql();
+    const c = await client();
+    await c.query('begin');
+    await c.query('insert into public.t values (10)');
+    let served: number | undefined;
+    const read = sql.query<{ n: number }>('select count(*)::int as n from public.t where n = 10').then((r) => (served = r.rows[0]!.n));
+    await sleep(150);
+    expect(served).toBeUndefined();
+    await c.query('commit');
+    await read;
+    expect(served).toBe(1);
+    await c.end();
+  });
+
+  it('a client that disconnects mid-transaction is rolled back and releases the backend', async () => {
+    const c = await client();
+    await c.query('begin');
+    await c.query('insert into public.t values (99)');
+    await c.end();
+    const { rows } = await shared.sql().query<{ n: number }>('select count(*)::int as n from public.t where n = 99');
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('several socket clients with parameterized queries interleave safely with serve\'s own', async () => {
+    const clients = await Promise.all([client(), client(), client()]);
+    const work = clients.flatMap((c, i) =>
+      Array.from({ length: 20 }, (_, j) => c.query('select $1::int + $2::int as s', [i, j]).then((r) => expect(r.rows[0].s).toBe(i + j))),
+    );
+    const mine = Array.from({ length: 20 }, (_, j) => shared.sql().query<{ s: number }>('select $1::int * 2 as s', [j]).then((r) => expect(r.rows[0]!.s).toBe(j * 2)));
+    await Promise.all([...work, ...mine]);
+    await Promise.all(clients.map((c) => c.end()));
+  });
+});
