@@ -3,9 +3,8 @@ import { commandContext } from '../src/cli/context.js';
 import { examples } from '../src/cli/help.js';
 import { positiveInt } from '../src/cli/parsers.js';
 
-const DEFAULT_PORT = 8971; // DEFAULT_BLOBS_PORT in src/blobs/context.ts (kept literal: this file stays light)
-const LOCAL_SITE_ID = 'veloready-local';
-const LOCAL_TOKEN = 'veloready-local-token';
+// context.ts is constants and a base64 helper: light enough for --help.
+import { DEFAULT_BLOBS_PORT as DEFAULT_PORT, LOCAL_BLOBS_TOKEN as LOCAL_TOKEN, LOCAL_SITE_ID } from '../src/blobs/context.js';
 
 export function register(program: Command): void {
   const blobs = program

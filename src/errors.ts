@@ -25,6 +25,19 @@ export class VeloError extends Error {
   }
 }
 
+/** A failure of a service we call (Strava, OpenAI), carrying the HTTP status to answer with. */
+export class UpstreamError extends VeloError {
+  constructor(
+    code: string,
+    message: string,
+    readonly status: number,
+    hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, hint, EXIT_FAILURE, options);
+  }
+}
+
 /** A usage mistake (bad flag value, missing argument): exit 2. */
 export function usageError(code: string, message: string, hint?: string): VeloError {
   return new VeloError(code, message, hint, EXIT_USAGE);

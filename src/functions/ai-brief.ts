@@ -2,8 +2,7 @@ import type { Handler } from '../emulator/types.js';
 import { BRIEF_PROMPT_VERSION, BRIEF_TTL_S, briefKey } from '../cache/keys.js';
 import type { FunctionDeps } from './deps.js';
 import { asCaller, authenticate, requireAthlete } from './lib/auth.js';
-import { cachedResponse, cacheStore, createParsedMemo, readThrough, strongEtag, wantsRefresh } from './lib/cache.js';
-import { Lru } from './lib/lru.js';
+import { cachedResponse, cacheStore, createParsedMemo, createRenderedMemo, readThrough, renderOnce, wantsRefresh } from './lib/cache.js';
 import { handler, logUnexpected } from './lib/handle.js';
 import { requireMethod } from './lib/method.js';
 import { jsonBody } from './lib/body.js';
@@ -25,7 +24,6 @@ function promptVersionOf(deps: FunctionDeps): string {
 }
 
 /** Rendered bodies kept in memory per cache entry version. */
-const RENDERED_ENTRIES = 64;
 
 /**
  * `GET /api/ai-brief`: today's brief (UTC date) from the caller's training load, cached under
@@ -33,7 +31,7 @@ const RENDERED_ENTRIES = 64;
  */
 export function createAiBriefHandler(deps: FunctionDeps): Handler {
   const parsed = createParsedMemo();
-  const rendered = new Lru<string, { body: string; etag: string }>(RENDERED_ENTRIES);
+  const rendered = createRenderedMemo();
   return handler(async (event) => {
     const method = requireMethod(event, ['GET', 'POST']);
     if (method === 'POST') jsonBody(event, { optional: true }); // a broken body is the client's mistake: 400
@@ -68,12 +66,7 @@ export function createAiBriefHandler(deps: FunctionDeps): Handler {
       refresh: method === 'POST' || wantsRefresh(event),
       load,
     });
-    let out = rendered.get(`${key}|${version}`);
-    if (!out) {
-      const body = JSON.stringify(entry.value);
-      out = { body, etag: strongEtag(body) };
-      rendered.set(`${key}|${version}`, out);
-    }
+    const out = renderOnce(rendered, `${key}|${version}`, () => JSON.stringify(entry.value));
     return cachedResponse(event, out.body, status, entry.expiresAt, deps.clock, out.etag);
   }, logUnexpected(deps, 'ai-brief'));
 }

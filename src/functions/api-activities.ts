@@ -3,8 +3,7 @@ import { ACTIVITIES_TTL_S, activitiesKey } from '../cache/keys.js';
 import type { FunctionDeps } from './deps.js';
 import { listStoredActivities, upsertActivities, type ActivityJson } from './lib/activities.js';
 import { asCaller, authenticate, requireAthlete } from './lib/auth.js';
-import { cachedResponse, cacheStore, createParsedMemo, readThrough, strongEtag, wantsRefresh } from './lib/cache.js';
-import { Lru } from './lib/lru.js';
+import { cachedResponse, cacheStore, createParsedMemo, createRenderedMemo, readThrough, renderOnce, wantsRefresh } from './lib/cache.js';
 import { handler, logUnexpected } from './lib/handle.js';
 import { requireMethod } from './lib/method.js';
 import { parseListQuery, type ListQuery } from './lib/query.js';
@@ -14,6 +13,7 @@ import { stravaCredentials } from './lib/strava-creds.js';
 export const FIRST_SYNC_PAGE_SIZE = 200;
 
 /** Rendered bodies kept per (cache entry version, query): a hit then costs no JSON work. */
+/** One entry per (athlete, query): more than the other handlers need. */
 const RENDERED_MEMO_ENTRIES = 512;
 
 export interface ActivitiesBody {
@@ -42,7 +42,7 @@ function select(all: readonly ActivityJson[], q: ListQuery): ActivityJson[] {
  */
 export function createApiActivitiesHandler(deps: FunctionDeps): Handler {
   const parsed = createParsedMemo();
-  const rendered = new Lru<string, { body: string; etag: string }>(RENDERED_MEMO_ENTRIES);
+  const rendered = createRenderedMemo(RENDERED_MEMO_ENTRIES);
   return handler(async (event) => {
     requireMethod(event, ['GET']);
     const query = parseListQuery(event);
@@ -71,13 +71,10 @@ export function createApiActivitiesHandler(deps: FunctionDeps): Handler {
       memo: parsed,
     });
     const renderKey = `${key}|${version}|${query.limit}|${query.before ?? ''}|${query.after ?? ''}`;
-    let out = rendered.get(renderKey);
-    if (!out) {
+    const out = renderOnce(rendered, renderKey, () => {
       const activities = select(entry.value, query);
-      const body = JSON.stringify({ athlete_id: athleteId, count: activities.length, activities } satisfies ActivitiesBody);
-      out = { body, etag: strongEtag(body) };
-      rendered.set(renderKey, out);
-    }
+      return JSON.stringify({ athlete_id: athleteId, count: activities.length, activities } satisfies ActivitiesBody);
+    });
     return cachedResponse(event, out.body, status, entry.expiresAt, deps.clock, out.etag);
   }, logUnexpected(deps, 'api-activities'));
 }

@@ -2,8 +2,7 @@ import type { Handler, NetlifyContext, NetlifyEvent } from '../emulator/types.js
 import { STREAMS_TTL_S, streamsKey } from '../cache/keys.js';
 import { DEFAULT_STREAM_ROW_TTL_S, type FunctionDeps } from './deps.js';
 import { asCaller, authenticate, requireAthlete } from './lib/auth.js';
-import { cachedResponse, cacheStore, createParsedMemo, readThrough, strongEtag, wantsRefresh } from './lib/cache.js';
-import { Lru } from './lib/lru.js';
+import { cachedResponse, cacheStore, createParsedMemo, createRenderedMemo, readThrough, renderOnce, wantsRefresh } from './lib/cache.js';
 import { handler, logUnexpected } from './lib/handle.js';
 import { badRequest, HttpError, notFound } from './lib/http.js';
 import { requireMethod } from './lib/method.js';
@@ -27,7 +26,6 @@ export interface StreamsBody {
 }
 
 /** Rendered bodies kept in memory per cache entry version. */
-const RENDERED_ENTRIES = 64;
 
 /**
  * `GET /api/streams/:activityId`: one of the caller's activities' streams (Strava's key_by_type
@@ -37,7 +35,7 @@ const RENDERED_ENTRIES = 64;
 export function createApiStreamsHandler(deps: FunctionDeps): Handler {
   const rowTtlMs = (deps.config.streamRowTtlSeconds ?? DEFAULT_STREAM_ROW_TTL_S) * 1000;
   const parsed = createParsedMemo();
-  const rendered = new Lru<string, { body: string; etag: string }>(RENDERED_ENTRIES);
+  const rendered = createRenderedMemo();
   return handler(async (event, context) => {
     requireMethod(event, ['GET']);
     const activityId = activityIdOf(event, context);
@@ -71,12 +69,7 @@ export function createApiStreamsHandler(deps: FunctionDeps): Handler {
       load,
     });
     if (entry.value.activity_id !== activityId) throw new HttpError(500, 'CACHE_CORRUPT', 'Cached streams do not match');
-    let out = rendered.get(`${key}|${version}`);
-    if (!out) {
-      const body = JSON.stringify(entry.value);
-      out = { body, etag: strongEtag(body) };
-      rendered.set(`${key}|${version}`, out);
-    }
+    const out = renderOnce(rendered, `${key}|${version}`, () => JSON.stringify(entry.value));
     return cachedResponse(event, out.body, status, entry.expiresAt, deps.clock, out.etag);
   }, logUnexpected(deps, 'api-streams'));
 }

@@ -1,17 +1,7 @@
-import { VeloError } from '../errors.js';
+import { UpstreamError } from '../errors.js';
 
 /** A Strava API failure with its HTTP status (0 for network errors). Codes are stable. */
-export class StravaError extends VeloError {
-  constructor(
-    code: string,
-    message: string,
-    readonly status: number,
-    hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, hint, 1, options);
-  }
-}
+export class StravaError extends UpstreamError {}
 
 export function stravaErrorForStatus(status: number, what: string, detail: string): StravaError {
   switch (status) {

@@ -45,6 +45,25 @@ export type ParsedMemo = Lru<string, { blobEtag: string; entry: CachedValue<unkn
 export const PARSED_MEMO_ENTRIES = 128;
 export const createParsedMemo = (max = PARSED_MEMO_ENTRIES): ParsedMemo => new Lru(max);
 
+/** Response bodies rendered from a cached entry, per handler, keyed by the entry's blob version. */
+export type RenderedMemo = Lru<string, { body: string; etag: string }>;
+export const RENDERED_MEMO_ENTRIES = 64;
+export const createRenderedMemo = (max = RENDERED_MEMO_ENTRIES): RenderedMemo => new Lru(max);
+
+/**
+ * The response body (and its ETag) for `renderKey`: rendered once per blob version, so a HIT
+ * neither re-serializes nor re-hashes a 100 KiB list.
+ */
+export function renderOnce(memo: RenderedMemo, renderKey: string, render: () => string): { body: string; etag: string } {
+  let out = memo.get(renderKey);
+  if (!out) {
+    const body = render();
+    out = { body, etag: strongEtag(body) };
+    memo.set(renderKey, out);
+  }
+  return out;
+}
+
 export interface ReadThroughResult<T> {
   entry: CachedValue<T>;
   status: CacheStatus;
