@@ -30,7 +30,19 @@ export function register(program: Command): void {
       const store = openSqliteBlobs({ path });
       const siteID = ctx.opts.siteId as string;
       const token = ctx.opts.token as string;
-      const server = await startBlobsServer({ blobs: store, siteID, token, port: ctx.opts.port as number, host: ctx.opts.host as string });
+      const port = ctx.opts.port as number;
+      const host = ctx.opts.host as string;
+      let server: Awaited<ReturnType<typeof startBlobsServer>>;
+      try {
+        server = await startBlobsServer({ blobs: store, siteID, token, port, host });
+      } catch (err) {
+        await store.close();
+        const code = (err as NodeJS.ErrnoException).code;
+        const { VeloError } = await import('../src/errors.js');
+        if (code === 'EADDRINUSE') throw new VeloError('PORT_IN_USE', `port ${port} on ${host} is already in use`, 'pick another with --port');
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new VeloError('INVALID_HOST', `cannot listen on ${host}`, 'use --host 127.0.0.1 or 0.0.0.0');
+        throw err;
+      }
       const context = encodeBlobsContext({ url: server.url, siteID, token });
       ctx.out.info(ctx.out.color.dim(`target: ${store.target}`));
       ctx.out.result(`Netlify Blobs server on ${server.url} (site ${siteID})\nexport NETLIFY_BLOBS_CONTEXT=${context}`, {

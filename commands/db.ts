@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { commandContext, type CommandContext } from '../src/cli/context.js';
 import { examples } from '../src/cli/help.js';
+import { DEFAULT_DATA_DIR } from '../src/config/settings.js';
 import type { Sql } from '../src/db/sql.js';
 
 const DB_URL_FLAG = '--db-url <url>';
@@ -10,7 +11,7 @@ const DEFAULT_TESTS_DIR = 'supabase/tests';
 /** Opens the command's database and says which one it is (password redacted) on stderr. */
 async function withDatabase<T>(ctx: CommandContext, fn: (sql: Sql) => Promise<T>): Promise<T> {
   const { openDatabase } = await import('../src/db/open.js');
-  const sql = await openDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: ctx.config.get('dataDir') ?? '.veloready' });
+  const sql = await openDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: ctx.config.get('dataDir') ?? DEFAULT_DATA_DIR });
   ctx.out.info(`database: ${sql.target.label}`);
   try {
     return await fn(sql);
@@ -121,10 +122,10 @@ export function register(program: Command): void {
     )
     .action(async (_o, cmd: Command) => {
       const ctx = await commandContext(cmd);
-      const { existsSync } = await import('node:fs');
+      const { existsSync, statSync } = await import('node:fs');
       const { runRlsTests, renderRlsReport } = await import('../src/db/test-rls.js');
       const testsDir = (ctx.opts.tests as string | undefined) ?? (existsSync(DEFAULT_TESTS_DIR) ? DEFAULT_TESTS_DIR : undefined);
-      if (testsDir !== undefined && !existsSync(testsDir)) {
+      if (testsDir !== undefined && !statSync(testsDir, { throwIfNoEntry: false })?.isDirectory()) {
         const { usageError } = await import('../src/errors.js');
         throw usageError('TESTS_DIR_MISSING', `--tests ${testsDir}: no such folder.`, 'Point --tests at a folder of .sql files.');
       }

@@ -8,19 +8,8 @@ type Register = (program: Command) => void;
 /** Builds the full program. Group modules are light: heavy imports happen inside actions. */
 export async function buildProgram(): Promise<Command> {
   const program = createProgram();
-  const modules = await Promise.all(
-    COMMAND_GROUPS.map((name) =>
-      import(`./${name}.js`).then(
-        (m: { register: Register }) => m,
-        (err: NodeJS.ErrnoException) => {
-          // A group still being written is left out rather than breaking every command.
-          if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(`${name}.js`)) return undefined;
-          throw err;
-        },
-      ),
-    ),
-  );
-  for (const m of modules) m?.register(program);
+  const modules = await Promise.all(COMMAND_GROUPS.map((name) => import(`./${name}.js`) as Promise<{ register: Register }>));
+  for (const m of modules) m.register(program);
   applyConventions(program);
   return program;
 }

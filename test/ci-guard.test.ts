@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 // Locally, tests that need a Postgres server or Chromium say so and skip. In CI they must run.
-if (process.env.CI === 'true') describe('CI runs every test', () => {
+describe.runIf(process.env.CI === 'true')('CI runs every test', () => {
   it('has DATABASE_URL for the Postgres-backed tests', () => {
     expect(process.env.DATABASE_URL, 'CI must export DATABASE_URL (see .ci/run)').toMatch(/^postgres(ql)?:\/\//);
   });

@@ -119,8 +119,10 @@ function fail(code: string, message: string, hint?: string): never {
   throw new JwtError(code, message, hint);
 }
 
+const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
+
 function decodeSegment(segment: string, what: string): Record<string, unknown> {
-  if (!/^[A-Za-z0-9_-]*$/.test(segment)) fail(JWT_ERRORS.malformed, `token ${what} is not base64url`);
+  if (!BASE64URL_RE.test(segment)) fail(JWT_ERRORS.malformed, `token ${what} is not base64url`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
@@ -140,6 +142,9 @@ export function decodeJwt(token: string): DecodedJwt {
   }
   const parts = token.trim().split('.');
   if (parts.length !== 3) fail(JWT_ERRORS.malformed, `token has ${parts.length} segments, expected 3`);
+  // Buffer.from(…, 'base64url') skips characters it does not know: without this check a valid
+  // signature with junk appended would still verify.
+  if (!BASE64URL_RE.test(parts[2]!)) fail(JWT_ERRORS.malformed, 'token signature is not base64url');
   return {
     header: decodeSegment(parts[0]!, 'header'),
     claims: decodeSegment(parts[1]!, 'payload'),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VeloError } from '../errors.js';
 
@@ -23,8 +23,9 @@ export function assertSecretStrength(secret: string, from: string): void {
 }
 
 /**
- * The local JWT secret in `<dataDir>/secrets.json` (mode 0600), created on first use. Written via
- * a temp file + rename so two processes starting at once never see a half-written file.
+ * The local JWT secret in `<dataDir>/secrets.json` (mode 0600), created on first use. Written to
+ * a temp file first so nobody sees a half-written file; a new file is put in place with link(),
+ * which fails if another process (or call) got there first, so all of them end up with one secret.
  */
 export async function loadOrCreateLocalSecret(dataDir: string): Promise<string> {
   const file = join(dataDir, SECRETS_FILE);
@@ -32,9 +33,19 @@ export async function loadOrCreateLocalSecret(dataDir: string): Promise<string> 
   if (existing?.jwtSecret) return existing.jwtSecret;
   await mkdir(dataDir, { recursive: true });
   const jwtSecret = randomBytes(GENERATED_SECRET_BYTES).toString('base64url');
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(tmp, JSON.stringify({ ...existing, jwtSecret }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-  await rename(tmp, file);
+  try {
+    if (existing) {
+      await rename(tmp, file); // the file exists without a secret: add one, keep its other keys
+    } else {
+      await link(tmp, file).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err; // someone else created it first: theirs wins
+      });
+    }
+  } finally {
+    await rm(tmp, { force: true });
+  }
   return (await readLocalSecrets(file))?.jwtSecret ?? jwtSecret;
 }
 

@@ -17,11 +17,13 @@ export function expiryOf(writtenAt: number, metadata: BlobMetadata | undefined, 
 
 /**
  * Expiry implied by metadata alone: `expiresAt` (ms since epoch, what the remote client writes for an
- * absolute expiry, since Netlify has no TTL of its own) or `ttl` (seconds from the write).
+ * absolute expiry, since Netlify has no TTL of its own) or `ttl` (seconds from the write, so only
+ * when the write time is known).
  */
-export function metadataExpiry(writtenAt: number, metadata: BlobMetadata | undefined): number | null {
+export function metadataExpiry(writtenAt: number | undefined, metadata: BlobMetadata | undefined): number | null {
   const at = metadata?.['expiresAt'];
   if (typeof at === 'number' && Number.isFinite(at)) return at;
+  if (writtenAt === undefined) return null;
   const ttl = metadata?.['ttl'];
   const seconds = typeof ttl === 'number' ? ttl : typeof ttl === 'string' && ttl.trim() !== '' ? Number(ttl) : NaN;
   return Number.isFinite(seconds) ? writtenAt + seconds * MS_PER_S : null;

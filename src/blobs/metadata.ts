@@ -1,5 +1,12 @@
 import type { BlobMetadata } from './store.js';
 
+/** Netlify Blobs protocol details shared by our server (server.ts) and our client (remote.ts). */
+export const SIGNED_URL_ACCEPT = 'application/json;type=signed-url';
+/** Site-wide stores travel as `site:{name}`; deploy stores as `deploy:{id}`. */
+export const SITE_STORE_PREFIX = 'site:';
+/** A key in a URL path: each `/`-separated segment percent-encoded, the slashes kept. */
+export const encodeKeyPath = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
+
 /** The header pair @netlify/blobs uses for user metadata: `b64;` + base64(JSON). */
 export const METADATA_HEADER = 'x-amz-meta-user';
 export const METADATA_HEADER_EXTERNAL = 'netlify-blobs-metadata';

@@ -4,7 +4,15 @@ import { systemClock } from '../clock.js';
 import { VeloError } from '../errors.js';
 import { isExpired, metadataExpiry } from './expiry.js';
 import { createLimiter, mapLimit } from '../util/limiter.js';
-import { decodeMetadata, encodeMetadata, METADATA_HEADER, METADATA_HEADER_EXTERNAL } from './metadata.js';
+import {
+  decodeMetadata,
+  encodeKeyPath,
+  encodeMetadata,
+  METADATA_HEADER,
+  METADATA_HEADER_EXTERNAL,
+  SIGNED_URL_ACCEPT,
+  SITE_STORE_PREFIX,
+} from './metadata.js';
 import type {
   BlobEntry,
   BlobInfo,
@@ -29,8 +37,6 @@ export const RETRY_BASE_MS = 250;
 export const RETRY_MAX_MS = 10_000;
 export const MIN_RATE_LIMIT_WAIT_MS = 1000;
 const KEEP_ALIVE_MS = 30_000;
-const SIGNED_URL_ACCEPT = 'application/json;type=signed-url';
-const SITE_STORE_PREFIX = 'site:';
 
 export interface NetlifyBlobsOptions {
   siteID: string;
@@ -48,7 +54,6 @@ interface HttpResult {
 }
 
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-const encodeKeyPath = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
 const retryable = (status: number): boolean => status === 429 || status >= 500;
 
 interface ListResponse {
@@ -102,6 +107,19 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
     throw new VeloError('BLOBS_HTTP', `Netlify Blobs answered ${res.status} to ${method.toUpperCase()} ${path}`, hint);
   }
 
+  /** A JSON answer, or a clear error (not a SyntaxError) when a proxy or wrong --api-url sent something else. */
+  function json<T>(method: string, url: string, res: HttpResult): T {
+    try {
+      return JSON.parse(res.body.toString('utf8')) as T;
+    } catch {
+      throw new VeloError(
+        'BLOBS_BAD_RESPONSE',
+        `Netlify Blobs answered ${method.toUpperCase()} ${new URL(url).pathname} with something that is not JSON`,
+        'check --api-url points at a Netlify Blobs API',
+      );
+    }
+  }
+
   const siteURL = `${apiURL}/api/v1/blobs/${encodeURIComponent(options.siteID)}`;
   const storeURL = (store: string): string => `${siteURL}/${encodeURIComponent(SITE_STORE_PREFIX + store)}`;
   const keyURL = (store: string, key: string): string => `${storeURL(store)}/${encodeKeyPath(key)}`;
@@ -110,16 +128,21 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
     const url = keyURL(store, key);
     const res = await http(method, url, { ...auth, ...extra, accept: SIGNED_URL_ACCEPT });
     if (res.status !== 200) fail(method, url, res);
-    const parsed = JSON.parse(res.body.toString('utf8')) as { url?: unknown };
-    if (typeof parsed.url !== 'string') fail(method, url, res);
+    const parsed = json<{ url?: unknown } | null>(method, url, res);
+    if (typeof parsed?.url !== 'string') fail(method, url, res);
     return parsed.url;
   }
 
   function readInfo(res: HttpResult): BlobInfo & { expiresAt: number | null } {
-    const metadata = decodeMetadata(one(res.headers[METADATA_HEADER]) ?? one(res.headers[METADATA_HEADER_EXTERNAL]));
+    let metadata: BlobMetadata;
+    try {
+      metadata = decodeMetadata(one(res.headers[METADATA_HEADER]) ?? one(res.headers[METADATA_HEADER_EXTERNAL]));
+    } catch {
+      throw new VeloError('BLOBS_BAD_RESPONSE', 'Netlify Blobs sent metadata that is not "b64;" + base64 JSON', 'check --api-url points at a Netlify Blobs API');
+    }
     const lastModified = Date.parse(one(res.headers['last-modified']) ?? '');
     const updatedAt = Number.isFinite(lastModified) ? lastModified : undefined;
-    const expiresAt = updatedAt === undefined ? null : metadataExpiry(updatedAt, metadata);
+    const expiresAt = metadataExpiry(updatedAt, metadata);
     return { etag: one(res.headers['etag']) ?? '', metadata, updatedAt, expiresAt };
   }
 
@@ -201,7 +224,7 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
         const res = await http('GET', url.toString(), auth);
         if (res.status === 404) return { blobs: [], directories: [] };
         if (res.status !== 200) fail('GET', url.toString(), res);
-        const page = JSON.parse(res.body.toString('utf8')) as ListResponse;
+        const page = json<ListResponse>('GET', url.toString(), res);
         const raw = page.blobs ?? [];
         const blobs: ListedBlob[] = await mapLimit(raw, concurrency, async (b) => {
           const updatedAt = b.last_modified ? Date.parse(b.last_modified) : 0;
@@ -238,7 +261,7 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
         const res = await http('GET', url.toString(), auth);
         if (res.status === 404) break;
         if (res.status !== 200) fail('GET', url.toString(), res);
-        const page = JSON.parse(res.body.toString('utf8')) as { stores?: string[]; next_cursor?: string };
+        const page = json<{ stores?: string[]; next_cursor?: string }>('GET', url.toString(), res);
         for (const s of page.stores ?? []) if (s.startsWith(SITE_STORE_PREFIX)) stores.push(s.slice(SITE_STORE_PREFIX.length));
         cursor = page.next_cursor;
       } while (cursor);

@@ -2,7 +2,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isVeloError } from '../errors.js';
-import { decodeMetadata, encodeMetadata, METADATA_HEADER, METADATA_HEADER_EXTERNAL } from './metadata.js';
+import {
+  decodeMetadata,
+  encodeKeyPath,
+  encodeMetadata,
+  METADATA_HEADER,
+  METADATA_HEADER_EXTERNAL,
+  SIGNED_URL_ACCEPT,
+  SITE_STORE_PREFIX,
+} from './metadata.js';
 import type { Blobs, BlobStore, SetOptions } from './store.js';
 import { keyProblem, storeNameProblem } from './validate.js';
 
@@ -16,10 +24,12 @@ import { keyProblem, storeNameProblem } from './validate.js';
  * `/api/v1/blobs/...` and `/{siteID}/...` (optionally `/region:xx/{siteID}/...`) and returns false for
  * everything else.
  */
-export const SIGNED_URL_ACCEPT = 'application/json;type=signed-url';
+export { SIGNED_URL_ACCEPT };
 export const MAX_BLOB_BYTES = 64 * 1024 * 1024;
 export const LIST_PAGE_SIZE = 1000;
-const SITE_STORE_PREFIX = 'site:';
+/** How long a signed URL from the API form stays valid. */
+export const SIGNED_URL_TTL_S = 300;
+const MS_PER_S = 1000;
 const DEPLOY_STORE_PREFIX = 'deploy:';
 const REGION_PREFIX = 'region:';
 const API_PATH = ['api', 'v1', 'blobs'];
@@ -62,8 +72,6 @@ function decodeSegment(s: string): string {
     throw new HttpError(400, 'INVALID_PATH', `malformed percent-encoding in "${s}"`);
   }
 }
-
-const encodeKeyPath = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
 
 /** `site:name` → `name`; deploy and legacy names are kept as they are. */
 const backendStoreName = (raw: string): string => (raw.startsWith(SITE_STORE_PREFIX) ? raw.slice(SITE_STORE_PREFIX.length) : raw);
@@ -133,14 +141,18 @@ export function createBlobsHandler(options: BlobsHandlerOptions): BlobsHandler {
   const pageSize = options.pageSize ?? LIST_PAGE_SIZE;
   const maxBody = options.maxBodyBytes ?? MAX_BLOB_BYTES;
 
-  const sign = (rawStore: string, key: string): string =>
-    createHmac('sha256', token).update(`${siteID}/${rawStore}/${key}`).digest('hex');
+  /** A signed URL is good for one method on one blob until `expires` (unix seconds), like a presigned S3 URL. */
+  const sign = (method: string, rawStore: string, key: string, expires: string): string =>
+    createHmac('sha256', token).update(`${method}\n${siteID}/${rawStore}/${key}\n${expires}`).digest('hex');
 
   function authorized(req: IncomingMessage, url: URL, target: Target): boolean {
     const auth = header(req, 'authorization') ?? '';
     if (auth.toLowerCase().startsWith('bearer ') && safeEqual(auth.slice('bearer '.length), token)) return true;
     const signature = url.searchParams.get('signature');
-    return !target.api && !!signature && !!target.rawStore && !!target.key && safeEqual(signature, sign(target.rawStore, target.key));
+    const expires = url.searchParams.get('expires') ?? '';
+    if (target.api || !signature || !target.rawStore || !target.key || !/^\d+$/.test(expires)) return false;
+    if (Number(expires) * MS_PER_S < Date.now()) return false;
+    return safeEqual(signature, sign(req.method ?? 'GET', target.rawStore, target.key, expires));
   }
 
   function openStore(rawStore: string): BlobStore {
@@ -261,7 +273,9 @@ export function createBlobsHandler(options: BlobsHandlerOptions): BlobsHandler {
       checkKey(target.key);
       const origin = `http://${header(req, 'host') ?? 'localhost'}`;
       const signed = new URL(`${basePath}/${siteID}/${encodeURIComponent(target.rawStore)}/${encodeKeyPath(target.key)}`, origin);
-      signed.searchParams.set('signature', sign(target.rawStore, target.key));
+      const expires = String(Math.floor(Date.now() / MS_PER_S) + SIGNED_URL_TTL_S);
+      signed.searchParams.set('expires', expires);
+      signed.searchParams.set('signature', sign(req.method ?? 'GET', target.rawStore, target.key, expires));
       return sendJSON(res, 200, { url: signed.toString() });
     }
     return onKey(req, res, store, target.key);

@@ -162,7 +162,8 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
 
   /**
    * Group commit: writes that arrive in the same turn of the event loop share one transaction, and
-   * each promise resolves only after that transaction commits (an acknowledged write is durable).
+   * each promise resolves only after that transaction commits, so an acknowledged write survives the
+   * process being killed (WAL with synchronous=NORMAL: only a power loss can drop the last commits).
    * The transaction takes the write lock first (BEGIN IMMEDIATE), so a conditional write's read and
    * its write cannot be split by another process, and a busy file waits (busy_timeout) instead of
    * failing with SQLITE_BUSY.
@@ -182,6 +183,7 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   );
   function flush(): void {
     const batch = pending;
+    if (batch.length === 0) return; // already committed by settle()
     pending = [];
     let results: SetResult[];
     try {
@@ -191,6 +193,13 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
       return;
     }
     batch.forEach((w, i) => w.resolve(results[i]!));
+  }
+  /**
+   * Commits writes still waiting for their batch, so a read, delete or purge issued after a `set`
+   * (even one not yet awaited) sees it, and a delete is never overtaken by an earlier write.
+   */
+  function settle(): void {
+    if (pending.length > 0) flush();
   }
   function enqueueWrite(w: Omit<PendingWrite, 'resolve' | 'reject'>): Promise<SetResult> {
     return new Promise<SetResult>((resolve, reject) => {
@@ -216,6 +225,7 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   });
 
   function readLive(store: string, key: string): Row | undefined {
+    settle();
     const row = q.get.get(store, key);
     return row && !isExpired(row.expires_at, clock.now()) ? row : undefined;
   }
@@ -293,22 +303,24 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
       },
       async getMetadata(key): Promise<BlobInfo | null> {
         validateKey(key);
+        settle();
         const row = q.info.get(name, key);
         return row && !isExpired(row.expires_at, clock.now()) ? { etag: row.etag, metadata: JSON.parse(row.metadata) as BlobMetadata, updatedAt: row.updated_at } : null;
       },
       async set(key, value, opts = {}) {
         validateKey(key);
         return enqueueWrite({ store: name, key, data: toBytes(value), metadata: opts.metadata ?? {}, opts });
-
       },
       async setJSON(key, value, opts = {}) {
         return self.set(key, JSON.stringify(value), opts);
       },
       async delete(key) {
         validateKey(key);
+        settle();
         q.delete.run(name, key);
       },
       async list(opts = {}) {
+        settle();
         return listPage(name, opts);
       },
     };
@@ -338,6 +350,7 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
       return q.stores.all().map((r) => r.store);
     },
     async purge(filter) {
+      settle();
       return purgeTx.immediate(filter);
     },
     sweepExpired,
@@ -345,7 +358,7 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
-      if (pending.length > 0) flush();
+      settle();
       db.close();
     },
   };

@@ -31,6 +31,16 @@ export interface ResolvedConfig {
 
 export const DEFAULT_ENV_FILE = '.env';
 
+function readEnvFile(path: string): { path: string; vars: Record<string, string> } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw usageError('ENV_FILE_UNREADABLE', `env file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check the --env-file path (or the .env file here)');
+  }
+  return { path, vars: parseEnv(text) as Record<string, string> };
+}
+
 function loadEnvFile(opts: ResolveOptions): { path: string | undefined; vars: Record<string, string> } {
   const cwd = opts.cwd ?? process.cwd();
   if (opts.envFile !== undefined) {
@@ -38,11 +48,11 @@ function loadEnvFile(opts: ResolveOptions): { path: string | undefined; vars: Re
     if (!existsSync(path)) {
       throw usageError('ENV_FILE_NOT_FOUND', `env file ${opts.envFile} does not exist`, 'check the --env-file path');
     }
-    return { path, vars: parseEnv(readFileSync(path, 'utf8')) as Record<string, string> };
+    return readEnvFile(path);
   }
   const path = resolve(cwd, DEFAULT_ENV_FILE);
   if (!existsSync(path)) return { path: undefined, vars: {} };
-  return { path, vars: parseEnv(readFileSync(path, 'utf8')) as Record<string, string> };
+  return readEnvFile(path);
 }
 
 function present(v: unknown): v is string {
@@ -72,7 +82,9 @@ export function resolveConfig(opts: ResolveOptions = {}): ResolvedConfig {
     describe: () =>
       (SETTINGS as readonly Setting[]).map((s) => {
         const rv = values.get(s.key as SettingKey)!;
-        const value = s.secret === 'url' ? redactUrl(rv.value) : s.secret === 'value' ? redactSecret(rv.value) : rv.value;
+        // Every other value goes through redactUrl too: any URL setting may carry userinfo
+        // (a password-protected site's https://user:pass@…), and plain values pass unchanged.
+        const value = s.secret === 'value' ? redactSecret(rv.value) : redactUrl(rv.value);
         return { key: s.key as SettingKey, env: s.env, value, source: rv.source, secret: s.secret !== undefined };
       }),
   };

@@ -8,26 +8,36 @@ export function redactSecret(value: string | undefined): string | undefined {
 
 const SECRET_QUERY_PARAMS = /^(password|pass|sslpassword|token|access_token|refresh_token|apikey|api_key|key|secret|code|client_secret)$/i;
 
-/** Removes the password (and secret-looking query params) from a URL; leaves non-URLs untouched. */
+const SECRET_PARAM_NAMES = SECRET_QUERY_PARAMS.source.slice(2, -2);
+/** `scheme://user:PASSWORD@`: everything up to the last `@` is masked (too much rather than too little). */
+const USERINFO_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^]*@(?=[^@]*$)/i;
+/** `password=…` in a libpq key=value string or a query string. */
+const SECRET_ASSIGNMENT = new RegExp(`(^|[\\s?&;])(${SECRET_PARAM_NAMES})=('(?:[^'\\\\]|\\\\.)*'|[^\\s&;]*)`, 'gi');
+
+/**
+ * Removes the password (and secret-looking query params) from a URL. A value that does not parse
+ * as a URL (a password with an unescaped `#` or `/`, a libpq `key=value` string) still has its
+ * userinfo password and `password=` style assignments masked: config output never leaks them.
+ */
 export function redactUrl(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return value;
+    return value.replace(USERINFO_PASSWORD, `$1${REDACTED}@`).replace(SECRET_ASSIGNMENT, `$1$2=${REDACTED}`);
   }
-  if (url.password) url.password = REDACTED;
+  let changed = false;
+  if (url.password) {
+    url.password = REDACTED;
+    changed = true;
+  }
   for (const name of [...url.searchParams.keys()]) {
-    if (SECRET_QUERY_PARAMS.test(name)) url.searchParams.set(name, REDACTED);
+    if (SECRET_QUERY_PARAMS.test(name)) {
+      url.searchParams.set(name, REDACTED);
+      changed = true;
+    }
   }
-  return url.toString().replace(/%2A%2A%2A%2A/g, REDACTED);
-}
-
-const SECRET_HEADERS = new Set(['authorization', 'apikey', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);
-
-export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
-  const out: Record<string, string | string[] | undefined> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = SECRET_HEADERS.has(k.toLowerCase()) && v !== undefined ? REDACTED : v;
-  return out;
+  // Untouched values are shown as given, not re-serialized (no added trailing slash).
+  return changed ? url.toString().replace(/%2A%2A%2A%2A/g, REDACTED) : value;
 }

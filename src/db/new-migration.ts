@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError, VeloError } from '../errors.js';
 
@@ -17,7 +17,11 @@ export function createMigrationFile(dir: string, rawName: string, now: Date): st
   }
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${migrationVersion(now)}_${name}.sql`);
-  if (existsSync(path)) throw new VeloError('MIGRATION_EXISTS', `${path} already exists.`, 'Wait a second or pick another name.');
-  writeFileSync(path, `-- ${name}\n`, { flag: 'wx' });
+  try {
+    writeFileSync(path, `-- ${name}\n`, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw new VeloError('MIGRATION_EXISTS', `${path} already exists.`, 'Wait a second or pick another name.');
+  }
   return path;
 }

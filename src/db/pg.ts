@@ -16,18 +16,35 @@ type SslConfig = false | { rejectUnauthorized: boolean };
 
 /**
  * libpq's sslmode semantics: require/prefer encrypt without verifying (Supabase's pooler
- * presents its own CA), verify-ca/verify-full verify, disable/absent means plain TCP.
+ * presents its own CA), verify-ca/verify-full verify, disable/absent means plain TCP. `prefer`
+ * falls back to plain TCP when the server has no TLS, as libpq does.
  */
-export function sslFromUrl(url: string): { connectionString: string; ssl: SslConfig } {
+export function sslFromUrl(url: string): { connectionString: string; ssl: SslConfig; plainFallback: boolean } {
   const parsed = new URL(url);
   const mode = parsed.searchParams.get('sslmode');
   parsed.searchParams.delete('sslmode');
   const connectionString = parsed.toString();
   if (mode === 'require' || mode === 'prefer' || mode === 'no-verify') {
-    return { connectionString, ssl: { rejectUnauthorized: false } };
+    return { connectionString, ssl: { rejectUnauthorized: false }, plainFallback: mode === 'prefer' };
   }
-  if (mode === 'verify-ca' || mode === 'verify-full') return { connectionString, ssl: { rejectUnauthorized: true } };
-  return { connectionString, ssl: false };
+  if (mode === 'verify-ca' || mode === 'verify-full') return { connectionString, ssl: { rejectUnauthorized: true }, plainFallback: false };
+  return { connectionString, ssl: false, plainFallback: false };
+}
+
+/** What pg says when it asked for TLS and the server has none. */
+const NO_SERVER_TLS_RE = /does not support SSL/i;
+
+/** A pool whose first connection succeeded (so a bad URL fails here, not at the first query). */
+async function connectedPool(config: pg.PoolConfig): Promise<pg.Pool> {
+  const pool = new pg.Pool(config);
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const probe = await pool.connect().catch(async (err: unknown) => {
+    await pool.end().catch(() => undefined);
+    throw err;
+  });
+  probe.release();
+  return pool;
 }
 
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
@@ -44,20 +61,17 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
 
 /** Connects to a Postgres server (plain Postgres, Supabase, or a `veloready serve` socket). */
 export async function openPg(url: string, options: OpenPgOptions = {}): Promise<Sql> {
-  const { connectionString, ssl } = sslFromUrl(url);
-  const pool = new pg.Pool({
+  const { connectionString, ssl, plainFallback } = sslFromUrl(url);
+  const config: pg.PoolConfig = {
     connectionString,
     ssl,
     max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-  });
-  // An idle client losing its server must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
-  const probe = await pool.connect().catch(async (err: unknown) => {
-    await pool.end().catch(() => undefined);
+  };
+  const pool = await connectedPool(config).catch((err: unknown) => {
+    if (plainFallback && err instanceof Error && NO_SERVER_TLS_RE.test(err.message)) return connectedPool({ ...config, ssl: false });
     throw err;
   });
-  probe.release();
   const base = wrap(pool);
   let closed = false;
   return {
@@ -66,16 +80,20 @@ export async function openPg(url: string, options: OpenPgOptions = {}): Promise<
     exec: base.exec,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A client whose rollback failed may still be inside the transaction: destroy it, never reuse it.
+      let broken: Error | undefined;
       try {
         await client.query('begin');
         const result = await fn(wrap(client));
         await client.query('commit');
         return result;
       } catch (err) {
-        await client.query('rollback').catch(() => undefined);
+        await client.query('rollback').catch((rollbackErr: unknown) => {
+          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+        });
         throw err;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     async close(): Promise<void> {

@@ -52,11 +52,11 @@ export async function openPglite(options: OpenPgliteOptions = {}): Promise<Pglit
   if (options.relaxedDurability) pgOptions.relaxedDurability = true;
   if (dataDir && !options.memory) {
     if (!options.skipLock) lock = acquireDataDirLock(pgLockPath(dataDir));
-    mkdirSync(pgliteDir(dataDir), { recursive: true });
     pgOptions.dataDir = pgliteDir(dataDir);
   }
   let pglite: PGlite;
   try {
+    if (pgOptions.dataDir) mkdirSync(pgOptions.dataDir, { recursive: true });
     pglite = await PGlite.create(pgOptions);
   } catch (err) {
     lock?.release();

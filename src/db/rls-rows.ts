@@ -13,7 +13,7 @@ export const FAKE_USERS: readonly FakeUser[] = [
   { key: 'b', id: '7e1a0000-0000-4000-8000-0000000000b2', email: 'rls-test-b@veloready.invalid' },
 ];
 
-/** A row the check created, identified by its primary key (or ctid) as text. */
+/** A row the check created, identified by its primary key (or ctid); params are text, cast in `where`. */
 export interface RowRef {
   where: string;
   params: string[];
@@ -132,8 +132,11 @@ export async function insertRow(tx: Queryable, table: TableInfo, insert: { text:
   const { rows } = await tx.query<Record<string, string | null>>(insert.text, insert.params);
   const values = rows[0]!;
   const identity = identityColumns(table);
+  // The parameter is cast to the column's type (not the column to text) so the primary key's
+  // index is used: on a production database every check is then a lookup, not a table scan.
+  const typeOf = (name: string): string => table.columns.find((col) => col.name === name)?.type ?? 'text';
   const where = identity
-    .map((c, i) => (c === 'ctid' ? `ctid = $${i + 1}::tid` : `${quoteIdent(c)}::text = $${i + 1}`))
+    .map((c, i) => (c === 'ctid' ? `ctid = $${i + 1}::tid` : `${quoteIdent(c)} = $${i + 1}::${typeOf(c)}`))
     .join(' and ');
   return { where, params: identity.map((c) => values[c] ?? ''), values };
 }

@@ -27,6 +27,7 @@ export async function undone<T>(tx: Queryable, fn: () => Promise<T>): Promise<T>
   try {
     return await fn();
   } finally {
-    await tx.exec(`rollback to savepoint ${SAVEPOINT}`);
+    // Released too, so a long check does not pile up one open subtransaction per operation.
+    await tx.exec(`rollback to savepoint ${SAVEPOINT}; release savepoint ${SAVEPOINT}`);
   }
 }

@@ -18,6 +18,8 @@ export class InvocationContext implements NetlifyContext {
     readonly params: Record<string, string>,
     private readonly deadline: number,
     private readonly clock: Clock,
+    /** Aborted when the emulator shuts down (a long scheduled run checkpoints and returns). */
+    readonly signal?: AbortSignal,
   ) {}
   getRemainingTimeInMillis(): number {
     return Math.max(0, this.deadline - this.clock.now());
@@ -40,6 +42,8 @@ export interface InvokerOptions {
   clock: Clock;
   limits: Limits;
   onError?: (info: HandlerErrorInfo) => void;
+  /** Handed to sync and scheduled invocations as `context.signal`; aborted at shutdown. */
+  signal?: AbortSignal;
 }
 
 const ACCEPTED = 202;
@@ -74,7 +78,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
       }
       if (def.kind === 'scheduled') event = scheduledEvent(def, clock, event);
       const timeoutMs = def.kind === 'scheduled' ? limits.scheduledTimeoutMs : limits.syncTimeoutMs;
-      const context = new InvocationContext(def.name, requestId, params, clock.now() + timeoutMs, clock);
+      const context = new InvocationContext(def.name, requestId, params, clock.now() + timeoutMs, clock, options.signal);
       return { response: await compiledFor(def)(event, context) };
     },
   };

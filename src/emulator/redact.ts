@@ -6,6 +6,8 @@ const SECRET_NAME_RE = /token|secret|passw|api[-_]?key|^key$|authorization|cooki
 const JWT_RE = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]{5,}/g;
 const BEARER_RE = /\b(Bearer|Basic)\s+[\w\-.~+/=]+/gi;
 const OPENAI_KEY_RE = /\bsk-[\w-]{10,}/g;
+/** `postgres://user:password@host` (a --db-url in a connection error): the password goes. */
+const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi;
 
 export const isSecretName = (name: string): boolean => SECRET_QUERY_PARAMS.has(name.toLowerCase()) || SECRET_NAME_RE.test(name);
 
@@ -45,7 +47,7 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
   return out;
 }
 
-/** Scrubs JWTs, bearer credentials and API keys out of free text such as error messages and stacks. */
+/** Scrubs JWTs, bearer credentials, API keys and URL passwords out of free text such as error messages and stacks. */
 export function redactText(text: string): string {
-  return text.replace(JWT_RE, REDACTED).replace(BEARER_RE, `$1 ${REDACTED}`).replace(OPENAI_KEY_RE, REDACTED);
+  return text.replace(JWT_RE, REDACTED).replace(BEARER_RE, `$1 ${REDACTED}`).replace(OPENAI_KEY_RE, REDACTED).replace(URL_PASSWORD_RE, `$1:${REDACTED}@`);
 }

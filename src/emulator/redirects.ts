@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { VeloError } from '../errors.js';
+import { nextRunAfter } from './schedule.js';
 
 /** One `[[redirects]]` rule of a netlify.toml. */
 export interface RedirectRule {
@@ -64,13 +65,28 @@ export function parseSchedules(text: string, source = NETLIFY_TOML): Record<stri
 }
 
 export function loadRedirects(path: string): RedirectRule[] {
-  let text: string;
+  return parseRedirects(readNetlifyToml(path), path);
+}
+
+/** The `[functions."name"] schedule` entries of a netlify.toml file, each checked to be a valid cron. */
+export function loadSchedules(path: string): Record<string, string> {
+  const schedules = parseSchedules(readNetlifyToml(path), path);
+  for (const [name, schedule] of Object.entries(schedules)) {
+    try {
+      nextRunAfter(schedule, 0);
+    } catch (err) {
+      throw invalid(`${path} [functions."${name}"]`, `schedule "${schedule}" is not a cron expression: ${(err as Error).message}`);
+    }
+  }
+  return schedules;
+}
+
+function readNetlifyToml(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     throw new VeloError('NETLIFY_TOML_UNREADABLE', `cannot read ${path}: ${(err as Error).message}`);
   }
-  return parseRedirects(text, path);
 }
 
 /** The project's own netlify.toml in `cwd` when present, else the default one shipped in fixtures/. */

@@ -82,7 +82,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const soonest = Math.min(...next.values());
     const wait = Math.max(0, Math.min(pollMs, soonest - clock.now()));
     timer = setTimeout(() => {
-      inFlight = tick().finally(plan);
+      // invoke() answers errors as responses; anything that still escapes must not kill the loop.
+      inFlight = tick()
+        .catch(() => undefined)
+        .finally(plan);
     }, wait);
     timer.unref?.();
   }

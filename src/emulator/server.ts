@@ -99,7 +99,9 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       timeoutMs: limits.backgroundTimeoutMs,
       onError: (job, error) => logError({ functionName: job.function, requestId: job.id, status: 500, error }),
     });
-  const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError });
+  // Running sync and scheduled functions learn of a shutdown at once (jobs when the runner drains).
+  const shuttingDown = new AbortController();
+  const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError, signal: shuttingDown.signal });
   const needsQueryForRouting = router.rules.some((r) => r.query);
 
   let inFlight = 0;
@@ -252,6 +254,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   async function shutdown(deadlineMs: number): Promise<CloseResult> {
     const deadline = performance.now() + deadlineMs;
     closing = true;
+    shuttingDown.abort();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     if (inFlight > 0) {

@@ -23,8 +23,6 @@ function promptVersionOf(deps: FunctionDeps): string {
   return deps.ai.promptVersion || BRIEF_PROMPT_VERSION;
 }
 
-/** Rendered bodies kept in memory per cache entry version. */
-
 /**
  * `GET /api/ai-brief`: today's brief (UTC date) from the caller's training load, cached under
  * `{userId}:{date}:{promptVersion}` for the day. `POST` (or `Cache-Control: no-cache`) regenerates.

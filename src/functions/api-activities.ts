@@ -12,8 +12,7 @@ import { stravaCredentials } from './lib/strava-creds.js';
 /** First page fetched from Strava when an athlete has nothing stored yet. */
 export const FIRST_SYNC_PAGE_SIZE = 200;
 
-/** Rendered bodies kept per (cache entry version, query): a hit then costs no JSON work. */
-/** One entry per (athlete, query): more than the other handlers need. */
+/** Rendered bodies kept per (cache entry version, query), so a hit costs no JSON work: more than the other handlers need. */
 const RENDERED_MEMO_ENTRIES = 512;
 
 export interface ActivitiesBody {

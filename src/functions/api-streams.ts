@@ -25,8 +25,6 @@ export interface StreamsBody {
   streams: StravaStreamSet;
 }
 
-/** Rendered bodies kept in memory per cache entry version. */
-
 /**
  * `GET /api/streams/:activityId`: one of the caller's activities' streams (Strava's key_by_type
  * shape). Read as the caller: another athlete's activity is a 404, whatever id is sent. Streams

@@ -32,7 +32,7 @@ export interface FunctionDeps {
   config: FunctionConfig;
   /** Where the Strava client reports rate-limit waits (its `onRateLimit`), for backfill progress. */
   rateLimits?: Pick<RateLimitHub, 'subscribe'>;
-  /** Optional sink for operational log lines (never secrets). */
+  /** Optional sink for operational log lines; a line may carry an `error`, which the sink must redact before it shows it. */
   log?: (line: Record<string, unknown>) => void;
 }
 

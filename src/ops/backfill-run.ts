@@ -51,9 +51,18 @@ async function followAll(
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);
   try {
-    const results = await mapLimit(jobs, concurrency, ({ athleteId, jobId }) =>
-      followJob(client, jobId, { clock, signal: stop.signal, onUpdate: (j) => report(progress, jobId, { athleteId, ...j }, clock) }),
-    );
+    let results: JobView[];
+    try {
+      results = await mapLimit(jobs, concurrency, ({ athleteId, jobId }) =>
+        followJob(client, jobId, { clock, signal: stop.signal, onUpdate: (j) => report(progress, jobId, { athleteId, ...j }, clock) }),
+      );
+    } catch (err) {
+      // The other followers stop at their next poll; the live display comes down before the
+      // error is printed below it.
+      stop.abort();
+      await progress.finish();
+      throw err;
+    }
     const done = results.filter(isFinished).length;
     await progress.finish(
       stop.signal.aborted

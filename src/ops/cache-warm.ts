@@ -95,15 +95,21 @@ export async function runCacheWarm(ctx: CommandContext, plan: WarmPlan, clock: C
   ctx.out.info(`target: ${url}`);
   const secret = ctx.opts.dryRun ? 'dry-run-secret-dry-run-secret-dry-run' : await siteSecret(ctx, url);
   const client = siteClientFor(ctx, undefined, clock);
-  const progress = await createProgress(ctx.out, `warming caches on ${url}`, clock);
   let done = 0;
   try {
-    const summary = await warmCaches(
-      client,
-      plan,
-      (athleteId) => mintAccessToken({ secret, clock, athleteId, ttlSeconds: WARM_TOKEN_TTL_S }).token,
-      (_id, s) => progress.update('athletes', { label: 'athletes', done: ++done, total: plan.athletes.length, detail: `${s.hit} HIT · ${s.miss} MISS · ${s.errors} errors` }),
-    );
+    const progress = await createProgress(ctx.out, `warming caches on ${url}`, clock);
+    let summary: WarmSummary;
+    try {
+      summary = await warmCaches(
+        client,
+        plan,
+        (athleteId) => mintAccessToken({ secret, clock, athleteId, ttlSeconds: WARM_TOKEN_TTL_S }).token,
+        (_id, s) => progress.update('athletes', { label: 'athletes', done: ++done, total: plan.athletes.length, detail: `${s.hit} HIT · ${s.miss} MISS · ${s.errors} errors` }),
+      );
+    } catch (err) {
+      await progress.finish(); // take the live view down before the error is printed
+      throw err;
+    }
     await progress.finish(`${summary.requests} requests: ${summary.hit} HIT, ${summary.miss} MISS, ${summary.errors} errors`);
     if (ctx.opts.dryRun) return;
     ctx.out.result(

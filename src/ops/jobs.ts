@@ -53,6 +53,10 @@ export async function readJob(client: SiteClient, id: string): Promise<JobView> 
   const res = await client.send<Obj>({ method: 'GET', path: `/api/jobs/${encodeURIComponent(id)}` });
   if (res.status === 404) throw new VeloError('JOB_NOT_FOUND', `${client.baseUrl} has no job ${id}`, 'check the id (veloready backfill prints it)');
   if (res.status !== 200) throw new VeloError('JOB_READ_FAILED', `GET /api/jobs/${id} answered ${res.status}${errorDetail(res.body)}`);
+  if (typeof res.body !== 'object' || res.body === null || Array.isArray(res.body)) {
+    // e.g. a site's HTML fallback page: not ours to parse.
+    throw new VeloError('JOB_READ_FAILED', `GET ${client.baseUrl}/api/jobs/${id} did not answer a job record`, 'is --url a VeloReady site?');
+  }
   return toJobView(res.body);
 }
 

@@ -41,6 +41,19 @@ export interface SiteClient {
   close(): Promise<void>;
 }
 
+/** A site's base URL, without trailing slashes; anything but an http(s) URL is bad usage (exit 2). */
+export function checkSiteUrl(raw: string): string {
+  const baseUrl = raw.replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    throw new VeloError('INVALID_URL', `"${redactUrl(raw)}" is not a URL`, 'pass --url https://<site> or set VELOREADY_API_URL', 2);
+  }
+  if (!/^https?:$/.test(parsed.protocol)) throw new VeloError('INVALID_URL', `"${redactUrl(raw)}" is not an http(s) URL`, undefined, 2);
+  return baseUrl;
+}
+
 const retryable = (status: number): boolean => status === 429 || status >= 500;
 
 function retryAfterMs(header: string | string[] | undefined, now: number): number | undefined {
@@ -56,14 +69,7 @@ function retryAfterMs(header: string | string[] | undefined, now: number): numbe
  * with backoff (429 honours Retry-After); what still fails becomes one error naming the URL and status.
  */
 export function createSiteClient(opts: SiteClientOptions): SiteClient {
-  const baseUrl = opts.baseUrl.replace(/\/+$/, '');
-  let parsed: URL;
-  try {
-    parsed = new URL(baseUrl);
-  } catch {
-    throw new VeloError('INVALID_URL', `"${opts.baseUrl}" is not a URL`, 'pass --url https://<site> or set VELOREADY_API_URL', 2);
-  }
-  if (!/^https?:$/.test(parsed.protocol)) throw new VeloError('INVALID_URL', `"${opts.baseUrl}" is not an http(s) URL`, undefined, 2);
+  const baseUrl = checkSiteUrl(opts.baseUrl);
   const clock = opts.clock ?? systemClock;
   const retries = opts.retries ?? DEFAULT_RETRIES;
   const dispatcher = opts.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 32 });

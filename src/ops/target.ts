@@ -1,10 +1,11 @@
 import type { CommandContext } from '../cli/context.js';
 import type { Clock } from '../clock.js';
-import { createSiteClient, type SiteClient, type SiteRequest } from './site-client.js';
+import { checkSiteUrl, createSiteClient, type SiteClient, type SiteRequest } from './site-client.js';
 
 /** The site an operator command talks to: `--url` > VELOREADY_API_URL > http://127.0.0.1:8888. */
 export function siteUrl(ctx: CommandContext): string {
-  return ctx.config.get('apiUrl')!;
+  // Checked here, before anything (a token's secret) depends on it.
+  return checkSiteUrl(ctx.config.get('apiUrl')!);
 }
 
 /** A client for the site; with --dry-run it prints each request instead of sending it. */

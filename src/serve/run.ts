@@ -1,11 +1,11 @@
 import type { CommandContext } from '../cli/context.js';
 import { resolveJwtSecret } from '../config/jwt-secret.js';
+import { SHUTDOWN_DEADLINE_MS } from '../emulator/limits.js';
+import { redactText } from '../emulator/redact.js';
 import { VeloError } from '../errors.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
 import { startServe } from './start.js';
 import { attachServeUi } from './ui.js';
-
-const SHUTDOWN_DEADLINE_MS = 10_000;
 
 /** `veloready serve`: start, show, and stop gracefully on SIGINT/SIGTERM (twice: at once). */
 export async function runServe(ctx: CommandContext): Promise<void> {
@@ -41,26 +41,57 @@ export async function runServe(ctx: CommandContext): Promise<void> {
   });
   const ui = await attachServeUi(out, serve, { ui: opts.ui !== false });
 
-  await new Promise<void>((resolve) => {
+  await untilShutdown({
+    stop: async () => {
+      ui.stopping();
+      await serve.close(SHUTDOWN_DEADLINE_MS);
+      await ui.close();
+    },
+    onForce: (signal) => out.info(`${signal} again: exiting now`),
+    onError: (err) => out.warn(`shutdown did not finish cleanly: ${redactText(err instanceof Error ? err.message : String(err))}`),
+  });
+  if (!out.json) out.info('stopped');
+}
+
+export interface ShutdownOptions {
+  /** Graceful stop: stop accepting, let requests and jobs checkpoint, close the databases. */
+  stop: () => Promise<void>;
+  /** Called on a second signal, just before exiting at once. */
+  onForce?: (signal: NodeJS.Signals) => void;
+  /** The graceful stop failed (the process still ends). */
+  onError?: (err: unknown) => void;
+  /** Where signals arrive and how to exit (tests pass their own). */
+  process?: Pick<NodeJS.EventEmitter, 'on' | 'off'> & { exit(code?: number): never | void };
+}
+
+/** Exit code for a forced stop (128 + SIGINT). */
+export const FORCED_EXIT_CODE = 130;
+
+/**
+ * Resolves once the first SIGINT/SIGTERM's graceful stop is over (even if it failed: the process
+ * is going away either way); a second signal meanwhile exits at once.
+ */
+export function untilShutdown(opts: ShutdownOptions): Promise<void> {
+  const proc = opts.process ?? process;
+  return new Promise<void>((resolve) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
-        out.info(`${signal} again: exiting now`);
-        process.exit(130);
+        opts.onForce?.(signal);
+        proc.exit(FORCED_EXIT_CODE);
+        return;
       }
       stopping = true;
-      ui.stopping();
-      void serve
-        .close(SHUTDOWN_DEADLINE_MS)
-        .then(() => ui.close())
+      void opts
+        .stop()
+        .catch((err: unknown) => opts.onError?.(err))
         .finally(() => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          proc.off('SIGINT', onSignal);
+          proc.off('SIGTERM', onSignal);
           resolve();
         });
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    proc.on('SIGINT', onSignal);
+    proc.on('SIGTERM', onSignal);
   });
-  if (!out.json) out.info('stopped');
 }

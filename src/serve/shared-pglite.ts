@@ -60,6 +60,10 @@ export class SharedPglite {
       release = undefined;
       r?.();
     };
+    // We hold PGlite's transaction lock, so SQL goes in over the protocol, not through exec().
+    const overProtocol = (script: string) =>
+      pglite.runExclusive(() => pglite.execProtocolRawStream(simpleQuery(script), { onRawData: () => {} }));
+    const rollback = () => overProtocol('ROLLBACK');
     const gate = {
       get waitReady() {
         return pglite.waitReady;
@@ -73,6 +77,13 @@ export class SharedPglite {
         tail = Buffer.alloc(0);
         try {
           return await pglite.runExclusive(fn);
+        } catch (err) {
+          // The message never completed (pglite-socket then drops that client, without the ROLLBACK
+          // it sends only for a client it saw finish a message): end what the client may have left
+          // open and give the backend back, or serve would wait for it forever.
+          await rollback().catch(() => undefined);
+          letGo();
+          throw err;
         } finally {
           if (idle()) letGo();
         }
@@ -87,9 +98,8 @@ export class SharedPglite {
         });
       },
       async exec(script: string) {
-        // pglite-socket's ROLLBACK for a client that disconnected while holding the backend. We
-        // hold PGlite's transaction lock, so this goes in over the protocol, not through exec().
-        await pglite.runExclusive(() => pglite.execProtocolRawStream(simpleQuery(script), { onRawData: () => {} }));
+        // pglite-socket's ROLLBACK for a client that disconnected while holding the backend.
+        await overProtocol(script);
         letGo();
       },
     };

@@ -13,7 +13,7 @@ import type { Sql } from '../db/sql.js';
 import { selectAi } from '../ai/select.js';
 import { createEmulator, type Emulator, type Mount } from '../emulator/server.js';
 import { createFunctionRegistry, type FunctionRegistry } from '../emulator/functions.js';
-import { loadRedirects, netlifyTomlPath } from '../emulator/redirects.js';
+import { loadRedirects, loadSchedules, netlifyTomlPath } from '../emulator/redirects.js';
 import { createRequestLog, type RequestLog } from '../emulator/request-log.js';
 import { createScheduler, type Scheduler } from '../emulator/scheduler.js';
 import { VeloError } from '../errors.js';
@@ -141,6 +141,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock });
     cleanups.push(() => blobs.close());
     const log = opts.log ?? createRequestLog();
+    // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
+    const logHandlerError = (line: Record<string, unknown>): void =>
+      log.error({
+        time: new Date(clock.now()).toISOString(),
+        requestId: typeof line['requestId'] === 'string' ? line['requestId'] : '-',
+        function: typeof line['function'] === 'string' ? line['function'] : null,
+        status: 500,
+        error: line['error'] ?? line['message'],
+      });
 
     // Strava: the fake one mounted under /strava, or a real API through the rate-limited client.
     const seed = opts.seed ?? '42';
@@ -159,9 +168,16 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       secrets: { jwtSecret: opts.jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
       config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK },
       rateLimits,
+      log: logHandlerError,
     };
+    // Routes and the schedules of scheduled functions come from the project's netlify.toml (else the default one).
+    const tomlPath = netlifyTomlPath(opts.cwd ?? process.cwd());
+    const schedules = loadSchedules(tomlPath);
     const functions = createFunctionRegistry(
-      FUNCTIONS.map((f) => ({ name: f.name, kind: f.kind, ...(f.schedule ? { schedule: f.schedule } : {}), handler: f.create(deps) })),
+      FUNCTIONS.map((f) => {
+        const schedule = f.kind === 'scheduled' ? (schedules[f.name] ?? f.schedule) : undefined;
+        return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), handler: f.create(deps) };
+      }),
     );
 
     const mounts: Mount[] = [
@@ -174,7 +190,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     ];
     const emulator = createEmulator({
       functions,
-      redirects: loadRedirects(netlifyTomlPath(opts.cwd ?? process.cwd())),
+      redirects: loadRedirects(tomlPath),
       mounts,
       clock,
       log,
@@ -229,7 +245,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     });
     cleanups.push(() => removeServeInfo(dataDir));
 
-    const resumed = await resumeInterruptedBackfills(deps);
+    // Jobs a killed process left behind run outside the emulator's job runner: on close they are
+    // told to stop at their next checkpoint and awaited before the databases close.
+    const resumeAbort = new AbortController();
+    const resumed = await resumeInterruptedBackfills(deps, { signal: resumeAbort.signal });
+    const resumedDone = resumed.finished.catch(() => undefined);
+    cleanups.push(async () => {
+      resumeAbort.abort();
+      await resumedDone;
+    });
     const scheduler = createScheduler({ functions, invoker: emulator.invoker, clock });
     if (opts.schedule !== false) scheduler.start();
     cleanups.push(() => scheduler.stop());
@@ -255,11 +279,13 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       ...(seeded ? { seeded } : {}),
       resumedBackfills: resumed.jobIds,
       close: (deadlineMs?: number) => {
-        if (!closing) {
-          // The emulator goes first (it drains requests and jobs), then the stores under it.
-          const emulatorClose = emulator.close(deadlineMs);
-          closing = emulatorClose.then(closeAll);
-        }
+        // No new scheduled runs and resumed backfills checkpoint, while the emulator drains its
+        // requests and jobs; then the stores under them close.
+        closing ??= (async () => {
+          resumeAbort.abort();
+          await Promise.all([scheduler.stop(), emulator.close(deadlineMs)]);
+          await closeAll();
+        })();
         return closing;
       },
     };

@@ -39,7 +39,8 @@ export function serveSummary(s: RunningServe): ServeSummary {
     ...(s.fakeStrava ? { stravaUrl: `${s.url}/strava` } : {}),
     demoAthleteId: s.demo.athleteId,
     demoToken: s.demo.token,
-    curl: `curl -H "Authorization: Bearer ${s.demo.token}" ${s.url}/api/activities?limit=5`,
+    // The URL is quoted: zsh (macOS's shell) would otherwise glob the `?` and refuse the line.
+    curl: `curl -H "Authorization: Bearer ${s.demo.token}" "${s.url}/api/activities?limit=5"`,
     functions: functionRows(s.functions.list(), s.emulator.router.rules),
   };
 }

@@ -31,11 +31,11 @@ export async function attachServeUi(out: Output, serve: RunningServe, opts: { ui
   if (!opts.ui || !out.interactive) {
     if (out.json) {
       out.stdout.write(JSON.stringify({ type: 'ready', ...summary, firstRun: serve.firstRun }) + '\n');
-      const off = serve.log.subscribe(jsonLineWriter((l) => out.stdout.write(l + '\n')));
+      const off = serve.log.subscribe(jsonLineWriter((l) => out.stdout.write(l)));
       return { stopping: () => {}, close: async () => off() };
     }
     out.print(banner(summary, serve.firstRun));
-    const off = serve.log.subscribe(textLineWriter((l) => out.stdout.write(l + '\n')));
+    const off = serve.log.subscribe(textLineWriter((l) => out.stdout.write(l)));
     return { stopping: () => out.info('stopping: finishing requests and jobs…'), close: async () => off() };
   }
 

@@ -59,6 +59,16 @@ interface Call {
 
 const isRetryableStatus = (status: number): boolean => status >= 500 && status <= 599;
 
+/** A success body as JSON; anything else (a proxy's HTML page, a cut-off body) is Strava's failure, not a crash. */
+function parseJson<T>(text: string, what: string, status: number): T {
+  if (!text) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new StravaError('strava_bad_response', `Strava answered ${what} (HTTP ${status}) with a body that is not JSON: ${text.slice(0, 80)}`, status, 'Check the Strava base URL: it should point at the Strava API, not a web page.', { cause: err });
+  }
+}
+
 export function createStravaClient(options: StravaClientOptions): StravaClient {
   const baseUrl = (options.baseUrl ?? STRAVA_BASE_URL).replace(/\/+$/, '');
   const clock = options.clock ?? systemClock;
@@ -116,12 +126,13 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
   }
 
   async function call<T>(c: Call): Promise<T> {
-    if (c.creds && c.creds.expiresAt - REFRESH_MARGIN_S <= nowSeconds(clock)) await refreshCreds(c.creds);
     let retries = 0;
     let waits = 0;
     let refreshed = false;
     for (;;) {
       if (c.limited) await limiter.acquire(c.method === 'GET');
+      // After the limiter: a rate-limit wait (up to midnight UTC) can outlast the token.
+      if (c.creds && c.creds.expiresAt - REFRESH_MARGIN_S <= nowSeconds(clock)) await refreshCreds(c.creds);
       let res: { status: number; headers: HeaderBag; text: string };
       try {
         res = await send(c);
@@ -133,7 +144,7 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
         continue;
       }
       if (c.limited) limiter.observe(res.headers);
-      if (res.status >= 200 && res.status < 300) return (res.text ? JSON.parse(res.text) : undefined) as T;
+      if (res.status >= 200 && res.status < 300) return parseJson<T>(res.text, c.what, res.status);
       if (res.status === 429 && waits < maxWaits) {
         waits++;
         await limiter.onTooManyRequests(res.headers);

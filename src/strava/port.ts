@@ -88,7 +88,9 @@ export interface ListActivitiesParams {
 /** What the rate limiter knows, for progress displays (`rate-limit waits`). */
 export interface RateLimitEvent {
   waitMs: number;
+  /** The window that imposed the wait ('15min' / 'daily': used up, or spacing requests once mostly used). */
   reason: '15min' | 'daily' | '429';
+  /** Epoch ms when the wait ends: the window's reset, or the next spaced slot. */
   resetsAt: number;
 }
 

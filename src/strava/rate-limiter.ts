@@ -87,16 +87,21 @@ export class RateLimiter {
         await this.wait(nextQuarterHour(now), '15min');
         continue;
       }
+      // Spacing: the rest of the window shared evenly among the requests it still allows. It is
+      // a rate-limit wait like any other, reported under the window that imposes it.
       let spacing = 0;
+      let reason: RateLimitEvent['reason'] = '15min';
       for (const b of buckets) {
         if (b.usage[0] >= this.spreadThreshold * b.limit[0]) {
-          spacing = Math.max(spacing, (nextQuarterHour(now) - now) / (b.limit[0] - b.usage[0]));
+          const gap = (nextQuarterHour(now) - now) / (b.limit[0] - b.usage[0]);
+          if (gap > spacing) [spacing, reason] = [gap, '15min'];
         }
         if (b.usage[1] >= this.spreadThreshold * b.limit[1]) {
-          spacing = Math.max(spacing, (nextUtcMidnight(now) - now) / (b.limit[1] - b.usage[1]));
+          const gap = (nextUtcMidnight(now) - now) / (b.limit[1] - b.usage[1]);
+          if (gap > spacing) [spacing, reason] = [gap, 'daily'];
         }
       }
-      if (spacing > 0) await this.clock.sleep(Math.ceil(spacing));
+      if (spacing > 0) await this.wait(now + Math.ceil(spacing), reason);
       this.roll();
       for (const b of buckets) {
         b.usage[0]++;

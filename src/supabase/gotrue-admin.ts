@@ -105,7 +105,7 @@ function attributes(body: Record<string, unknown>, creating: boolean): UserAttri
 /** GoTrue's ban_duration: `none` or a Go duration like `24h`, `30m`, `1h30m`. */
 function parseBanDuration(value: string): number {
   if (value === 'none') return 0;
-  const re = /(\d+(?:\.\d+)?)(h|m|s|ms)/gy;
+  const re = /(\d+(?:\.\d+)?)(h|ms|m|s)/gy; // `ms` before `m`, or `30ms` would not parse
   let total = 0;
   let matched = 0;
   for (const m of value.matchAll(re)) {
@@ -145,7 +145,7 @@ async function adminUpdate(ctx: Ctx, id: string): Promise<void> {
   const attrs = attributes(await bodyObject(ctx), false);
   if (attrs.email !== undefined) {
     const other = await findUserByEmail(ctx.sql, attrs.email);
-    if (other && other.id !== id) throw new GoTrueError(422, 'email_exists', 'A user with this email address has already been registered');
+    if (other && other.id !== id.toLowerCase()) throw new GoTrueError(422, 'email_exists', 'A user with this email address has already been registered');
   }
   const row = await updateUser(ctx.sql, id, attrs, ctx.clock);
   if (!row) throw userNotFound();

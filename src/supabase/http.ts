@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBody as readNodeBody } from '../emulator/node-adapter.js';
 
 /** Largest JSON body the Supabase emulation reads (PostgREST bulk inserts included). */
 export const SUPABASE_BODY_LIMIT_BYTES = 6 * 1024 * 1024;
@@ -12,17 +13,17 @@ export class BodyError extends Error {
   }
 }
 
-/** Reads a request body; rejects with BodyError(413) past the limit. */
+/**
+ * Reads a request body with the emulator's reader (which stops reading, without destroying the
+ * socket, so the 413 still reaches the client); rejects with BodyError(413) past the limit.
+ */
 export async function readBody(req: IncomingMessage, limit = SUPABASE_BODY_LIMIT_BYTES): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw new BodyError(413, `request body is larger than ${limit} bytes`);
-    chunks.push(buf);
+  try {
+    return (await readNodeBody(req, limit)).toString('utf8');
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new BodyError(413, err.message);
+    throw err;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Reads and parses a JSON body; an empty body is `undefined`. */

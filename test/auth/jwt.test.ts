@@ -116,6 +116,7 @@ describe('verifyAccessToken: hostile tokens', () => {
   });
   it('two segments → JWT_MALFORMED', () => expectCode('abc.def', JWT_ERRORS.malformed));
   it('non-base64 segment → JWT_MALFORMED', () => expectCode('a$b.c%d.e', JWT_ERRORS.malformed));
+  it('valid signature with junk appended → JWT_MALFORMED', () => expectCode(`${raw({ alg: 'HS256' }, validClaims())}!!`, JWT_ERRORS.malformed));
   it('payload not JSON → JWT_MALFORMED', () => expectCode(`${b64({ alg: 'HS256' })}.${b64('not json')}.sig`, JWT_ERRORS.malformed));
   it('payload a JSON array → JWT_MALFORMED', () => expectCode(`${b64({ alg: 'HS256' })}.${b64([1])}.sig`, JWT_ERRORS.malformed));
   it('missing exp → JWT_MALFORMED', () => {

@@ -132,4 +132,20 @@ describe.skipIf(!built)('veloready blobs serve (built CLI)', () => {
     expect((JSON.parse(ls.stdout) as { keys: Array<{ key: string }> }).keys.map((k) => k.key)).toEqual([activitiesKey(7)]);
     rmSync(dataDir, { recursive: true, force: true });
   });
+
+  it('says the port is taken, without a stack trace, when another server holds it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'veloready-cli-blobs-'));
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const { port } = holder.address() as { port: number };
+    try {
+      const r = await cli(['blobs', 'serve', '--port', String(port), '--data-dir', dataDir]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise<void>((r) => holder.close(() => r()));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -54,16 +54,41 @@ describe('Netlify Blobs protocol server', () => {
   });
 
   it('answers the API form with a signed URL that works without the token, and refuses a forged one', async () => {
-    const res = await fetch(`${server.url}/api/v1/blobs/${SITE}/site:proto/signed/key`, {
-      method: 'PUT',
+    const signedURL = async (method: string) => {
+      const res = await fetch(`${server.url}/api/v1/blobs/${SITE}/site:proto/signed/key`, {
+        method,
+        headers: { ...auth, accept: 'application/json;type=signed-url' },
+      });
+      return ((await res.json()) as { url: string }).url;
+    };
+    const url = await signedURL('PUT');
+    expect(url).toContain('signature=');
+    expect((await fetch(url, { method: 'PUT', body: 'via signed url' })).status).toBe(200);
+    const readURL = await signedURL('GET');
+    expect(await (await fetch(readURL)).text()).toBe('via signed url');
+    const forged = new URL(url);
+    const signature = forged.searchParams.get('signature')!;
+    forged.searchParams.set('signature', (signature[0] === '0' ? '1' : '0') + signature.slice(1));
+    expect((await fetch(forged, { method: 'PUT', body: 'x' })).status).toBe(403);
+    expect((await fetch(url.replace('signed/key', 'other'), { method: 'PUT', body: 'x' })).status).toBe(403);
+  });
+
+  it('binds a signed URL to its method and its expiry', async () => {
+    const res = await fetch(`${server.url}/api/v1/blobs/${SITE}/site:proto/bound`, {
       headers: { ...auth, accept: 'application/json;type=signed-url' },
     });
     const { url } = (await res.json()) as { url: string };
-    expect(url).toContain('signature=');
-    expect((await fetch(url, { method: 'PUT', body: 'via signed url' })).status).toBe(200);
-    expect(await (await fetch(url)).text()).toBe('via signed url');
-    expect((await fetch(url.replace(/signature=\w/, 'signature=0'))).status).toBe(403);
-    expect((await fetch(url.replace('signed/key', 'other'))).status).toBe(403);
+    const expires = Number(new URL(url).searchParams.get('expires'));
+    expect(expires * 1000).toBeGreaterThan(Date.now());
+    // A URL signed for a read cannot write or delete.
+    expect((await fetch(url, { method: 'PUT', body: 'overwrite' })).status).toBe(403);
+    expect((await fetch(url, { method: 'DELETE' })).status).toBe(403);
+    // Nor can its expiry be pushed back.
+    expect((await fetch(url.replace(`expires=${expires}`, `expires=${expires + 3600}`))).status).toBe(403);
+    const stale = new URL(url);
+    stale.searchParams.set('expires', String(Math.floor(Date.now() / 1000) - 1));
+    expect((await fetch(stale)).status).toBe(403);
+    expect((await fetch(url)).status).toBe(404);
   });
 
   it('pages lists with next_cursor and reports etag, size and last_modified', async () => {
@@ -160,6 +185,49 @@ describe('remote client', () => {
     } finally {
       await remote.close();
       await new Promise<void>((r) => flaky.close(() => r()));
+    }
+  });
+
+  it('honours an absolute expiresAt even when the server sends no last-modified', async () => {
+    const neverExpires = openSqliteBlobs({ path: ':memory:', clock: new ManualClock(0), sweepIntervalMs: 0 });
+    const handler = createBlobsHandler({ blobs: neverExpires, token: TOKEN, siteID: SITE });
+    const bare = createServer(async (req, res) => {
+      const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, unknown>) => typeof res;
+      res.writeHead = ((status: number, headers?: Record<string, unknown>) => {
+        if (headers) delete headers['last-modified'];
+        return writeHead(status, headers);
+      }) as typeof res.writeHead;
+      await handler(req, res);
+    });
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+    const readerClock = new ManualClock(Date.UTC(2026, 0, 1));
+    const apiURL = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+    const remote = openNetlifyBlobs({ siteID: SITE, token: TOKEN, apiURL, clock: readerClock });
+    try {
+      await remote.store('cache').set('k', 'v', { expiresAt: readerClock.now() + 1000 });
+      expect(Buffer.from((await remote.store('cache').get('k'))!).toString()).toBe('v');
+      readerClock.advance(2000);
+      expect(await remote.store('cache').get('k')).toBeNull();
+      expect(await remote.store('cache').getMetadata('k')).toBeNull();
+    } finally {
+      await remote.close();
+      await new Promise<void>((r) => bare.close(() => r()));
+      await neverExpires.close();
+    }
+  });
+
+  it('turns a non-JSON answer (a proxy page, a wrong --api-url) into a clear error', async () => {
+    const html = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>'));
+    await new Promise<void>((r) => html.listen(0, '127.0.0.1', r));
+    const apiURL = `http://127.0.0.1:${(html.address() as AddressInfo).port}`;
+    const remote = openNetlifyBlobs({ siteID: SITE, token: TOKEN, apiURL, maxRetries: 0 });
+    try {
+      await expect(remote.store('cache').list()).rejects.toMatchObject({ code: 'BLOBS_BAD_RESPONSE' });
+      await expect(remote.listStores()).rejects.toMatchObject({ code: 'BLOBS_BAD_RESPONSE' });
+      await expect(remote.store('cache').get('k')).rejects.toMatchObject({ code: 'BLOBS_BAD_RESPONSE' });
+    } finally {
+      await remote.close();
+      await new Promise<void>((r) => html.close(() => r()));
     }
   });
 

@@ -101,6 +101,22 @@ describe('SQLite blob store', () => {
     expect((await s.list()).blobs.map((b) => b.key)).toEqual(['streams:2:1']);
   });
 
+  it('applies a delete, read or purge after a set that was issued before it but not yet awaited', async () => {
+    const blobs = openAt(':memory:');
+    const s = blobs.store('order');
+    const written = s.set('k', 'v');
+    await s.delete('k');
+    await written;
+    expect(await s.get('k')).toBeNull();
+    const again = s.set('k', 'v2');
+    expect(Buffer.from((await s.get('k'))!).toString()).toBe('v2');
+    await again;
+    const third = s.set('streams:1:1', 'x');
+    expect((await blobs.purge({ prefixes: ['streams:'] })).keys.map((k) => k.key)).toEqual(['streams:1:1']);
+    await third;
+    expect(await s.get('streams:1:1')).toBeNull();
+  });
+
   it('pages through a large list with cursors and no duplicates', async () => {
     const s = openAt(':memory:').store('big');
     for (let i = 0; i < 2500; i++) await s.set(`k${String(i).padStart(5, '0')}`, 'v');

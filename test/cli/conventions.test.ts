@@ -120,12 +120,15 @@ describe('veloready config', () => {
       DATABASE_URL: `postgres://admin:${PASSWORD}@db.example.com:5432/app`,
       SUPABASE_SERVICE_ROLE_KEY: 'service-role-key-value',
       OPENAI_API_KEY: 'sk-openai-key-value',
+      VELOREADY_API_URL: 'https://ops:site-basic-auth-password@veloready.example.com',
+      SUPABASE_URL: 'https://abc.supabase.co/?apikey=url-api-key-value',
     };
     for (const args of [['config'], ['--json', 'config']]) {
       const r = await runCli(args, { cwd, env });
       expect(r.exitCode).toBe(0);
       const all = r.stdout + r.stderr;
-      for (const secret of [SECRET, PASSWORD, TOKEN, 'service-role-key-value', 'sk-openai-key-value']) {
+      expect(all).toContain('https://ops:****@veloready.example.com');
+      for (const secret of [SECRET, PASSWORD, TOKEN, 'service-role-key-value', 'sk-openai-key-value', 'site-basic-auth-password', 'url-api-key-value']) {
         expect(all).not.toContain(secret);
       }
       expect(all).toContain('postgres://admin:****@db.example.com:5432/app');
@@ -136,5 +139,12 @@ describe('veloready config', () => {
     const r = await runCli(['--env-file', 'nope.env', 'config'], { cwd: scratchDir() });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('env file nope.env does not exist');
+  });
+
+  it('an --env-file that cannot be read is bad usage, not a crash', async () => {
+    const cwd = scratchDir();
+    const r = await runCli(['--json', '--env-file', '.', 'config'], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('ENV_FILE_UNREADABLE');
   });
 });

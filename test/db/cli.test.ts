@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/db/pglite.js';
+import { openPglite, type PgliteSql } from '../../src/db/pglite.js';
 import { openDatabase } from '../../src/db/open.js';
 import { pgLockPath, serveInfoPath } from '../../src/db/paths.js';
 import { freshPostgresDb, migratedDataDir } from '../helpers/db.js';
@@ -50,6 +50,13 @@ describe('embedded database lock', () => {
     expect(run.stderr).toContain('veloready serve');
   });
 
+  it('releases the lock when the database cannot be opened', async () => {
+    const dataDir = await tempDir('veloready-badpg-');
+    writeFileSync(join(dataDir, 'pg'), 'a file where the pg/ folder should be');
+    await expect(openPglite({ dataDir })).rejects.toThrow();
+    expect(existsSync(pgLockPath(dataDir))).toBe(false);
+  });
+
   it('a stale lock left by a dead process is taken over, and released on close', async () => {
     const dataDir = await emptyDataDir();
     writeFileSync(pgLockPath(dataDir), JSON.stringify({ pid: await deadPid() }));
@@ -84,6 +91,16 @@ describe('veloready db on the embedded database', () => {
     const run = await veloready(['db', 'migrate', '--data-dir', dataDir, '--dir', join(FIXTURES, 'migrations-failing')]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('Migration 20250102000000_half_done.sql failed at line 8: division by zero');
+  });
+
+  it('test-rls --tests refuses a path that is not a folder, before touching any database', async () => {
+    const dir = await tempDir('veloready-tests-arg-');
+    const file = join(dir, 'one.sql');
+    writeFileSync(file, 'select 1;');
+    const run = await veloready(['db', 'test-rls', '--data-dir', join(dir, 'data'), '--tests', file]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`--tests ${file}: no such folder`);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
   });
 
   it('db new creates a correctly named empty migration', async () => {
@@ -156,6 +173,44 @@ describe.skipIf(!HAS_POSTGRES)('veloready db on Postgres', () => {
 });
 
 describe('through a PGlite socket server (what veloready serve runs)', () => {
+  /** Serves dataDir's embedded database as `veloready serve` does and points serve.json at it. */
+  async function serveEmbedded(dataDir: string): Promise<PgliteSql> {
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+    const { SharedPglite } = await import('../../src/serve/shared-pglite.js');
+    const served = await openPglite({ dataDir });
+    cleanups.push(() => served.close());
+    const server = new PGLiteSocketServer({ db: new SharedPglite(served).socketGate(), port: 0, host: '127.0.0.1', maxConnections: 8 });
+    await server.start();
+    cleanups.unshift(() => server.stop());
+    const holder = execa('node', ['-e', 'setTimeout(() => {}, 30000)']);
+    cleanups.push(async () => {
+      holder.kill();
+      await holder.catch(() => undefined);
+    });
+    const pgPort = Number(server.getServerConn().split(':').pop());
+    writeFileSync(serveInfoPath(dataDir), JSON.stringify({ pid: holder.pid, pgPort }));
+    return served;
+  }
+
+  it('two concurrent db migrate processes on the embedded database apply each migration exactly once', async () => {
+    const dataDir = await emptyDataDir();
+    const served = await serveEmbedded(dataDir);
+    const [a, b] = await Promise.all([
+      veloready(['db', 'migrate', '--data-dir', dataDir, '--json']),
+      veloready(['db', 'migrate', '--data-dir', dataDir, '--json']),
+    ]);
+    expect([a.exitCode, b.exitCode, a.stderr + b.stderr]).toEqual([0, 0, expect.stringContaining('embedded via veloready serve')]);
+    const applied = [a, b].flatMap((r) => (JSON.parse(r.stdout) as { applied: Array<{ file: string }> }).applied.map((m) => m.file));
+    expect(applied.sort()).toEqual([
+      '20260101000000_athletes_activities.sql',
+      '20260101000100_sessions_refresh_tokens.sql',
+      '20260101000200_backfill_jobs.sql',
+      '20260101000300_strava_webhook_events.sql',
+    ]);
+    const { rows } = await served.query<{ n: number }>('select count(*)::int as n from veloready.schema_migrations');
+    expect(rows[0]!.n).toBe(4);
+  });
+
   it('openDatabase reaches the served embedded database, and migrate + test-rls work over the wire', async () => {
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const { createServer } = await import('node:net');

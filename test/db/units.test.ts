@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitStatements } from '../../src/db/sql-split.js';
 import { redactDbUrl } from '../../src/db/redact.js';
-import { sslFromUrl } from '../../src/db/pg.js';
+import { openPg, sslFromUrl } from '../../src/db/pg.js';
+import { publicTables } from '../../src/db/catalog.js';
+import { buildInsert, FAKE_USERS, insertRow, ValueSource } from '../../src/db/rls-rows.js';
+import { inRolledBackTransaction } from '../../src/db/rolled-back.js';
 import { asRole, asUser, withClaims } from '../../src/db/rls.js';
 import { migrationVersion } from '../../src/db/new-migration.js';
 import type { Sql } from '../../src/db/sql.js';
 import { migratedPglite } from '../helpers/db.js';
+import { HAS_POSTGRES } from './backends.js';
 
 describe('splitStatements', () => {
   it('splits at top-level semicolons only, keeping quotes, comments and dollar bodies whole', () => {
@@ -48,8 +52,47 @@ describe('connection strings', () => {
     expect(sslFromUrl('postgres://u@h/db?sslmode=require').connectionString).toBe('postgres://u@h/db');
   });
 
+  it('sslmode=prefer asks for TLS but may fall back to plain TCP, as libpq does; require may not', () => {
+    expect(sslFromUrl('postgres://u@h/db?sslmode=prefer')).toMatchObject({ ssl: { rejectUnauthorized: false }, plainFallback: true });
+    expect(sslFromUrl('postgres://u@h/db?sslmode=require').plainFallback).toBe(false);
+  });
+
+  it.skipIf(!HAS_POSTGRES)('connects with sslmode=prefer to a server without TLS, and refuses with sslmode=require', async () => {
+    const plain = await openPg(process.env.DATABASE_URL!, { maxConnections: 1 });
+    const { rows } = await plain.query<{ ssl: string }>('show ssl').finally(() => plain.close());
+    if (rows[0]!.ssl === 'on') return; // this server has TLS: nothing to fall back from
+    const url = new URL(process.env.DATABASE_URL!);
+    url.searchParams.set('sslmode', 'prefer');
+    const sql = await openPg(url.toString(), { maxConnections: 1 });
+    try {
+      expect((await sql.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await sql.close();
+    }
+    url.searchParams.set('sslmode', 'require');
+    await expect(openPg(url.toString(), { maxConnections: 1 })).rejects.toThrow(/does not support SSL/);
+  });
+
   it('names migration versions like supabase migration new', () => {
     expect(migrationVersion(new Date('2026-03-04T05:06:07.890Z'))).toBe('20260304050607');
+  });
+});
+
+describe('rows made by the isolation check', () => {
+  it('are found again through the primary key index (a lookup on a production table, not a scan)', async () => {
+    const sql = await migratedPglite(null);
+    try {
+      const plan = await inRolledBackTransaction(sql, async (tx) => {
+        await tx.exec(`create table public.big (id bigint primary key, body text); set local enable_seqscan = off`);
+        const table = (await publicTables(tx)).find((t) => t.name === 'big')!;
+        const ref = await insertRow(tx, table, buildInsert(table, FAKE_USERS[0]!, { rows: new Map() }, new ValueSource()));
+        const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`explain select 1 from ${table.qualified} where ${ref.where}`, ref.params);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan).toMatch(/Index (Only )?Scan using big_pkey/);
+    } finally {
+      await sql.close();
+    }
   });
 });
 

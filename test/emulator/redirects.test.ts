@@ -9,6 +9,7 @@ import {
   netlifyTomlPath,
   parseRedirects,
   parseSchedules,
+  loadSchedules,
 } from '../../src/emulator/redirects.js';
 import { readFileSync } from 'node:fs';
 
@@ -114,6 +115,9 @@ status = 200
 
   it('reads schedules declared in [functions."name"]', () => {
     expect(parseSchedules(readFileSync(defaultNetlifyTomlPath(), 'utf8'))).toEqual({ 'nightly-reconcile': '0 3 * * *', cleanup: '@hourly' });
+    const dir = mkdtempSync(join(tmpdir(), 'vr-toml-'));
+    writeFileSync(join(dir, 'netlify.toml'), '[functions.cleanup]\nschedule = "every hour"\n');
+    expect(() => loadSchedules(join(dir, 'netlify.toml'))).toThrow(expect.objectContaining({ code: 'INVALID_NETLIFY_TOML', message: expect.stringMatching(/cleanup.*every hour/) }));
   });
 
   it("a project's own netlify.toml in cwd is preferred over the shipped default", () => {

@@ -44,6 +44,8 @@ describe('request log', () => {
       'x-note': 'tok [REDACTED]',
     });
     expect(redactText(`Authorization: Bearer abc.def-ghi`)).toBe('Authorization: Bearer [REDACTED]');
+    expect(redactText('connect ECONNREFUSED postgres://postgres:hunter2@db:5432/vr failed')).toBe('connect ECONNREFUSED postgres://postgres:[REDACTED]@db:5432/vr failed');
+    expect(redactText('see http://127.0.0.1:8888/api/activities')).toBe('see http://127.0.0.1:8888/api/activities');
     expect(redactPath('/webhooks/strava?hub.mode=subscribe&hub.verify_token=vt&hub.challenge=15f7d1a91c1f40f8a748fd134752feb3')).toBe(
       '/webhooks/strava?hub.mode=subscribe&hub.verify_token=[REDACTED]&hub.challenge=15f7d1a91c1f40f8a748fd134752feb3',
     );

@@ -306,6 +306,28 @@ describe('graceful shutdown', () => {
     expect(s.emulator.jobs.get(jobId)).toMatchObject({ status: 'succeeded', progress: { checkpoint: 'page 3' } });
   });
 
+  it('close() signals a running scheduled function to checkpoint', async () => {
+    let sawAbort = false;
+    const s = await start([
+      {
+        name: 'nightly-reconcile',
+        kind: 'scheduled',
+        schedule: '0 3 * * *',
+        handler: async (_e, ctx) => {
+          await new Promise<void>((r) => ctx.signal!.addEventListener('abort', () => r()));
+          sawAbort = true;
+          return json(200, { stopped: 'at athlete 3' });
+        },
+      },
+    ]);
+    const run = s.emulator.invoke('nightly-reconcile');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sawAbort).toBe(false);
+    await s.emulator.close(2000);
+    expect(sawAbort).toBe(true);
+    expect((await run).response.statusCode).toBe(200);
+  });
+
   it('close() gives up at the deadline and reports what was unfinished', async () => {
     const stuck: FunctionDef = { name: 'api-activities', kind: 'sync', handler: () => new Promise(() => undefined) };
     const s = await start([stuck]);

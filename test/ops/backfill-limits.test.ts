@@ -40,5 +40,13 @@ describe('a two-year backfill under Strava\'s default read limits (injected cloc
     // The client spread its last requests and waited for the window rather than being refused:
     // on the injected clock the job crossed into the next quarter hour.
     expect(Math.floor(h.clock.now() / 900_000)).toBeGreaterThan(Math.floor(startedAt / 900_000));
+    // Those waits are reported, so the job's progress shows them: each one a '15min' wait that
+    // ends when the clock says, and the job counts every one.
+    const waits = events.filter((e) => e.reason === '15min');
+    expect(waits.length).toBeGreaterThan(0);
+    expect(events).toEqual(waits);
+    expect(waits.every((e) => e.waitMs > 0 && e.resetsAt > startedAt && e.resetsAt <= h.clock.now())).toBe(true);
+    expect(done.rate_limit_waits).toBe(waits.length);
+    expect(done.rate_limited_until).not.toBeNull();
   });
 });

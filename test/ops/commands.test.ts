@@ -50,7 +50,9 @@ describe('veloready backfill against a running serve', () => {
   });
 
   it('a second backfill for the same athlete reports the running one instead of starting another', async () => {
-    await setFakeStravaFaults(serve.url, { latencyMs: 400 });
+    // Slow enough that the first job still runs when the second CLI (seconds to start on a busy
+    // machine) asks.
+    await setFakeStravaFaults(serve.url, { latencyMs: 1000 });
     try {
       const first = await runCli(['--json', 'backfill', '--athlete', String(DEMO_ATHLETE_ID), '--no-wait', ...site]);
       expect(first.exitCode, first.stderr).toBe(0);
@@ -94,6 +96,14 @@ describe('veloready backfill against a running serve', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('no JWT secret to sign tokens for https://veloready.example.com');
     expect(r.stderr).toContain('SUPABASE_JWT_SECRET');
+  });
+
+  it('a --url that is not an http(s) URL is bad usage, before any secret is looked for', async () => {
+    for (const url of ['not a url', 'ftp://veloready.example.com']) {
+      const r = await runCli(['backfill', '--athlete', '1', '--url', url, '--json']);
+      expect(r.exitCode, url).toBe(2);
+      expect(JSON.parse(r.stdout).error.code).toBe('INVALID_URL');
+    }
   });
 
   it('no athletes named is bad usage', async () => {

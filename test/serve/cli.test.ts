@@ -28,7 +28,7 @@ describe('veloready serve in an empty folder', () => {
       const token = /token\s+(\S+)/.exec(text)![1]!;
       expect(existsSync(join(cwd, '.veloready', 'pg'))).toBe(true);
       expect(existsSync(join(cwd, '.veloready', 'serve.json'))).toBe(true);
-      const curl = /try\s+curl -H "Authorization: Bearer (\S+)" (\S+)/.exec(text)!;
+      const curl = /try\s+curl -H "Authorization: Bearer (\S+)" "(\S+)"/.exec(text)!;
       const r = await fetch(curl[2]!, { headers: { authorization: `Bearer ${curl[1]}` } });
       expect(r.status).toBe(200);
       expect((await r.json()).activities.length).toBe(5);
@@ -65,10 +65,17 @@ describe('veloready serve in an empty folder', () => {
     expect(existsSync(join(cwd, '.veloready', 'serve.json'))).toBe(false);
 
     // A later run keeps the data: no seeding again.
-    const again = await serveUntil(cwd, ['--json'], /"type":"ready"/);
-    again.child.kill('SIGTERM');
-    await again.child;
+    const again = await serveUntil(cwd, ['--json'], /"type":"ready".*\n/);
     const ready = JSON.parse(again.out().split('\n').find((l) => l.includes('"type":"ready"'))!);
     expect(ready.firstRun).toBe(false);
+    await (await fetch(`${ready.url}/api/activities?limit=1`, { headers: { authorization: `Bearer ${ready.demoToken}` } })).arrayBuffer();
+    const deadline = Date.now() + 5000;
+    while (!again.out().includes('"type":"request"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    again.child.kill('SIGTERM');
+    await again.child;
+    // --json: one JSON object per line, no blank lines between them.
+    const requestLine = again.out().split('\n').find((l) => l.includes('"type":"request"'))!;
+    expect(JSON.parse(requestLine)).toMatchObject({ type: 'request', function: 'api-activities', status: 200 });
+    expect(again.out()).not.toMatch(/"type":"request".*\n\n/);
   }, 180_000);
 });

@@ -74,11 +74,53 @@ describe('serve\'s embedded database shared with the Postgres socket', () => {
 
   it('several socket clients with parameterized queries interleave safely with serve\'s own', async () => {
     const clients = await Promise.all([client(), client(), client()]);
-    const work = clients.flatMap((c, i) =>
-      Array.from({ length: 20 }, (_, j) => c.query('select $1::int + $2::int as s', [i, j]).then((r) => expect(r.rows[0].s).toBe(i + j))),
-    );
+    // One query at a time per client (pg deprecates overlapping queries on one client); the
+    // clients themselves run side by side.
+    const work = clients.map(async (c, i) => {
+      for (let j = 0; j < 20; j++) expect((await c.query('select $1::int + $2::int as s', [i, j])).rows[0].s).toBe(i + j);
+    });
     const mine = Array.from({ length: 20 }, (_, j) => shared.sql().query<{ s: number }>('select $1::int * 2 as s', [j]).then((r) => expect(r.rows[0]!.s).toBe(j * 2)));
     await Promise.all([...work, ...mine]);
     await Promise.all(clients.map((c) => c.end()));
+  });
+
+  it('a socket message PGlite fails to run (not a SQL error) gives the backend back to serve', async () => {
+    // The same PGlite, but running any message that mentions boom_throw throws instead of answering.
+    const real = base.pglite;
+    const failing = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'execProtocolRawStream') {
+          return (message: Uint8Array, options: unknown) =>
+            Buffer.from(message).includes('boom_throw')
+              ? Promise.reject(new Error('simulated PGlite failure'))
+              : target.execProtocolRawStream(message, options as never);
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const gated = new SharedPglite({ ...base, pglite: failing } as PgliteSql);
+    const server = new PGLiteSocketServer({ db: gated.socketGate(), port: 0, host: '127.0.0.1', maxConnections: 2 });
+    await server.start();
+    try {
+      const connect = async () => {
+        const c = new pg.Client({ connectionString: `postgres://postgres@${server.getServerConn()}/postgres` });
+        c.on('error', () => undefined);
+        await c.connect();
+        return c;
+      };
+      const [c, other] = [await connect(), await connect()];
+      await other.query('select 1'); // the last message pglite-socket saw finish is not c's
+      await expect(c.query("select 'boom_throw'")).rejects.toThrow();
+      await c.end().catch(() => undefined);
+      const served = await Promise.race([
+        shared.sql().query<{ n: number }>('select count(*)::int as n from public.t'),
+        sleep(3000).then(() => 'still waiting for the socket client' as const),
+      ]);
+      await other.end().catch(() => undefined);
+      expect(served).toMatchObject({ rows: [{ n: expect.any(Number) }] });
+    } finally {
+      await server.stop();
+    }
   });
 });

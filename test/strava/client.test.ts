@@ -137,6 +137,14 @@ describe('Strava client against the fake Strava', () => {
     }
     expect(events.filter((e) => e.reason === '429')).toEqual([]);
     expect(clock.now()).toBeGreaterThanOrEqual(Date.UTC(2026, 10, 25, 10, 30, 0));
+    // Every spacing sleep is reported as a 15-minute-window wait ending at the next request.
+    const spaced = events.filter((e) => e.reason === '15min');
+    expect(spaced.length).toBeGreaterThan(0);
+    expect(events).toEqual(spaced);
+    for (const e of spaced) {
+      expect(e.waitMs).toBeGreaterThan(0);
+      expect(times).toContain(e.resetsAt);
+    }
     const perQuarter = new Map<number, number>();
     for (const t of times) perQuarter.set(Math.floor(t / 900_000), (perQuarter.get(Math.floor(t / 900_000)) ?? 0) + 1);
     expect(Math.max(...perQuarter.values())).toBeLessThanOrEqual(5);
@@ -154,6 +162,16 @@ describe('Strava client against the fake Strava', () => {
     for (let i = 0; i < 4; i++) await client.getAthlete(creds);
     expect(events.map((e) => e.reason)).toContain('daily');
     expect(clock.now()).toBeGreaterThanOrEqual(Date.UTC(2026, 10, 26));
+  });
+
+  it('reports the spacing of a mostly used daily window as daily waits', async () => {
+    const { client, creds, clock, events } = await setup({ limits: { overall: { short: 100, daily: 10 }, read: { short: 100, daily: 10 } } });
+    for (let i = 0; i < 9; i++) await client.getAthlete(creds);
+    // 8 of 10 used at 10:07: the ninth request waits half the time left until midnight, longer
+    // than the 6 h token lives, so the client refreshes after the wait rather than meeting a 401.
+    const midnight = Date.UTC(2026, 10, 26);
+    expect(events).toEqual([{ reason: 'daily', waitMs: Math.ceil((midnight - NOW) / 2), resetsAt: NOW + Math.ceil((midnight - NOW) / 2) }]);
+    expect(clock.now()).toBe(NOW + Math.ceil((midnight - NOW) / 2));
   });
 
   it('retries 5xx with backoff and gives up after the retry budget', async () => {
@@ -177,6 +195,23 @@ describe('Strava client against the fake Strava', () => {
     running = undefined;
     const client = createStravaClient({ baseUrl: url, clientId: 'x', clientSecret: 'y', clock, maxRetries: 2 });
     expect(await codeOf(client.getAthlete(creds))).toBe('strava_unavailable:0');
+  });
+
+  it('reports a success body that is not JSON as a Strava error, not a SyntaxError', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<html>captive portal</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      const client = createStravaClient({ baseUrl: `http://127.0.0.1:${port}`, clientId: 'x', clientSecret: 'y', clock: new ManualClock(NOW) });
+      expect(await codeOf(client.getAthlete({ accessToken: 'a', refreshToken: 'r', expiresAt: NOW / 1000 + 3600 }))).toBe('strava_bad_response:200');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('adds injected latency on the clock', async () => {

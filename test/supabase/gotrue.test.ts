@@ -57,6 +57,20 @@ describe('Supabase Auth subset with supabase-js', () => {
     expect((await admin.getUserById(user.id)).data.user?.email).toBe('coach@example.com');
     const updated = await admin.updateUserById(user.id, { user_metadata: { level: 3 } });
     expect(updated.data.user?.user_metadata).toEqual({ team: 'A', level: 3 });
+    // The user's own email under an upper-case id is not "another user's" email.
+    const sameEmail = await h.fetch(`/auth/v1/admin/users/${user.id.toUpperCase()}`, {
+      method: 'PUT',
+      key: h.keys.serviceRoleKey,
+      jwt: h.keys.serviceRoleKey,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'coach@example.com' }),
+    });
+    expect(sameEmail.status).toBe(200);
+    // Go durations, `ms` included: 1h + 1500ms.
+    const banned = await admin.updateUserById(user.id, { ban_duration: '1h1500ms' });
+    expect(banned.error).toBeNull();
+    expect(Date.parse(banned.data.user!.banned_until!)).toBe(h.clock.now() + 3_601_500);
+    expect((await admin.updateUserById(user.id, { ban_duration: 'none' })).data.user?.banned_until).toBeUndefined();
 
     for (let i = 0; i < 3; i++) await admin.createUser({ email: `extra${i}@example.com` });
     const page1 = await admin.listUsers({ page: 1, perPage: 2 });

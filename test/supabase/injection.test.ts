@@ -124,6 +124,10 @@ describe('the REST subset refuses hostile input and changes nothing', () => {
     await expectClientError('/rest/v1/activities', { method: 'POST', body: '{"id": "1; drop table x", "athlete_id": 1}' });
     await expectClientError('/rest/v1/activities', { method: 'PUT', body: '{}' });
     await expectClientError('/rest/v1/activities?id=eq.1&limit=1', { method: 'DELETE' });
+    const huge = JSON.stringify([{ name: 'x'.repeat(7 * 1024 * 1024) }]);
+    const tooLarge = await h.fetch('/rest/v1/activities', { jwt, method: 'POST', body: huge });
+    expect(tooLarge.status).toBe(413);
+    expect(((await tooLarge.json()) as { code: string }).code).toBe('PGRST413');
     expect(await fingerprint()).toBe(before);
   });
 

@@ -1,4 +1,5 @@
 import type { Handler, NetlifyContext, NetlifyEvent, NetlifyResponse } from '../../emulator/types.js';
+import { AiError } from '../../ai/errors.js';
 import { isVeloError } from '../../errors.js';
 import type { FunctionDeps } from '../deps.js';
 import { errorResponse, HttpError } from './http.js';
@@ -10,6 +11,9 @@ const UPSTREAM_CODE_RE = /^strava/i;
 /** Maps what a handler threw to the client's JSON error; internals never leak. */
 export function toErrorResponse(err: unknown): NetlifyResponse {
   if (err instanceof HttpError) return errorResponse(err.status, err.code, err.message, err.headers);
+  // The AI port's errors carry the status to answer (502 unreachable, 504 timeout); Strava's carry
+  // Strava's own status, which is not ours to forward (its 401 is not the caller's).
+  if (err instanceof AiError) return errorResponse(err.status, err.code, err.message);
   if (isVeloError(err)) {
     if (UNAUTHORIZED_CODE_RE.test(err.code)) return errorResponse(401, err.code, err.message);
     if (UPSTREAM_CODE_RE.test(err.code)) return errorResponse(502, err.code, `Strava request failed: ${err.message}`);
@@ -21,20 +25,29 @@ export function toErrorResponse(err: unknown): NetlifyResponse {
 /** Wraps a handler body so every outcome is a response: thrown errors become JSON errors. */
 export function handler(
   fn: (event: NetlifyEvent, context: NetlifyContext) => Promise<NetlifyResponse>,
-  onUnexpected?: (err: unknown) => void,
+  onUnexpected?: (err: unknown, context: NetlifyContext) => void,
 ): Handler {
   return async (event, context) => {
     try {
       return await fn(event, context);
     } catch (err) {
-      if (!(err instanceof HttpError) && !isVeloError(err)) onUnexpected?.(err);
+      if (!(err instanceof HttpError) && !isVeloError(err)) onUnexpected?.(err, context);
       return toErrorResponse(err);
     }
   };
 }
 
-/** Reports an unexpected failure (a 500) on the deps' log: message only, never request data. */
-export function logUnexpected(deps: FunctionDeps, functionName: string): (err: unknown) => void {
-  return (err) =>
-    deps.log?.({ level: 'error', function: functionName, message: err instanceof Error ? err.message : String(err) });
+/**
+ * Reports an unexpected failure (a 500) on the deps' log with the request id the client was
+ * given: the error itself (the sink redacts it), never request data.
+ */
+export function logUnexpected(deps: FunctionDeps, functionName: string): (err: unknown, context: NetlifyContext) => void {
+  return (err, context) =>
+    deps.log?.({
+      level: 'error',
+      function: functionName,
+      requestId: context.awsRequestId,
+      message: err instanceof Error ? err.message : String(err),
+      error: err,
+    });
 }
