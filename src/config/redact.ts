@@ -1,4 +1,10 @@
-/** Redaction for anything printed or logged: secrets never leave the process in clear. */
+import { isSecretName } from '../util/redact.js';
+
+/**
+ * Redaction of configuration values for display (`veloready config`, the database a command
+ * touched). Log lines and error text are scrubbed by src/util/redact.ts, whose rules for what is
+ * a secret this shares.
+ */
 export const REDACTED = '****';
 
 /** `abcd…` style is still a leak for short secrets: show only that a value is set and its length. */
@@ -6,9 +12,7 @@ export function redactSecret(value: string | undefined): string | undefined {
   return value === undefined ? undefined : `${REDACTED} (${value.length} chars)`;
 }
 
-const SECRET_QUERY_PARAMS = /^(password|pass|sslpassword|token|access_token|refresh_token|apikey|api_key|key|secret|code|client_secret)$/i;
-
-const SECRET_PARAM_NAMES = SECRET_QUERY_PARAMS.source.slice(2, -2);
+const SECRET_PARAM_NAMES = 'password|pass|sslpassword|token|access_token|refresh_token|apikey|api_key|key|secret|code|client_secret';
 /** `scheme://user:PASSWORD@`: everything up to the last `@` is masked (too much rather than too little). */
 const USERINFO_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^]*@(?=[^@]*$)/i;
 /** `password=…` in a libpq key=value string or a query string. */
@@ -33,7 +37,7 @@ export function redactUrl(value: string | undefined): string | undefined {
     changed = true;
   }
   for (const name of [...url.searchParams.keys()]) {
-    if (SECRET_QUERY_PARAMS.test(name)) {
+    if (isSecretName(name)) {
       url.searchParams.set(name, REDACTED);
       changed = true;
     }
@@ -41,3 +45,6 @@ export function redactUrl(value: string | undefined): string | undefined {
   // Untouched values are shown as given, not re-serialized (no added trailing slash).
   return changed ? url.toString().replace(/%2A%2A%2A%2A/g, REDACTED) : value;
 }
+
+/** A database URL fit for printing (`database: …` on every db command). */
+export const redactDbUrl = (url: string): string => redactUrl(url) ?? url;

@@ -1,5 +1,5 @@
 import { VeloError } from '../errors.js';
-import { redactDbUrl } from './redact.js';
+import { redactDbUrl } from '../config/redact.js';
 import { liveServeInfo } from './serve-info.js';
 import type { Sql } from './sql.js';
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { redactDbUrl } from './redact.js';
+import { redactDbUrl } from '../config/redact.js';
 import type { Queryable, QueryResult, Sql } from './sql.js';
 
 export interface OpenPgOptions {

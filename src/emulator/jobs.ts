@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { redactText } from './redact.js';
+import { redactText } from '../util/redact.js';
 import type { Handler, NetlifyContext, NetlifyEvent } from './types.js';
 import { BACKGROUND_TIMEOUT_MS } from './limits.js';
 

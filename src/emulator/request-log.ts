@@ -1,4 +1,4 @@
-import { redactPath, redactText } from './redact.js';
+import { redactPath, redactText } from '../util/redact.js';
 
 /** One answered HTTP request, as the dashboard and the JSON line logger see it. */
 export interface RequestLogEntry {

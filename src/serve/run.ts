@@ -1,7 +1,7 @@
 import type { CommandContext } from '../cli/context.js';
 import { resolveJwtSecret } from '../config/jwt-secret.js';
 import { SHUTDOWN_DEADLINE_MS } from '../emulator/limits.js';
-import { redactText } from '../emulator/redact.js';
+import { redactText } from '../util/redact.js';
 import { VeloError } from '../errors.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
 import { startServe } from './start.js';

@@ -143,7 +143,7 @@ describe.skipIf(!HAS_POSTGRES)('veloready db on Postgres', () => {
     url.password = 's3cret-pw';
     const migrated = await veloready(['db', 'migrate', '--dir', join(FIXTURES, 'migrations-broken-rls')], { DATABASE_URL: url.toString() });
     expect(migrated.exitCode).toBe(0);
-    expect(migrated.stderr).toContain(`database: postgres://postgres:***@127.0.0.1`);
+    expect(migrated.stderr).toContain(`database: postgres://postgres:****@127.0.0.1`);
     expect(migrated.stderr + migrated.stdout).not.toContain('s3cret-pw');
     const rls = await veloready(['db', 'test-rls', '--db-url', url.toString(), '--json']);
     expect(rls.exitCode).toBe(1);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitStatements } from '../../src/db/sql-split.js';
-import { redactDbUrl } from '../../src/db/redact.js';
+import { redactDbUrl } from '../../src/config/redact.js';
 import { openPg, sslFromUrl } from '../../src/db/pg.js';
 import { publicTables } from '../../src/db/catalog.js';
 import { buildInsert, FAKE_USERS, insertRow, ValueSource } from '../../src/db/rls-rows.js';
@@ -38,10 +38,12 @@ describe('splitStatements', () => {
 });
 
 describe('connection strings', () => {
-  it('redacts the password and drops the query string', () => {
+  it('redacts the password and secret query parameters, keeps the rest', () => {
     expect(redactDbUrl('postgres://app:hunter2@db.example.com:6543/postgres?sslmode=require')).toBe(
-      'postgres://app:***@db.example.com:6543/postgres',
+      'postgres://app:****@db.example.com:6543/postgres?sslmode=require',
     );
+    expect(redactDbUrl('postgres://app@db.example.com/postgres?password=hunter2')).not.toContain('hunter2');
+    expect(redactDbUrl('postgres://app:p#ss/w@db.example.com/postgres')).not.toContain('p#ss');
     expect(redactDbUrl('postgres://postgres@127.0.0.1:5432/test')).toBe('postgres://postgres@127.0.0.1:5432/test');
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FunctionDef } from '../../src/emulator/functions.js';
 import { createRequestLog, jsonLineWriter, textLineWriter, type LogEntry } from '../../src/emulator/request-log.js';
-import { redactHeaders, redactPath, redactText } from '../../src/emulator/redact.js';
+import { redactHeaders, redactPath, redactText } from '../../src/util/redact.js';
 import { startEmulator } from './helpers.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdHJhdmEtMTA0NjYyIn0.Zm9vYmFyYmF6cXV4';
