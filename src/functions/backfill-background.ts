@@ -46,6 +46,10 @@ function progressOf(job: BackfillJob): Record<string, unknown> {
     activities_upserted: job.activities_upserted,
     rate_limit_waits: job.rate_limit_waits,
     rate_limited_until: job.rate_limited_until,
+    since: job.since,
+    until: job.until,
+    started_at: job.started_at,
+    checkpoint: job.checkpoint,
   };
 }
 

@@ -11,6 +11,8 @@ import { followJob, isFinished, tokenRejection, type JobView } from './jobs.js';
 import type { SiteClient } from './site-client.js';
 import { siteClientFor, siteUrl } from './target.js';
 
+const PERMILLE = 1000;
+
 export interface BackfillPlan {
   athletes: number[];
   since?: string;
@@ -31,9 +33,11 @@ export function backfillDetail(job: JobView, now: number): string {
 }
 
 function report(progress: ProgressReporter, taskId: string, job: JobView, clock: Clock): void {
+  // With a known date range the bar (and its ETA) follows the share of it fetched; else pages.
+  const permille = job.fraction !== undefined ? Math.round(job.fraction * PERMILLE) : undefined;
   progress.update(taskId, {
     label: job.athleteId ? `athlete ${job.athleteId}` : `job ${taskId.slice(0, 8)}`,
-    done: job.pagesFetched ?? 0,
+    ...(permille !== undefined ? { done: permille, total: PERMILLE, asPercent: true } : { done: job.pagesFetched ?? 0 }),
     detail: `page ${job.pagesFetched ?? 0} · ${backfillDetail(job, clock.now())}`,
     status: job.status === 'failed' ? 'failed' : job.status === 'succeeded' ? 'done' : 'running',
   });

@@ -16,6 +16,8 @@ export interface JobView {
   activitiesUpserted?: number;
   rateLimitWaits?: number;
   rateLimitedUntil?: string | null;
+  /** 0..1 of the backfill's date range fetched, when it can be told (a `since` is known). */
+  fraction?: number;
   /** A backfill refused because another one runs for the athlete. */
   conflict?: boolean;
   error?: string;
@@ -24,6 +26,23 @@ export interface JobView {
 }
 
 type Obj = Record<string, any>;
+
+/**
+ * How much of `since`..`until` (or ..the job's start) a backfill has fetched. Strava lists newest
+ * first, except with `after` alone (oldest first), so the covered span grows from one end.
+ */
+export function backfillFraction(p: Obj): number | undefined {
+  const cp = (p.checkpoint ?? {}) as { done?: boolean; oldest?: number; newest?: number };
+  if (cp.done || p.status === 'succeeded') return 1;
+  const since = p.since ? Date.parse(p.since) : NaN;
+  const end = p.until ? Date.parse(p.until) : p.started_at ? Date.parse(p.started_at) : NaN;
+  if (Number.isNaN(since) || Number.isNaN(end) || end <= since) return undefined;
+  const oldestFirst = !p.until;
+  const reached = oldestFirst ? cp.newest : cp.oldest;
+  if (reached === undefined) return 0;
+  const covered = oldestFirst ? reached - since : end - reached;
+  return Math.min(1, Math.max(0, covered / (end - since)));
+}
 
 /** Normalizes an emulator job record (`progress`) or a backfill_jobs row. */
 export function toJobView(raw: Obj): JobView {
@@ -43,6 +62,7 @@ export function toJobView(raw: Obj): JobView {
     ...(p.rate_limit_waits !== undefined ? { rateLimitWaits: Number(p.rate_limit_waits) } : {}),
     ...(p.rate_limited_until !== undefined ? { rateLimitedUntil: p.rate_limited_until } : {}),
     ...(p.conflict ? { conflict: true } : {}),
+    ...(backfillFraction(p) !== undefined ? { fraction: backfillFraction(p)! } : {}),
     ...(error ? { error } : {}),
     ...(errorCode ? { errorCode } : {}),
     raw,

@@ -4,6 +4,8 @@ export interface ProgressTask {
   label: string;
   done: number;
   total?: number;
+  /** Show done/total as a percentage (it is a share, not a count). */
+  asPercent?: boolean;
   /** Short free text: "page 4 · 812 activities · waiting 3m 12s for the rate limit". */
   detail?: string;
   status: 'running' | 'done' | 'failed';

@@ -35,7 +35,7 @@ export async function createProgress(out: Output, title: string, clock: Clock = 
   if (!out.interactive) {
     const lastLine = new Map<string, number>();
     const line = (t: ProgressTask) =>
-      `${t.label}: ${[t.total ? `${t.done}/${t.total}` : t.detail ? undefined : String(t.done), t.detail, t.status !== 'running' ? t.status : undefined]
+      `${t.label}: ${[t.total ? (t.asPercent ? `${Math.floor((t.done / t.total) * 100)}%` : `${t.done}/${t.total}`) : t.detail ? undefined : String(t.done), t.detail, t.status !== 'running' ? t.status : undefined]
         .filter(Boolean)
         .join(' · ')}`;
     return {

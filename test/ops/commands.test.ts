@@ -49,6 +49,15 @@ describe('veloready backfill against a running serve', () => {
     expect(r.stdout).toMatch(/athlete\s+job\s+status/);
   });
 
+  it('with --since, progress is the share of the date range fetched (so the bar has an ETA)', async () => {
+    const since = new Date(Date.now() - 200 * 86_400_000).toISOString().slice(0, 10);
+    const r = await runCli(['--json', 'backfill', '--athlete', String(A2), '--since', since, ...site]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const plain = await runCli(['backfill', '--athlete', String(A2), '--since', since, ...site]);
+    expect(plain.stderr).toMatch(new RegExp(`athlete ${A2}: 100% · page \\d+`));
+    expect(JSON.parse(r.stdout).progress.checkpoint).toMatchObject({ done: true, oldest: expect.any(Number), newest: expect.any(Number) });
+  });
+
   it('a second backfill for the same athlete reports the running one instead of starting another', async () => {
     // Slow enough that the first job still runs when the second CLI (seconds to start on a busy
     // machine) asks.

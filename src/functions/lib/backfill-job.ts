@@ -20,7 +20,11 @@ export interface BackfillJob {
   status: BackfillStatus;
   since: string | null;
   until: string | null;
-  checkpoint: { page?: number };
+  /**
+   * Where a restart resumes (`page`), and the span of start dates fetched so far (ms), from
+   * which followers estimate how much of `since`..`until` is done.
+   */
+  checkpoint: { page?: number; done?: boolean; oldest?: number; newest?: number };
   pages_fetched: number;
   activities_upserted: number;
   rate_limit_waits: number;
@@ -178,12 +182,13 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
       });
       const done = activities.length < BACKFILL_PAGE_SIZE;
       page += 1;
+      const span = startSpan(activities, job.checkpoint);
       job = await deps.sql.transaction(async (tx) => {
         await upsertActivities(tx, job.athlete_id, activities);
         const { rows } = await tx.query(
           `update public.backfill_jobs set pages_fetched = pages_fetched + 1, activities_upserted = activities_upserted + $2,
              checkpoint = $3::jsonb, updated_at = $4 where id = $1 returning ${JOB_COLUMNS}`,
-          [jobId, activities.length, JSON.stringify({ page, ...(done ? { done: true } : {}) }), stamp()],
+          [jobId, activities.length, JSON.stringify({ page, ...span, ...(done ? { done: true } : {}) }), stamp()],
         );
         return toJob(rows[0]!);
       });
@@ -209,6 +214,19 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
   } finally {
     unsubscribe?.();
   }
+}
+
+/** The oldest and newest start dates fetched so far, this page included. */
+function startSpan(activities: readonly { start_date: string }[], before: BackfillJob['checkpoint']): { oldest?: number; newest?: number } {
+  let oldest = before.oldest;
+  let newest = before.newest;
+  for (const a of activities) {
+    const t = Date.parse(a.start_date);
+    if (Number.isNaN(t)) continue;
+    if (oldest === undefined || t < oldest) oldest = t;
+    if (newest === undefined || t > newest) newest = t;
+  }
+  return { ...(oldest !== undefined ? { oldest } : {}), ...(newest !== undefined ? { newest } : {}) };
 }
 
 /** The athlete's activity list is rebuilt in the cache; briefs (they read training load) dropped. */
