@@ -20,7 +20,7 @@ describe('following a job', () => {
       const child = execa('node', ['--', BIN, 'backfill', '--athlete', String(DEMO_ATHLETE_ID), ...site], { reject: false, extendEnv: false, env: cliEnv() });
       let err = '';
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      while (!/athlete \d+: page/.test(err)) {
+      while (!/athlete \d+: (\d+% · )?page/.test(err)) {
         if (child.exitCode !== null) throw new Error(`backfill ended early: ${err}`);
         await new Promise((r) => setTimeout(r, 50));
       }
