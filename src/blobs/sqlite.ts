@@ -24,6 +24,10 @@ import { validateKey, validateStoreName } from './validate.js';
 export const BUSY_TIMEOUT_MS = 10_000;
 /** How long a write waits for others to share its commit: fewer commits, ~1 ms more latency. */
 export const GROUP_COMMIT_WINDOW_MS = 1;
+/** How stale another process's change may be on the metadata-read (cache HIT) path. */
+export const EXTERNAL_CHANGE_CHECK_MS = 50;
+/** Remembered metadata reads (cleared whole when full). */
+const INFO_CACHE_ENTRIES = 10_000;
 export const SWEEP_INTERVAL_MS = 60_000;
 export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 10_000;
@@ -135,11 +139,37 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
     ),
   };
 
+  /**
+   * Metadata of recent reads, reused while the file is unchanged: `localChanges` moves with every
+   * write of this connection, PRAGMA data_version when another connection (serve, a CLI command)
+   * commits. Asking SQLite anything costs as much as the row itself under load, so the pragma is
+   * asked at most every EXTERNAL_CHANGE_CHECK_MS: another process's purge shows within that.
+   */
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  let localChanges = 0;
+  let knownDataVersion = -1;
+  let dataVersionCheckedAt = -Infinity;
+  const currentDataVersion = (): number => {
+    const now = clock.now();
+    if (now - dataVersionCheckedAt >= EXTERNAL_CHANGE_CHECK_MS) {
+      knownDataVersion = dataVersion.get()!;
+      dataVersionCheckedAt = now;
+    }
+    return knownDataVersion;
+  };
+  interface KnownInfo {
+    dv: number;
+    local: number;
+    info: (BlobInfo & { expiresAt: number | null }) | null;
+  }
+  const infoCache = new Map<string, KnownInfo>();
+
   /** One write; the nonce makes every write's ETag new even when the bytes are the same. */
   function put(store: string, key: string, data: Buffer, metadata: BlobMetadata, opts: SetOptions, version: number): SetResult {
     const now = clock.now();
     const metadataJson = JSON.stringify(metadata);
     const etag = etagFor(store, key, randomBytes(ETAG_NONCE_BYTES), data, metadataJson);
+    localChanges++;
     q.upsert.run({
       store,
       key,
@@ -222,7 +252,10 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
       keys.push({ store: row.store, key: row.key, size: row.size });
       bytes += row.size;
     }
-    if (!filter.dryRun) for (const k of keys) q.delete.run(k.store, k.key);
+    if (!filter.dryRun) {
+      localChanges++;
+      for (const k of keys) q.delete.run(k.store, k.key);
+    }
     return { keys, bytes };
   });
 
@@ -306,8 +339,21 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
       async getMetadata(key): Promise<BlobInfo | null> {
         validateKey(key);
         settle();
-        const row = q.info.get(name, key);
-        return row && !isExpired(row.expires_at, clock.now()) ? { etag: row.etag, metadata: JSON.parse(row.metadata) as BlobMetadata, updatedAt: row.updated_at } : null;
+        const cacheKey = `${name}\u0000${key}`;
+        const dv = currentDataVersion();
+        let known = infoCache.get(cacheKey);
+        if (!known || known.dv !== dv || known.local !== localChanges) {
+          const row = q.info.get(name, key);
+          known = {
+            dv,
+            local: localChanges,
+            info: row ? { etag: row.etag, metadata: JSON.parse(row.metadata) as BlobMetadata, updatedAt: row.updated_at, expiresAt: row.expires_at } : null,
+          };
+          if (infoCache.size >= INFO_CACHE_ENTRIES) infoCache.clear();
+          infoCache.set(cacheKey, known);
+        }
+        const info = known.info;
+        return info && !isExpired(info.expiresAt, clock.now()) ? { etag: info.etag, metadata: info.metadata, updatedAt: info.updatedAt } : null;
       },
       async set(key, value, opts = {}) {
         validateKey(key);
@@ -319,6 +365,7 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
       async delete(key) {
         validateKey(key);
         settle();
+        localChanges++;
         q.delete.run(name, key);
       },
       async list(opts = {}) {
@@ -329,7 +376,10 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
     return self;
   }
 
-  const sweepExpired = (): number => q.sweep.run(clock.now()).changes;
+  const sweepExpired = (): number => {
+    localChanges++;
+    return q.sweep.run(clock.now()).changes;
+  };
   const sweepMs = options.sweepIntervalMs ?? SWEEP_INTERVAL_MS;
   const timer =
     sweepMs > 0

@@ -179,16 +179,21 @@ function bodyBytes(body: string): string | Buffer {
   return bytes;
 }
 
-/** Writes a function's response; `requestId` goes out as `x-nf-request-id` like Netlify's. */
+/**
+ * Writes a function's response; `requestId` goes out as `x-nf-request-id` like Netlify's. One
+ * writeHead with every header (and the length) is markedly cheaper than a setHeader per header.
+ */
 export function writeResponse(res: ServerResponse, response: NetlifyResponse, requestId?: string): void {
-  res.statusCode = response.statusCode;
-  if (requestId) res.setHeader('x-nf-request-id', requestId);
+  const out: Record<string, string | string[]> = {};
+  if (requestId) out['x-nf-request-id'] = requestId;
   const headers = response.headers;
-  if (headers) for (const name in headers) res.setHeader(name, String(headers[name]));
+  if (headers) for (const name in headers) out[name.toLowerCase()] = String(headers[name]);
   const multi = response.multiValueHeaders;
-  if (multi) for (const name in multi) res.setHeader(name, multi[name]!.map(String));
+  if (multi) for (const name in multi) out[name.toLowerCase()] = multi[name]!.map(String);
   const body = response.body;
-  if (!body) res.end();
-  else if (response.isBase64Encoded) res.end(Buffer.from(body, 'base64'));
-  else res.end(bodyBytes(body));
+  const bytes = !body ? undefined : response.isBase64Encoded ? Buffer.from(body, 'base64') : bodyBytes(body);
+  if (bytes !== undefined && out['content-length'] === undefined) out['content-length'] = String(Buffer.byteLength(bytes));
+  res.writeHead(response.statusCode, out);
+  if (bytes === undefined) res.end();
+  else res.end(bytes);
 }

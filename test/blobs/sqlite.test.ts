@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { openSqliteBlobs, type SqliteBlobs } from '../../src/blobs/sqlite.js';
+import { EXTERNAL_CHANGE_CHECK_MS, openSqliteBlobs, type SqliteBlobs } from '../../src/blobs/sqlite.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let dir: string | undefined;
@@ -131,5 +131,42 @@ describe('SQLite blob store', () => {
     } while (cursor);
     expect(pages).toBe(3);
     expect(new Set(seen).size).toBe(2500);
+  });
+});
+
+describe('remembered metadata reads (the cache HIT path)', () => {
+  it('see this connection\'s writes at once and another connection\'s within EXTERNAL_CHANGE_CHECK_MS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vr-meta-'));
+    const path = join(dir, 'blobs.sqlite');
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const serve = openSqliteBlobs({ path, clock, sweepIntervalMs: 0 });
+    const cli = openSqliteBlobs({ path, clock, sweepIntervalMs: 0 }); // e.g. `veloready cache purge`
+    try {
+      const a = serve.store('s');
+      const first = await a.set('k', 'v1');
+      expect((await a.getMetadata('k'))?.etag).toBe(first.etag);
+      expect((await a.getMetadata('k'))?.etag).toBe(first.etag); // remembered
+
+      const second = await cli.store('s').set('k', 'v2');
+      clock.advance(EXTERNAL_CHANGE_CHECK_MS);
+      expect((await a.getMetadata('k'))?.etag).toBe(second.etag);
+
+      await cli.store('s').delete('k');
+      clock.advance(EXTERNAL_CHANGE_CHECK_MS);
+      expect(await a.getMetadata('k')).toBeNull();
+
+      const third = await a.set('k', 'v3', { ttlSeconds: 60 });
+      expect((await a.getMetadata('k'))?.etag).toBe(third.etag);
+      clock.advance(61_000);
+      expect(await a.getMetadata('k')).toBeNull(); // expiry is checked on every read
+      await a.delete('k');
+      await a.set('k', 'v4');
+      await a.delete('k');
+      expect(await a.getMetadata('k')).toBeNull();
+    } finally {
+      await serve.close();
+      await cli.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
