@@ -179,6 +179,11 @@ function bodyBytes(body: string): string | Buffer {
   return bytes;
 }
 
+/** Headers given to writeHead are not readable back with getHeader: the log asks here. */
+const sentCacheStatus = new WeakMap<ServerResponse, string>();
+export const cacheStatusOf = (res: ServerResponse): string | undefined =>
+  sentCacheStatus.get(res) ?? (res.getHeader('x-cache') as string | undefined);
+
 /**
  * Writes a function's response; `requestId` goes out as `x-nf-request-id` like Netlify's. One
  * writeHead with every header (and the length) is markedly cheaper than a setHeader per header.
@@ -193,6 +198,8 @@ export function writeResponse(res: ServerResponse, response: NetlifyResponse, re
   const body = response.body;
   const bytes = !body ? undefined : response.isBase64Encoded ? Buffer.from(body, 'base64') : bodyBytes(body);
   if (bytes !== undefined && out['content-length'] === undefined) out['content-length'] = String(Buffer.byteLength(bytes));
+  const cache = out['x-cache'];
+  if (typeof cache === 'string') sentCacheStatus.set(res, cache);
   res.writeHead(response.statusCode, out);
   if (bytes === undefined) res.end();
   else res.end(bytes);

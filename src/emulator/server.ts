@@ -8,7 +8,7 @@ import { jsonError } from './http-error.js';
 import { createInvoker, syntheticEvent, type Invocation, type Invoker, type SyntheticRequest } from './invoke.js';
 import { createJobRunner, type JobRunner } from './jobs.js';
 import { resolveLimits, SHUTDOWN_DEADLINE_MS, type Limits } from './limits.js';
-import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
+import { BodyTooLargeError, cacheStatusOf, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { createRouter, type RedirectRule, type Router } from './redirects.js';
 import { VeloError } from '../errors.js';
@@ -188,7 +188,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       function: fnName,
       status: status!,
       ms: Math.round((performance.now() - started) * 100) / 100,
-      cache: res.getHeader('x-cache') as string | undefined,
+      cache: cacheStatusOf(res),
       ...(jobId ? { jobId } : {}),
     });
   }
