@@ -9,9 +9,9 @@ import { activitiesKey, briefKey, CACHE_STORE, streamsKey } from '../../src/cach
 import { userIdForAthlete } from '../../src/auth/user-id.js';
 import { startBlobsServer, type StandaloneBlobsServer } from '../../src/blobs/server.js';
 import { openSqliteBlobs, type SqliteBlobs } from '../../src/blobs/sqlite.js';
+import { BIN, cliEnv, runCli } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/veloready.js');
 const built = existsSync(join(ROOT, 'dist/commands/cache.js'));
 
 async function seed(blobs: SqliteBlobs): Promise<void> {
@@ -24,7 +24,7 @@ async function seed(blobs: SqliteBlobs): Promise<void> {
 }
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env: { NO_COLOR: '1', ...env } });
+  runCli(args, { cwd: ROOT, env: { NO_COLOR: '1', ...env } });
 
 describe.skipIf(!built)('veloready cache (built CLI)', () => {
   let dataDir: string;
@@ -103,9 +103,11 @@ async function freePort(): Promise<number> {
 describe.skipIf(!built)('veloready blobs serve (built CLI)', () => {
   it('serves the data dir to the official client configured from the printed NETLIFY_BLOBS_CONTEXT', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'veloready-cli-blobs-'));
-    const child = execa('node', [BIN, 'blobs', 'serve', '--port', String(await freePort()), '--json', '--data-dir', dataDir], {
+    const child = execa('node', ['--', BIN, 'blobs', 'serve', '--port', String(await freePort()), '--json', '--data-dir', dataDir], {
       cwd: ROOT,
       reject: false,
+      extendEnv: false,
+      env: cliEnv(),
     });
     try {
       const printed = await new Promise<{ NETLIFY_BLOBS_CONTEXT: string }>((resolveLine, fail) => {

@@ -7,17 +7,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openPglite, type PgliteSql } from '../../src/db/pglite.js';
 import { openDatabase } from '../../src/db/open.js';
 import { pgLockPath, serveInfoPath } from '../../src/db/paths.js';
+import { runCli } from '../helpers/cli.js';
 import { freshPostgresDb, migratedDataDir } from '../helpers/db.js';
 import { FIXTURES, HAS_POSTGRES } from './backends.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'veloready.js');
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
 function veloready(args: string[], env: Record<string, string> = {}) {
-  return execa('node', [BIN, ...args], { reject: false, env: { NO_COLOR: '1', DATABASE_URL: '', ...env } });
+  return runCli(args, { env: { NO_COLOR: '1', ...env } });
 }
 
 /** A data dir holding an empty, already initialised cluster (skips PGlite's slow initdb). */
