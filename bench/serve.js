@@ -2,10 +2,11 @@
 // Throughput of `veloready serve` on GET /api/activities (cache HIT and forced MISS) against a bare
 // node:http server returning the same bytes (body and headers, no auth, no lookup) — the ceiling on
 // this machine — in one run.
-// serve, the bare server and the load generator (autocannon) are three separate processes.
+// serve, the bare server and the load generator (autocannon) are three separate processes; serve's
+// request log (one JSON line per request) goes to a file, as with `veloready serve --json > serve.log`.
 // Usage: npm run build && node bench/serve.js [seconds=10] [connections=50]
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,17 @@ function waitForLine(child, re) {
   });
 }
 
+async function waitForFileLine(file, child, re) {
+  let exited;
+  child.once('exit', (code) => (exited = code));
+  for (;;) {
+    const m = re.exec(readFileSync(file, 'utf8'));
+    if (m) return m;
+    if (exited !== undefined) throw new Error(`exited ${exited} before ready:\n${readFileSync(file, 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function load(url, headers = {}) {
   const args = ['-c', String(connections), '-d', String(seconds), '-j'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
@@ -42,10 +54,13 @@ function load(url, headers = {}) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, bytes: r.throughput.average };
 }
 
-const serve = spawn(process.execPath, ['--', bin, '--data-dir', dir, 'serve', '--port', '0', '--pg-port', '0', '--no-ui', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const serveLog = join(dir, 'serve.log');
+const serveOut = openSync(serveLog, 'w');
+const serve = spawn(process.execPath, ['--', bin, '--data-dir', dir, 'serve', '--port', '0', '--pg-port', '0', '--no-ui', '--json'], { env, stdio: ['ignore', serveOut, 'inherit'] });
+closeSync(serveOut);
 let bare;
 try {
-  const [readyLine] = await waitForLine(serve, /\{"type":"ready".*\}\n/);
+  const [readyLine] = await waitForFileLine(serveLog, serve, /\{"type":"ready".*\}\n/);
   const ready = JSON.parse(readyLine);
   const token = ready.demoToken;
   const url = `${ready.url}/api/activities`;

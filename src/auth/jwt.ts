@@ -176,8 +176,8 @@ function verifySigned(token: string, secret: string): Record<string, unknown> {
   return claims;
 }
 
-/** Time claims (with skew), role, audience and subject. */
-function checkClaims(claims: Record<string, unknown>, opts: VerifyOptions): AccessClaims {
+/** exp, nbf and iat against the clock (with skew): the only checks whose answer changes over time. */
+function checkTimeClaims(claims: Record<string, unknown>, opts: VerifyOptions): void {
   const now = Math.floor(opts.clock.now() / 1000);
   const skew = opts.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_S;
   if (typeof claims.exp !== 'number') fail(JWT_ERRORS.malformed, 'token has no numeric exp claim');
@@ -187,7 +187,10 @@ function checkClaims(claims: Record<string, unknown>, opts: VerifyOptions): Acce
     if (v !== undefined && typeof v !== 'number') fail(JWT_ERRORS.malformed, `token ${c} claim is not a number`);
     if (typeof v === 'number' && v > now + skew) fail(JWT_ERRORS.notYetValid, `token ${c} is ${v - now}s in the future`);
   }
+}
 
+/** Role, audience and subject. */
+function checkIdentityClaims(claims: Record<string, unknown>, opts: VerifyOptions): AccessClaims {
   const role = claims.role;
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
     fail(JWT_ERRORS.badRole, `token role ${JSON.stringify(role)} is not one of ${ROLES.join(', ')}`);
@@ -211,30 +214,42 @@ function checkClaims(claims: Record<string, unknown>, opts: VerifyOptions): Acce
  * throws a JwtError whose code names the exact reason.
  */
 export function verifyAccessToken(token: string, opts: VerifyOptions): AccessClaims {
-  return checkClaims(verifySigned(token, opts.secret), opts);
+  const claims = verifySigned(token, opts.secret);
+  checkTimeClaims(claims, opts);
+  return checkIdentityClaims(claims, opts);
 }
 
 export const VERIFIED_TOKEN_CACHE_SIZE = 1024;
 
 /**
- * verifyAccessToken for a server: a token whose signature was checked once is remembered (the
- * HMAC is the costly part of a request that hits the cache); its time claims, role, audience and
- * subject are still checked on every call, so an expired token is refused as soon as it expires.
+ * verifyAccessToken for a server. A token that passed every check once is remembered (signature,
+ * role, audience and subject cannot change); its time claims are checked again on every call, so
+ * an expired token is refused as soon as it expires. A token that failed is never remembered.
  */
 export function createTokenVerifier(opts: VerifyOptions & { max?: number }): (token: string) => AccessClaims {
   const max = opts.max ?? VERIFIED_TOKEN_CACHE_SIZE;
-  const signed = new Map<string, Readonly<Record<string, unknown>>>();
+  const verified = new Map<string, AccessClaims>();
+  // The same token arriving again and again (one app, one developer) skips even the map lookup,
+  // which would hash the whole token string.
+  let lastToken = '';
+  let lastClaims: AccessClaims | undefined;
   return (token) => {
-    let claims = signed.get(token);
-    if (claims) {
-      signed.delete(token);
-    } else {
-      claims = Object.freeze(verifySigned(token, opts.secret));
-      if (signed.size >= max) signed.delete(signed.keys().next().value!);
+    if (token === lastToken && lastClaims) {
+      checkTimeClaims(lastClaims, opts);
+      return lastClaims;
     }
-    const checked = checkClaims(claims as Record<string, unknown>, opts);
-    signed.set(token, claims);
-    return checked;
+    let claims = verified.get(token);
+    if (claims) {
+      verified.delete(token); // least recently used goes first: move this one to the end
+      checkTimeClaims(claims, opts);
+    } else {
+      claims = Object.freeze(verifyAccessToken(token, opts));
+      if (verified.size >= max) verified.delete(verified.keys().next().value!);
+    }
+    verified.set(token, claims);
+    lastToken = token;
+    lastClaims = claims;
+    return claims;
   };
 }
 

@@ -1,5 +1,5 @@
 import { jsonError } from './http-error.js';
-import type { Handler, NetlifyResponse } from './types.js';
+import type { NetlifyResponse } from './types.js';
 
 /** UTF-8 needs at most 3 bytes per UTF-16 code unit: below this many units no count is needed. */
 const MAX_UTF8_BYTES_PER_UNIT = 3;
@@ -25,22 +25,6 @@ export function bodyBytes(body: string | null | undefined, isBase64Encoded = fal
 export function isOverLimit(body: string | null | undefined, isBase64Encoded: boolean | undefined, limitBytes: number): boolean {
   if (!body || body.length * MAX_UTF8_BYTES_PER_UNIT <= limitBytes) return false;
   return bodyBytes(body, isBase64Encoded) > limitBytes;
-}
-
-/**
- * Enforces the body limit around a handler: an oversize request body never reaches it (413
- * PAYLOAD_TOO_LARGE) and an oversize response body is replaced by a 413 RESPONSE_TOO_LARGE.
- * The node adapter already stops reading at the limit; this covers in-process invocations too.
- */
-export function withBodyLimit(handler: Handler, limitBytes: number): Handler {
-  return async (event, context) => {
-    if (isOverLimit(event.body, event.isBase64Encoded, limitBytes)) return payloadTooLarge(limitBytes);
-    const response = await handler(event, context);
-    if (isOverLimit(response.body, response.isBase64Encoded, limitBytes)) {
-      return responseTooLarge(context.functionName, limitBytes);
-    }
-    return response;
-  };
 }
 
 const formatMb = (bytes: number): string => `${Math.round((bytes / (1024 * 1024)) * 100) / 100} MB`;

@@ -1,6 +1,6 @@
 import { isVeloError } from '../errors.js';
 import { httpStatusOf, jsonError } from './http-error.js';
-import type { Handler, NetlifyResponse } from './types.js';
+import type { NetlifyResponse } from './types.js';
 
 export interface HandlerErrorInfo {
   functionName: string;
@@ -12,22 +12,11 @@ export interface HandlerErrorInfo {
 const INTERNAL_STATUS = 500;
 
 /**
- * Turns what a handler throws into a JSON answer: an error carrying an HTTP status (HttpError or
- * any VeloError-like `{ status, code, message }`) keeps its status and code; anything else is a
- * 500 INTERNAL with the request id, its message and stack going only to `onError` (the log).
+ * The JSON answer for what a handler threw: an error carrying a 4xx (HttpError or any VeloError-like
+ * `{ status, code, message }`) keeps its status, code and message; a VeloError carrying a 5xx keeps
+ * its status and code; anything else is a 500 INTERNAL naming the request id, its message and
+ * stack going only to the log.
  */
-export function withErrorBoundary(handler: Handler, onError?: (info: HandlerErrorInfo) => void): Handler {
-  return async (event, context) => {
-    try {
-      return await handler(event, context);
-    } catch (error) {
-      const response = errorResponse(error, context.awsRequestId);
-      onError?.({ functionName: context.functionName, requestId: context.awsRequestId, status: response.statusCode, error });
-      return response;
-    }
-  };
-}
-
 export function errorResponse(error: unknown, requestId: string): NetlifyResponse {
   const status = httpStatusOf(error);
   if (status !== undefined && status < INTERNAL_STATUS) {

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { withBodyLimit } from './body-limit.js';
-import { withErrorBoundary, type HandlerErrorInfo } from './error-boundary.js';
+import type { HandlerErrorInfo } from './error-boundary.js';
 import type { FunctionDef, FunctionRegistry } from './functions.js';
 import { JSON_HEADERS } from './http-error.js';
 import type { JobRecord, JobRunner } from './jobs.js';
 import type { Limits } from './limits.js';
+import { guard } from './guard.js';
 import { nextRunAfter } from './schedule.js';
-import { withTimeout } from './timeout.js';
 import type { Handler, NetlifyContext, NetlifyEvent, NetlifyResponse } from './types.js';
 
 /** The per-invocation context; a class so the hot path allocates no closures. */
@@ -49,7 +48,7 @@ export interface InvokerOptions {
 const ACCEPTED = 202;
 const EMPTY_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
-/** Wraps each function once (not per request) in the error boundary, timeout and body limit. */
+/** Wraps each function once (not per request) in Netlify's limits (guard.ts). */
 export function createInvoker(options: InvokerOptions): Invoker {
   const { clock, limits, jobs } = options;
   const compiled = new Map<string, Handler>();
@@ -57,7 +56,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
     let h = compiled.get(def.name);
     if (!h) {
       const timeoutMs = def.kind === 'scheduled' ? limits.scheduledTimeoutMs : limits.syncTimeoutMs;
-      h = withErrorBoundary(withTimeout(withBodyLimit(def.handler, limits.bodyBytes), timeoutMs), options.onError);
+      h = guard(def.handler, { timeoutMs, bodyBytes: limits.bodyBytes, onError: options.onError });
       compiled.set(def.name, h);
     }
     return h;

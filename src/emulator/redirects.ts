@@ -114,27 +114,47 @@ interface CompiledRule {
   queryBindings: Array<[param: string, placeholder: string | null, literal: string | null]>;
 }
 
+/** Paths whose route is remembered (when no rule looks at the query, the path alone decides). */
+const MEMO_PATHS = 1024;
+
 /** Compiles rules once; match() then splits the path once and compares segments. */
 export function createRouter(rules: readonly RedirectRule[]): Router {
   const compiled = rules.map(compile);
+  const memo = new Map<string, RouteMatch | null>();
+  const routeOf = (path: string, query?: Record<string, string>): RouteMatch | null => {
+    const direct = directFunction(path);
+    if (direct) return { kind: 'function', functionName: direct, params: {} };
+    const segs = splitPath(path);
+    for (const c of compiled) {
+      const params = matchRule(c, segs, query);
+      if (!params) continue;
+      const target = substitute(c.rule.to, params);
+      if (c.rule.status >= 300 && c.rule.status < 400) return { kind: 'redirect', status: c.rule.status, location: target };
+      const fn = directFunction(target.split('?')[0]!);
+      if (fn) return { kind: 'function', functionName: fn, params };
+      return { kind: 'rewrite', path: target, params };
+    }
+    return null;
+  };
   return {
     rules,
     match(path, query) {
-      const direct = directFunction(path);
-      if (direct) return { kind: 'function', functionName: direct, params: {} };
-      const segs = splitPath(path);
-      for (const c of compiled) {
-        const params = matchRule(c, segs, query);
-        if (!params) continue;
-        const target = substitute(c.rule.to, params);
-        if (c.rule.status >= 300 && c.rule.status < 400) return { kind: 'redirect', status: c.rule.status, location: target };
-        const fn = directFunction(target.split('?')[0]!);
-        if (fn) return { kind: 'function', functionName: fn, params };
-        return { kind: 'rewrite', path: target, params };
+      if (query) return routeOf(path, query);
+      let route = memo.get(path);
+      if (route === undefined) {
+        route = deepFreeze(routeOf(path));
+        if (memo.size >= MEMO_PATHS) memo.clear();
+        memo.set(path, route);
       }
-      return null;
+      return route;
     },
   };
+}
+
+/** Remembered routes are shared between requests: nobody may change them. */
+function deepFreeze(route: RouteMatch | null): RouteMatch | null {
+  if (route && 'params' in route) Object.freeze(route.params);
+  return route && Object.freeze(route);
 }
 
 function directFunction(path: string): string | null {

@@ -132,7 +132,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         status = send(res, jsonError(503, 'SHUTTING_DOWN', 'the emulator is shutting down'), requestId);
       } else if (path.startsWith(JOBS_PREFIX)) {
         status = send(res, await jobResponse(req.method ?? 'GET', path.slice(JOBS_PREFIX.length)), requestId);
-      } else if (await tryMounts(req, res, path)) {
+      } else if (mountFor(path) && (await tryMounts(req, res, path))) {
         status = res.statusCode;
       } else {
         const query = needsQueryForRouting ? parseQuery(rawQuery) : undefined;
@@ -140,7 +140,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         let rewritten = false;
         if (match?.kind === 'rewrite') {
           req.url = rawQuery ? `${match.path}?${rawQuery}` : match.path;
-          rewritten = await tryMounts(req, res, match.path);
+          rewritten = mountFor(match.path) !== undefined && (await tryMounts(req, res, match.path));
         }
         if (rewritten) {
           status = res.statusCode;
@@ -181,7 +181,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       done();
     }
     log.request({
-      time: new Date(time).toISOString(),
+      time: isoTime(time),
       requestId,
       method: req.method ?? 'GET',
       path: url,
@@ -192,6 +192,9 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       ...(jobId ? { jobId } : {}),
     });
   }
+
+  /** Whether any mount claims the path's prefix; checked first so function requests skip an await. */
+  const mountFor = (path: string): Mount | undefined => mounts.find((m) => path.startsWith(m.prefix));
 
   async function tryMounts(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
     for (const mount of mounts) {
@@ -273,6 +276,13 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     await closed;
     return { unfinishedRequests, unfinishedJobs };
   }
+}
+
+/** ISO form of a time in ms; requests arriving in the same millisecond share it. */
+let isoOf = { ms: NaN, iso: '' };
+function isoTime(ms: number): string {
+  if (ms !== isoOf.ms) isoOf = { ms, iso: new Date(ms).toISOString() };
+  return isoOf.iso;
 }
 
 function send(res: ServerResponse, response: NetlifyResponse, requestId: string): number {

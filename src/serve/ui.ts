@@ -1,5 +1,5 @@
 import type { Output } from '../cli/output.js';
-import { jsonLineWriter, textLineWriter, type RequestLogEntry } from '../emulator/request-log.js';
+import { batchedWriter, jsonLineWriter, textLineWriter, type RequestLogEntry } from '../emulator/request-log.js';
 import type { RunningServe } from './start.js';
 import { serveSummary, type ServeSummary } from './summary.js';
 
@@ -29,14 +29,22 @@ function banner(s: ServeSummary, firstRun: boolean): string {
 export async function attachServeUi(out: Output, serve: RunningServe, opts: { ui: boolean }): Promise<ServeUi> {
   const summary = serveSummary(serve);
   if (!opts.ui || !out.interactive) {
-    if (out.json) {
-      out.stdout.write(JSON.stringify({ type: 'ready', ...summary, firstRun: serve.firstRun }) + '\n');
-      const off = serve.log.subscribe(jsonLineWriter((l) => out.stdout.write(l)));
-      return { stopping: () => {}, close: async () => off() };
-    }
-    out.print(banner(summary, serve.firstRun));
-    const off = serve.log.subscribe(textLineWriter((l) => out.stdout.write(l)));
-    return { stopping: () => out.info('stopping: finishing requests and jobs…'), close: async () => off() };
+    if (out.json) out.stdout.write(JSON.stringify({ type: 'ready', ...summary, firstRun: serve.firstRun }) + '\n');
+    else out.print(banner(summary, serve.firstRun));
+    const lines = batchedWriter((chunk) => out.stdout.write(chunk));
+    const off = serve.log.subscribe(out.json ? jsonLineWriter(lines.write) : textLineWriter(lines.write));
+    // A forced exit (second Ctrl-C) still writes the last lines.
+    process.on('exit', lines.flush);
+    return {
+      stopping: () => {
+        if (!out.json) out.info('stopping: finishing requests and jobs…');
+      },
+      close: async () => {
+        off();
+        process.off('exit', lines.flush);
+        lines.flush();
+      },
+    };
   }
 
   const [{ render }, React, { ServeDashboard }] = await Promise.all([import('ink'), import('react'), import('../ui/serve-dashboard.js')]);

@@ -146,6 +146,27 @@ describe('createTokenVerifier (the server\'s cached verifier)', () => {
     expect(() => verify(token)).toThrow(expect.objectContaining({ code: JWT_ERRORS.expired }));
   });
 
+  it('the token asked for again and again is still checked against the clock each time', () => {
+    const c = new ManualClock(T0);
+    const verify = createTokenVerifier({ secret: SECRET, clock: c, clockSkewSeconds: 0 });
+    const a = mintAccessToken({ secret: SECRET, clock: c, athleteId: 1, ttlSeconds: 60 }).token;
+    const b = mintAccessToken({ secret: SECRET, clock: c, athleteId: 2, ttlSeconds: 600 }).token;
+    for (let i = 0; i < 3; i++) expect(verify(a).sub).toBe(userIdForAthlete(1));
+    expect(verify(b).sub).toBe(userIdForAthlete(2));
+    expect(verify(a).sub).toBe(userIdForAthlete(1));
+    c.advance(61_000);
+    expect(() => verify(a)).toThrow(expect.objectContaining({ code: JWT_ERRORS.expired }));
+    expect(() => verify(a)).toThrow(expect.objectContaining({ code: JWT_ERRORS.expired }));
+    expect(verify(b).sub).toBe(userIdForAthlete(2));
+  });
+
+  it('never remembers a token that fails a claim check', () => {
+    const c = new ManualClock(T0);
+    const verify = createTokenVerifier({ secret: SECRET, clock: c });
+    const wrongAudience = signJwt({ ...validClaims(), aud: 'someone-else' }, SECRET);
+    for (let i = 0; i < 2; i++) expect(() => verify(wrongAudience)).toThrow(expect.objectContaining({ code: JWT_ERRORS.badAudience }));
+  });
+
   it('never remembers a bad signature', () => {
     const verify = createTokenVerifier({ secret: SECRET, clock });
     const forged = raw({ alg: 'HS256' }, validClaims(), 'another-secret-another-secret-another');

@@ -35,6 +35,19 @@ describe('netlify.toml redirects', () => {
     expect(router.match('/api/streams/a%20b')).toMatchObject({ params: { activityId: 'a b' } });
   });
 
+  it('a remembered route answers the same as the first time and cannot be changed by a caller', () => {
+    const r = createRouter(loadRedirects(defaultNetlifyTomlPath()));
+    const first = r.match('/api/streams/42');
+    expect(r.match('/api/streams/42')).toEqual(first);
+    expect(r.match('/api/streams/43')).toMatchObject({ params: { activityId: '43' } });
+    expect(() => {
+      (first as { params: Record<string, string> }).params.activityId = '99';
+    }).toThrow(TypeError);
+    expect(r.match('/api/streams/42')).toMatchObject({ params: { activityId: '42' } });
+    expect(r.match('/nope')).toBeNull();
+    expect(r.match('/nope')).toBeNull();
+  });
+
   it('a trailing slash matches the same route; extra or missing segments do not', () => {
     expect(router.match('/api/activities/')).toMatchObject({ functionName: 'api-activities' });
     expect(router.match('/api/streams/1/2')).toBeNull();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FunctionDef } from '../../src/emulator/functions.js';
-import { createRequestLog, jsonLineWriter, textLineWriter, type LogEntry } from '../../src/emulator/request-log.js';
+import { batchedWriter, createRequestLog, jsonLineWriter, textLineWriter, type LogEntry } from '../../src/emulator/request-log.js';
 import { redactHeaders, redactPath, redactText } from '../../src/util/redact.js';
 import { startEmulator } from './helpers.js';
 
@@ -67,5 +67,20 @@ describe('request log', () => {
     expect(a).toHaveLength(1);
     expect(a[0]).toMatchObject({ cache: 'MISS' });
     expect(log.recent()).toHaveLength(2);
+  });
+
+  it('the batched writer sends the lines of one event-loop turn in one write, in order, and flushes on demand', async () => {
+    const writes: string[] = [];
+    const lines = batchedWriter((chunk) => writes.push(chunk));
+    lines.write('a\n');
+    lines.write('b\n');
+    expect(writes).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toEqual(['a\nb\n']);
+    lines.write('c\n');
+    lines.flush();
+    expect(writes).toEqual(['a\nb\n', 'c\n']);
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toHaveLength(2);
   });
 });

@@ -34,13 +34,20 @@ function unauthorized(code: string, message: string): HttpError {
   return new HttpError(401, code, message, { 'www-authenticate': WWW_AUTHENTICATE });
 }
 
+// Requests from one client repeat the same header: remember the last one parsed.
+let lastHeader = '';
+let lastBearer = '';
+
 /** The Bearer token of the request, or 401. */
 export function bearerToken(event: NetlifyEvent): string {
   const header = event.headers?.['authorization'];
   if (!header) throw unauthorized('AUTH_REQUIRED', 'Send Authorization: Bearer <access token>');
+  if (header === lastHeader) return lastBearer;
   const m = BEARER_RE.exec(header);
   if (!m) throw unauthorized('AUTH_INVALID', 'The Authorization header must be "Bearer <access token>"');
-  return m[1]!;
+  lastHeader = header;
+  lastBearer = m[1]!;
+  return lastBearer;
 }
 
 /** The athlete id carried by the token (`app_metadata.athlete_id`), when it is a valid id. */
@@ -48,6 +55,23 @@ export function athleteIdClaim(claims: AccessClaims): number | undefined {
   const raw: unknown = claims.app_metadata?.athlete_id;
   const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
   return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * The athlete a verified token speaks for without asking the database: its claim, trusted only
+ * when it agrees with the user id derived from it (otherwise a user created elsewhere, or a
+ * hand-minted token: the database decides, so a cache key can never name an athlete the caller's
+ * RLS cannot see). Remembered per verified claims object, which the verifier reuses per token.
+ */
+const claimedAthletes = new WeakMap<AccessClaims, number | null>();
+function trustedAthleteClaim(claims: AccessClaims): number | undefined {
+  let athleteId = claimedAthletes.get(claims);
+  if (athleteId === undefined) {
+    const claimed = athleteIdClaim(claims);
+    athleteId = claimed !== undefined && userIdForAthlete(claimed) === claims.sub ? claimed : null;
+    claimedAthletes.set(claims, athleteId);
+  }
+  return athleteId ?? undefined;
 }
 
 /**
@@ -73,11 +97,7 @@ export async function authenticate(
     throw new HttpError(403, 'FORBIDDEN_ROLE', `A token with role "${role}" cannot call this function`);
   }
   const userId = claims.sub ?? '';
-  let athleteId = athleteIdClaim(claims);
-  // The claim is trusted only when it agrees with the user id derived from it; otherwise (a user
-  // created elsewhere, or a hand-minted token) the database decides, so a cache key can never
-  // name an athlete the caller's RLS cannot see.
-  if (athleteId !== undefined && role === 'authenticated' && userIdForAthlete(athleteId) !== userId) athleteId = undefined;
+  let athleteId = role === 'authenticated' ? trustedAthleteClaim(claims) : athleteIdClaim(claims);
   if (athleteId === undefined && role === 'authenticated') {
     athleteId = await withClaims(deps.sql, claims, async (tx) => {
       const { rows } = await tx.query<{ id: string }>('select id::text as id from public.athletes where user_id = $1', [userId]);

@@ -88,7 +88,7 @@ export async function readThrough<T>(opts: {
   const now = opts.clock.now();
   if (!opts.refresh) {
     const cached = await readFresh<T>(opts.store, opts.key, now, opts.memo);
-    if (cached) return { ...cached, status: 'HIT' };
+    if (cached) return { entry: cached.entry, status: 'HIT', version: cached.version };
   }
   const value = await opts.load();
   const entry: CachedValue<T> = { value, storedAt: now, expiresAt: now + opts.ttlSeconds * 1000 };
