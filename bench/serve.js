@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 50);
+const WARMUP_S = 2;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'veloready.js');
 const autocannon = join(root, 'node_modules', '.bin', 'autocannon');
@@ -46,8 +47,8 @@ async function waitForFileLine(file, child, re) {
   }
 }
 
-function load(url, headers = {}) {
-  const args = ['-c', String(connections), '-d', String(seconds), '-j'];
+function load(url, headers = {}, duration = seconds) {
+  const args = ['-c', String(connections), '-d', String(duration), '-j'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   const out = execFileSync(autocannon, [...args, url], { maxBuffer: 64 << 20, env });
   const r = JSON.parse(out.toString());
@@ -87,10 +88,12 @@ try {
   );
   const [, barePort] = await waitForLine(bare, /bare (\d+)\n/);
 
-  console.log(`node ${process.version}; ${connections} connections, ${seconds}s each; body ${body.length} bytes (${ready.demoAthleteId}'s activities)`);
+  console.log(`node ${process.version}; ${connections} connections, ${seconds}s each after ${WARMUP_S}s of warm-up; body ${body.length} bytes (${ready.demoAthleteId}'s activities)`);
+  // Both servers get the same warm-up (JIT, connection pools) before the measured run.
+  const warm = (u, h) => (load(u, h, WARMUP_S), load(u, h));
   const rows = {
-    'bare node:http (ceiling)': load(`http://127.0.0.1:${barePort}/`),
-    'serve HIT': load(url, auth),
+    'bare node:http (ceiling)': warm(`http://127.0.0.1:${barePort}/`),
+    'serve HIT': warm(url, auth),
     'serve MISS (no-cache)': load(url, { ...auth, 'cache-control': 'no-cache' }),
   };
   for (const [name, r] of Object.entries(rows)) {

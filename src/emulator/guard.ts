@@ -1,4 +1,5 @@
 import { isOverLimit, payloadTooLarge, responseTooLarge } from './body-limit.js';
+import { Deadlines } from './deadlines.js';
 import { errorResponse, type HandlerErrorInfo } from './error-boundary.js';
 import { functionTimeout } from './timeout.js';
 import type { Handler, NetlifyResponse } from './types.js';
@@ -23,11 +24,12 @@ export interface GuardOptions {
  */
 export function guard(handler: Handler, opts: GuardOptions): Handler {
   const { timeoutMs, bodyBytes, onError } = opts;
+  const deadlines = new Deadlines(timeoutMs);
   return async (event, context) => {
     if (isOverLimit(event.body, event.isBase64Encoded, bodyBytes)) return payloadTooLarge(bodyBytes);
     let response: NetlifyResponse;
     try {
-      response = await withinTimeout(handler(event, context), timeoutMs, context.functionName);
+      response = await withinTimeout(handler(event, context), deadlines, () => functionTimeout(context.functionName, timeoutMs));
     } catch (error) {
       const failed = errorResponse(error, context.awsRequestId);
       onError?.({ functionName: context.functionName, requestId: context.awsRequestId, status: failed.statusCode, error });
@@ -38,16 +40,16 @@ export function guard(handler: Handler, opts: GuardOptions): Handler {
   };
 }
 
-function withinTimeout(running: Promise<NetlifyResponse>, timeoutMs: number, functionName: string): Promise<NetlifyResponse> {
+function withinTimeout(running: Promise<NetlifyResponse>, deadlines: Deadlines, timedOut: () => NetlifyResponse): Promise<NetlifyResponse> {
   return new Promise<NetlifyResponse>((resolve, reject) => {
-    const timer = setTimeout(() => resolve(functionTimeout(functionName, timeoutMs)), timeoutMs);
+    const deadline = deadlines.start(() => resolve(timedOut()));
     running.then(
       (response) => {
-        clearTimeout(timer);
+        deadline.clear();
         resolve(response);
       },
       (err: unknown) => {
-        clearTimeout(timer);
+        deadline.clear();
         reject(err);
       },
     );

@@ -67,7 +67,7 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
       return () => listeners.delete(listener);
     },
     request(e) {
-      emit({
+      const entry: RequestLogEntry = {
         type: 'request',
         time: e.time,
         requestId: e.requestId,
@@ -77,8 +77,9 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
         status: e.status,
         ms: e.ms,
         cache: normaliseCache(e.cache),
-        ...(e.jobId ? { jobId: e.jobId } : {}),
-      });
+      };
+      if (e.jobId) entry.jobId = e.jobId;
+      emit(entry);
     },
     error(e) {
       const err = e.error instanceof Error ? e.error : undefined;
@@ -98,52 +99,60 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
 
 function normaliseCache(value: string | null | undefined): 'HIT' | 'MISS' | null {
   if (!value) return null;
+  if (value === 'HIT' || value === 'MISS') return value;
   const v = value.toUpperCase();
   return v.startsWith('HIT') ? 'HIT' : v.startsWith('MISS') ? 'MISS' : null;
 }
 
-/** A subscriber writing one JSON object per line (for `serve --no-ui --json`). */
-export function jsonLineWriter(write: (line: string) => void): LogListener {
-  return (entry) => write(`${JSON.stringify(entry)}\n`);
+/** One JSON object per line (for `serve --no-ui --json`). */
+export const jsonLine = (entry: LogEntry): string => `${JSON.stringify(entry)}\n`;
+
+/** One human line per request (for `serve --no-ui`); errors add their stack. */
+export function textLine(entry: LogEntry): string {
+  if (entry.type === 'request') {
+    const cache = entry.cache ? ` ${entry.cache}` : '';
+    const fn = entry.function ? ` ${entry.function}` : '';
+    return `${entry.time} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`;
+  }
+  return `${entry.time} ERROR ${entry.function ?? '-'} ${entry.requestId} ${entry.message}\n${entry.stack ?? ''}\n`;
 }
 
-/** A subscriber writing one human line per request (for `serve --no-ui`). */
-export function textLineWriter(write: (line: string) => void): LogListener {
-  return (entry) => {
-    if (entry.type === 'request') {
-      const cache = entry.cache ? ` ${entry.cache}` : '';
-      const fn = entry.function ? ` ${entry.function}` : '';
-      write(`${entry.time} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`);
-    } else {
-      write(`${entry.time} ERROR ${entry.function ?? '-'} ${entry.requestId} ${entry.message}\n${entry.stack ?? ''}\n`);
-    }
-  };
-}
+/** A subscriber writing each entry as it comes, formatted by `format`. */
+export const lineWriter =
+  (format: (entry: LogEntry) => string, write: (line: string) => void): LogListener =>
+  (entry) =>
+    write(format(entry));
 
-export interface BatchedWriter {
-  write(line: string): void;
+export const jsonLineWriter = (write: (line: string) => void): LogListener => lineWriter(jsonLine, write);
+export const textLineWriter = (write: (line: string) => void): LogListener => lineWriter(textLine, write);
+
+export interface BatchedLogWriter {
+  listener: LogListener;
   /** Writes what is waiting now (on close and on exit). */
   flush(): void;
 }
 
 /**
- * Lines written during one turn of the event loop go out in one write: under load that is one
- * write call per batch of requests instead of one per request (stdout to a file or a pipe is
- * synchronous in Node, so each call is a system call on the request path).
+ * A subscriber that formats and writes the entries of one turn of the event loop together: under
+ * load one write call per batch of requests instead of one per request (stdout to a file or a
+ * pipe is synchronous in Node, so each call is a system call on the request path), and the
+ * formatting runs in one tight loop after the responses have gone out.
  */
-export function batchedWriter(write: (chunk: string) => void): BatchedWriter {
-  let waiting = '';
+export function batchedLogWriter(format: (entry: LogEntry) => string, write: (chunk: string) => void): BatchedLogWriter {
+  let waiting: LogEntry[] = [];
   let scheduled = false;
   const flush = (): void => {
     scheduled = false;
-    if (!waiting) return;
-    const chunk = waiting;
-    waiting = '';
+    if (waiting.length === 0) return;
+    const batch = waiting;
+    waiting = [];
+    let chunk = '';
+    for (const entry of batch) chunk += format(entry);
     write(chunk);
   };
   return {
-    write(line) {
-      waiting += line;
+    listener(entry) {
+      waiting.push(entry);
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

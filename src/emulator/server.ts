@@ -189,7 +189,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       status: status!,
       ms: Math.round((performance.now() - started) * 100) / 100,
       cache: cacheStatusOf(res),
-      ...(jobId ? { jobId } : {}),
+      jobId,
     });
   }
 

@@ -1,5 +1,5 @@
 import type { Output } from '../cli/output.js';
-import { batchedWriter, jsonLineWriter, textLineWriter, type RequestLogEntry } from '../emulator/request-log.js';
+import { batchedLogWriter, jsonLine, textLine, type RequestLogEntry } from '../emulator/request-log.js';
 import type { RunningServe } from './start.js';
 import { serveSummary, type ServeSummary } from './summary.js';
 
@@ -31,8 +31,8 @@ export async function attachServeUi(out: Output, serve: RunningServe, opts: { ui
   if (!opts.ui || !out.interactive) {
     if (out.json) out.stdout.write(JSON.stringify({ type: 'ready', ...summary, firstRun: serve.firstRun }) + '\n');
     else out.print(banner(summary, serve.firstRun));
-    const lines = batchedWriter((chunk) => out.stdout.write(chunk));
-    const off = serve.log.subscribe(out.json ? jsonLineWriter(lines.write) : textLineWriter(lines.write));
+    const lines = batchedLogWriter(out.json ? jsonLine : textLine, (chunk) => out.stdout.write(chunk));
+    const off = serve.log.subscribe(lines.listener);
     // A forced exit (second Ctrl-C) still writes the last lines.
     process.on('exit', lines.flush);
     return {

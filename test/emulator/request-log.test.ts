@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FunctionDef } from '../../src/emulator/functions.js';
-import { batchedWriter, createRequestLog, jsonLineWriter, textLineWriter, type LogEntry } from '../../src/emulator/request-log.js';
+import { batchedLogWriter, createRequestLog, jsonLine, jsonLineWriter, textLineWriter, type LogEntry } from '../../src/emulator/request-log.js';
 import { redactHeaders, redactPath, redactText } from '../../src/util/redact.js';
 import { startEmulator } from './helpers.js';
 
@@ -69,17 +69,24 @@ describe('request log', () => {
     expect(log.recent()).toHaveLength(2);
   });
 
-  it('the batched writer sends the lines of one event-loop turn in one write, in order, and flushes on demand', async () => {
+  it('the batched writer sends the entries of one event-loop turn in one write, in order, and flushes on demand', async () => {
     const writes: string[] = [];
-    const lines = batchedWriter((chunk) => writes.push(chunk));
-    lines.write('a\n');
-    lines.write('b\n');
+    const log = createRequestLog();
+    const lines = batchedLogWriter(jsonLine, (chunk) => writes.push(chunk));
+    log.subscribe(lines.listener);
+    const request = (requestId: string) =>
+      log.request({ time: '2026-11-25T00:00:00.000Z', requestId, method: 'GET', path: '/api/activities?access_token=secret-1', function: 'api-activities', status: 200, ms: 1 });
+    request('a');
+    request('b');
     expect(writes).toEqual([]);
     await new Promise((r) => setImmediate(r));
-    expect(writes).toEqual(['a\nb\n']);
-    lines.write('c\n');
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.split('\n').filter(Boolean).map((l) => JSON.parse(l).requestId)).toEqual(['a', 'b']);
+    expect(writes[0]).not.toContain('secret-1');
+    request('c');
     lines.flush();
-    expect(writes).toEqual(['a\nb\n', 'c\n']);
+    expect(writes).toHaveLength(2);
+    expect(JSON.parse(writes[1]!).requestId).toBe('c');
     await new Promise((r) => setImmediate(r));
     expect(writes).toHaveLength(2);
   });
