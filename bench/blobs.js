@@ -5,6 +5,8 @@
 // A second pass sends the same protocol requests with a lean undici client, so the client is no
 // longer the bottleneck and the servers' own capacity shows.
 // Each server runs in its own process, so the client's CPU is not taken from the server's event loop.
+// Besides wall-clock ops/s, each server reports the CPU time it spent (user + system, all threads)
+// per operation: what the server itself costs, whichever side is the bottleneck.
 // Usage: npm run build && node bench/blobs.js [N] [CONCURRENCY]
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -60,23 +62,36 @@ function leanStore(edgeURL) {
   };
 }
 
-async function workload(label, edgeURL, lean = false) {
+async function workload(label, server, lean = false) {
+  const edgeURL = server.url;
   const store = lean ? leanStore(edgeURL) : getStore({ name: 'bench', siteID: SITE, token: TOKEN, edgeURL });
   const key = (i) => `activities/${String(i).padStart(6, '0')}`;
+  let cpu = await server.cpu();
   let t = performance.now();
   await pool(N, (i) => store.setJSON(key(i), { ...VALUE, i }));
   const setMs = performance.now() - t;
+  const setCpu = (await server.cpu()) - cpu;
+  cpu += setCpu;
   t = performance.now();
   await pool(N, async (i) => {
     const v = await store.get(key(i), { type: 'json' });
     if (v?.i !== i) throw new Error(`${label}: wrong value for ${key(i)}`);
   });
   const getMs = performance.now() - t;
+  const getCpu = (await server.cpu()) - cpu;
   t = performance.now();
   const { blobs } = await store.list();
   const listMs = performance.now() - t;
   if (blobs.length !== N) throw new Error(`${label}: listed ${blobs.length}, expected ${N}`);
-  return { label, setOps: (N / setMs) * 1000, getOps: (N / getMs) * 1000, listMs, totalMs: setMs + getMs + listMs };
+  return {
+    label,
+    setOps: (N / setMs) * 1000,
+    getOps: (N / getMs) * 1000,
+    listMs,
+    totalMs: setMs + getMs + listMs,
+    setCpuUs: setCpu / N,
+    getCpuUs: getCpu / N,
+  };
 }
 
 /** Child mode: start one server, report its URL, stop on disconnect. */
@@ -98,13 +113,24 @@ async function serve(kind, dir) {
     stop = () => server.stop();
   }
   process.send({ url });
+  process.on('message', (m) => {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send({ cpu: user + system });
+    }
+  });
   process.on('disconnect', () => stop().then(() => process.exit(0)));
 }
 
 function startChild(kind, dir) {
   const child = fork(new URL(import.meta.url).pathname, ['--serve', kind, dir], { stdio: 'inherit' });
+  const cpu = () =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve(m.cpu));
+      child.send('cpu');
+    });
   return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ url: m.url, stop: () => child.disconnect() }));
+    child.once('message', (m) => resolve({ url: m.url, cpu, stop: () => child.disconnect() }));
     child.once('error', reject);
   });
 }
@@ -120,10 +146,10 @@ if (process.argv[2] === '--serve') {
     console.log(`N=${N} values of 2 KiB JSON, ${CONCURRENCY} requests in flight, Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
     for (const lean of [false, true]) {
       const ours = await startChild('ours', dir);
-      const a = await workload('veloready (SQLite)', ours.url, lean);
+      const a = await workload('veloready (SQLite)', ours, lean);
       ours.stop();
       const theirs = await startChild('theirs', dir);
-      const b = await workload('@netlify/blobs BlobsServer', theirs.url, lean);
+      const b = await workload('@netlify/blobs BlobsServer', theirs, lean);
       theirs.stop();
       console.log(lean ? '\nlean undici client (same requests; shows server capacity):' : '\nofficial @netlify/blobs client:');
       console.log(fmt(a));
@@ -131,6 +157,11 @@ if (process.argv[2] === '--serve') {
       console.log(
         `ratio (ours / theirs): set ${(a.setOps / b.setOps).toFixed(1)}x   get ${(a.getOps / b.getOps).toFixed(1)}x   ` +
           `list ${(b.listMs / a.listMs).toFixed(1)}x   overall ${(b.totalMs / a.totalMs).toFixed(1)}x (target >= 3x)`,
+      );
+      console.log(
+        `server CPU per op: ours set ${a.setCpuUs.toFixed(0)} µs, get ${a.getCpuUs.toFixed(0)} µs; ` +
+          `theirs set ${b.setCpuUs.toFixed(0)} µs, get ${b.getCpuUs.toFixed(0)} µs → theirs costs ` +
+          `${((b.setCpuUs + b.getCpuUs) / (a.setCpuUs + a.getCpuUs)).toFixed(1)}x ours per set+get`,
       );
     }
   } finally {

@@ -22,8 +22,6 @@ import type {
 import { validateKey, validateStoreName } from './validate.js';
 
 export const BUSY_TIMEOUT_MS = 10_000;
-/** How long a write waits for others to share its commit: fewer commits, ~1 ms more latency. */
-export const GROUP_COMMIT_WINDOW_MS = 1;
 /** How stale another process's change may be on the metadata-read (cache HIT) path. */
 export const EXTERNAL_CHANGE_CHECK_MS = 50;
 /** Remembered metadata reads (cleared whole when full). */
@@ -193,9 +191,10 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   }
 
   /**
-   * Group commit: writes that arrive within GROUP_COMMIT_WINDOW_MS share one transaction, and
-   * each promise resolves only after that transaction commits, so an acknowledged write survives the
-   * process being killed (WAL with synchronous=NORMAL: only a power loss can drop the last commits).
+   * Group commit: writes that arrive in the same turn of the event loop (every request read from
+   * the sockets in one poll) share one transaction, committed right after that poll (setImmediate:
+   * a lone write waits for no timer). Each promise resolves only after that transaction commits,
+   * so an acknowledged write survives the process being killed (WAL with synchronous=NORMAL: only a power loss can drop the last commits).
    * The transaction takes the write lock first (BEGIN IMMEDIATE), so a conditional write's read and
    * its write cannot be split by another process, and a busy file waits (busy_timeout) instead of
    * failing with SQLITE_BUSY.
@@ -235,7 +234,7 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   }
   function enqueueWrite(w: Omit<PendingWrite, 'resolve' | 'reject'>): Promise<SetResult> {
     return new Promise<SetResult>((resolve, reject) => {
-      if (pending.length === 0) setTimeout(flush, GROUP_COMMIT_WINDOW_MS);
+      if (pending.length === 0) setImmediate(flush);
       pending.push({ ...w, resolve, reject });
     });
   }

@@ -117,6 +117,29 @@ describe('SQLite blob store', () => {
     expect(await s.get('streams:1:1')).toBeNull();
   });
 
+  it('writes issued in one turn of the event loop share one commit; a lone write waits for no timer', async () => {
+    const path = tmpFile();
+    const store = openAt(path).store('s');
+    await store.set('warm-up', 'x');
+    const other = new Database(path, { readonly: true });
+    const commits = (() => {
+      const start = other.pragma('data_version', { simple: true }) as number;
+      return () => (other.pragma('data_version', { simple: true }) as number) - start;
+    })();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.set(`k${i}`, String(i))));
+    expect(commits()).toBe(1);
+    expect(Buffer.from((await store.get('k49'))!).toString()).toBe('49');
+
+    const order: string[] = [];
+    const lone = store.set('lone', 'x').then(() => order.push('committed'));
+    setImmediate(() => setImmediate(() => order.push('two loop turns later')));
+    await lone;
+    await new Promise((r) => setImmediate(() => setImmediate(r)));
+    expect(order).toEqual(['committed', 'two loop turns later']);
+    expect(commits()).toBe(2);
+    other.close();
+  });
+
   it('pages through a large list with cursors and no duplicates', async () => {
     const s = openAt(':memory:').store('big');
     for (let i = 0; i < 2500; i++) await s.set(`k${String(i).padStart(5, '0')}`, 'v');
