@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Official @netlify/blobs client against our protocol server (SQLite, WAL) and against the
 // BlobsServer that @netlify/blobs ships, same workload, one run:
-//   N set + N get of 2 KiB JSON (CONCURRENCY in flight), then one full list.
-// A second pass sends the same protocol requests with a lean undici client, so the client is no
-// longer the bottleneck and the servers' own capacity shows.
+//   N set + N get of 2 KiB JSON, then one full list,
+// first one request at a time (the latency one function invocation sees: handlers await each
+// cache read), then CONCURRENCY in flight (throughput). A last pass sends the same protocol
+// requests with a lean undici client, so the client is no longer the bottleneck and the servers'
+// own capacity shows.
 // Each server runs in its own process, so the client's CPU is not taken from the server's event loop.
 // Besides wall-clock ops/s, each server reports the CPU time it spent (user + system, all threads)
 // per operation: what the server itself costs, whichever side is the bottleneck.
@@ -24,20 +26,20 @@ const SITE = 'bench-site';
 const TOKEN = 'bench-token';
 const VALUE = { athleteId: 104662, pad: 'x'.repeat(2048 - 40) };
 
-async function pool(count, fn) {
+async function pool(count, concurrency, fn) {
   let next = 0;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (next < count) await fn(next++);
     }),
   );
 }
 
 /** The same requests the official client makes (edge form), through undici.request. */
-function leanStore(edgeURL) {
-  const dispatcher = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 30_000 });
+function leanStore(edgeURL, name, concurrency) {
+  const dispatcher = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
   const headers = { authorization: `Bearer ${TOKEN}` };
-  const base = `${edgeURL}/${SITE}/site:bench-lean`;
+  const base = `${edgeURL}/${SITE}/site:${name}`;
   return {
     async setJSON(key, value) {
       const r = await request(`${base}/${key}`, { dispatcher, method: 'PUT', headers, body: JSON.stringify(value) });
@@ -62,18 +64,19 @@ function leanStore(edgeURL) {
   };
 }
 
-async function workload(label, server, lean = false) {
+async function workload(label, server, { lean, concurrency }) {
   const edgeURL = server.url;
-  const store = lean ? leanStore(edgeURL) : getStore({ name: 'bench', siteID: SITE, token: TOKEN, edgeURL });
+  const name = `bench-${lean ? 'lean' : 'official'}-${concurrency}`;
+  const store = lean ? leanStore(edgeURL, name, concurrency) : getStore({ name, siteID: SITE, token: TOKEN, edgeURL });
   const key = (i) => `activities/${String(i).padStart(6, '0')}`;
   let cpu = await server.cpu();
   let t = performance.now();
-  await pool(N, (i) => store.setJSON(key(i), { ...VALUE, i }));
+  await pool(N, concurrency, (i) => store.setJSON(key(i), { ...VALUE, i }));
   const setMs = performance.now() - t;
   const setCpu = (await server.cpu()) - cpu;
   cpu += setCpu;
   t = performance.now();
-  await pool(N, async (i) => {
+  await pool(N, concurrency, async (i) => {
     const v = await store.get(key(i), { type: 'json' });
     if (v?.i !== i) throw new Error(`${label}: wrong value for ${key(i)}`);
   });
@@ -143,15 +146,20 @@ if (process.argv[2] === '--serve') {
     const fmt = (r) =>
       `${r.label.padEnd(28)} set ${r.setOps.toFixed(0).padStart(7)} ops/s   get ${r.getOps.toFixed(0).padStart(7)} ops/s   ` +
       `list(${N}) ${r.listMs.toFixed(0).padStart(6)} ms   total ${(r.totalMs / 1000).toFixed(2)} s`;
-    console.log(`N=${N} values of 2 KiB JSON, ${CONCURRENCY} requests in flight, Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
-    for (const lean of [false, true]) {
+    console.log(`N=${N} values of 2 KiB JSON, Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
+    const passes = [
+      { title: 'official @netlify/blobs client, one request at a time:', lean: false, concurrency: 1 },
+      { title: `official @netlify/blobs client, ${CONCURRENCY} in flight:`, lean: false, concurrency: CONCURRENCY },
+      { title: `lean undici client, ${CONCURRENCY} in flight (same requests; shows server capacity):`, lean: true, concurrency: CONCURRENCY },
+    ];
+    for (const pass of passes) {
       const ours = await startChild('ours', dir);
-      const a = await workload('veloready (SQLite)', ours, lean);
+      const a = await workload('veloready (SQLite)', ours, pass);
       ours.stop();
       const theirs = await startChild('theirs', dir);
-      const b = await workload('@netlify/blobs BlobsServer', theirs, lean);
+      const b = await workload('@netlify/blobs BlobsServer', theirs, pass);
       theirs.stop();
-      console.log(lean ? '\nlean undici client (same requests; shows server capacity):' : '\nofficial @netlify/blobs client:');
+      console.log(`\n${pass.title}`);
       console.log(fmt(a));
       console.log(fmt(b));
       console.log(
