@@ -7,11 +7,14 @@
 // requests with a lean undici client, so the client is no longer the bottleneck and the servers'
 // own capacity shows.
 // Each server runs in its own process, so the client's CPU is not taken from the server's event loop.
+// A third server that keeps values in a Map and sends two headers shows how fast the client itself
+// can go: the ceiling of any server's wall-clock figure with that client on this machine.
 // Besides wall-clock ops/s, each server reports the CPU time it spent (user + system, all threads)
 // per operation: what the server itself costs, whichever side is the bottleneck.
 // Usage: npm run build && node bench/blobs.js [N] [CONCURRENCY]
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getStore } from '@netlify/blobs';
@@ -97,6 +100,33 @@ async function workload(label, server, { lean, concurrency }) {
   };
 }
 
+/**
+ * The least a server can do for these requests: values in a Map, no auth, no disk, two headers.
+ * What the client achieves against it is the client's own ceiling on this machine.
+ */
+function startCeilingServer() {
+  const values = new Map();
+  const server = createServer((req, res) => {
+    const [, , store, ...key] = req.url.split('?')[0].split('/');
+    if (req.method === 'PUT') {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        values.set(`${store}/${key.join('/')}`, Buffer.concat(chunks));
+        res.writeHead(200, { etag: '"e"', 'content-length': '0' }).end();
+      });
+    } else if (key.length > 0) {
+      const value = values.get(`${store}/${key.join('/')}`);
+      res.writeHead(value ? 200 : 404, { etag: '"e"', 'content-length': String(value?.length ?? 0) }).end(value);
+    } else {
+      const blobs = [...values.keys()].filter((k) => k.startsWith(`${store}/`)).map((k) => ({ key: k.slice(store.length + 1), etag: '"e"' }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ blobs, directories: [] }));
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
 /** Child mode: start one server, report its URL, stop on disconnect. */
 async function serve(kind, dir) {
   let stop;
@@ -109,11 +139,16 @@ async function serve(kind, dir) {
       await server.close();
       await sqlite.close();
     };
-  } else {
+  } else if (kind === 'theirs') {
     const server = new BlobsServer({ directory: join(dir, 'netlify'), token: TOKEN });
     const { port } = await server.start();
     url = `http://127.0.0.1:${port}`;
     stop = () => server.stop();
+  } else {
+    const server = startCeilingServer();
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${server.address().port}`;
+    stop = () => new Promise((resolve) => server.close(resolve)).then(() => server.closeAllConnections());
   }
   process.send({ url });
   process.on('message', (m) => {
@@ -159,9 +194,13 @@ if (process.argv[2] === '--serve') {
       const theirs = await startChild('theirs', dir);
       const b = await workload('@netlify/blobs BlobsServer', theirs, pass);
       theirs.stop();
+      const ceiling = await startChild('ceiling', dir);
+      const c = await workload('in-memory do-nothing server', ceiling, pass);
+      ceiling.stop();
       console.log(`\n${pass.title}`);
       console.log(fmt(a));
       console.log(fmt(b));
+      console.log(`${fmt(c)}   (the client's ceiling)`);
       console.log(
         `ratio (ours / theirs): set ${(a.setOps / b.setOps).toFixed(1)}x   get ${(a.getOps / b.getOps).toFixed(1)}x   ` +
           `list ${(b.listMs / a.listMs).toFixed(1)}x   overall ${(b.totalMs / a.totalMs).toFixed(1)}x (target >= 3x)`,
