@@ -7,6 +7,8 @@ export const DEFAULT_RETRIES = 4;
 const RETRY_BASE_MS = 300;
 const RETRY_MAX_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The longest Retry-After the client waits out; a site asking for more gets an error instead. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 export interface SiteRequest {
   method: 'GET' | 'POST';
@@ -120,6 +122,14 @@ export function createSiteClient(opts: SiteClientOptions): SiteClient {
           }
           failure = String(res.status);
           waitHint = res.status === 429 ? retryAfterMs(res.headers['retry-after'], clock.now()) : undefined;
+          if (waitHint !== undefined && waitHint > MAX_RETRY_AFTER_MS) {
+            // Sleeping for as long as a site asks (an hour, a day) would look like a hang.
+            throw new VeloError(
+              'SITE_RATE_LIMITED',
+              `${req.method} ${redactUrl(url)} answered 429 and asks to wait ${Math.ceil(waitHint / 1000)} s`,
+              'try again later, or lower --concurrency',
+            );
+          }
         } catch (err) {
           if (err instanceof VeloError) throw err;
           const code = (err as { code?: string }).code ?? (err as Error).name;

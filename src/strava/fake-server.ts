@@ -40,6 +40,12 @@ export interface FakeStravaOptions {
   /** Access-token lifetime (Strava: 6 h). */
   accessTokenTtlS?: number;
   onDeauthorize?: (athleteId: number) => void;
+  /**
+   * Domains an http(s) redirect_uri may point at besides loopback and this server's own host (as
+   * Strava's "Authorization Callback Domain"; subdomains match). App schemes (`veloready://`) are
+   * always accepted.
+   */
+  callbackDomains?: readonly string[];
 }
 
 export interface RateUsage {
@@ -243,7 +249,7 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
     return strava.badRequest('Application', 'grant_type');
   };
 
-  const authorizeCheck = (params: Record<string, string>): Reply | URL => {
+  const authorizeCheck = (req: IncomingMessage, params: Record<string, string>): Reply | URL => {
     if (params.client_id !== clientId) return strava.badRequest('Application', 'client_id');
     if (params.response_type !== 'code') return strava.badRequest('Application', 'response_type');
     let redirect: URL;
@@ -252,7 +258,7 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
     } catch {
       return strava.badRequest('Application', 'redirect_uri');
     }
-    if (redirect.protocol === 'javascript:' || redirect.protocol === 'data:') return strava.badRequest('Application', 'redirect_uri');
+    if (!redirectAllowed(redirect, req.headers.host, options.callbackDomains ?? [])) return strava.badRequest('Application', 'redirect_uri');
     return redirect;
   };
 
@@ -335,7 +341,7 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
   const oauth = async (req: IncomingMessage, path: string, params: Record<string, string>): Promise<Reply> => {
     if (path === '/oauth/token' && req.method === 'POST') return oauthToken(params);
     if (path === '/oauth/authorize' && req.method === 'GET') {
-      const check = authorizeCheck(params);
+      const check = authorizeCheck(req, params);
       if (!(check instanceof URL)) return check;
       const hidden = {
         client_id: params.client_id!,
@@ -347,7 +353,7 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
       return { status: 200, body: consentPage(`${basePath}/oauth/authorize`, hidden, directory.list()) };
     }
     if (path === '/oauth/authorize' && req.method === 'POST') {
-      const check = authorizeCheck(params);
+      const check = authorizeCheck(req, params);
       if (!(check instanceof URL)) return check;
       const redirect = check;
       if (params.state) redirect.searchParams.set('state', params.state);
@@ -432,4 +438,21 @@ export async function startFakeStrava(options: FakeStravaOptions & { port?: numb
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const NEVER_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'blob:', 'vbscript:']);
+
+/**
+ * Where the consent page may send the browser with a code: an app scheme, or an http(s) URL on
+ * loopback, on this server's own host, or on a callback domain. Anything else would make the fake
+ * an open redirect that hands codes to any site.
+ */
+export function redirectAllowed(redirect: URL, ownHost: string | undefined, callbackDomains: readonly string[]): boolean {
+  if (NEVER_SCHEMES.has(redirect.protocol)) return false;
+  if (redirect.protocol !== 'http:' && redirect.protocol !== 'https:') return true;
+  const host = redirect.hostname.toLowerCase();
+  if (LOOPBACK_HOSTS.has(host) || host.endsWith('.localhost')) return true;
+  if (ownHost && redirect.host.toLowerCase() === ownHost.toLowerCase()) return true;
+  return callbackDomains.some((d) => host === d.toLowerCase() || host.endsWith(`.${d.toLowerCase()}`));
 }

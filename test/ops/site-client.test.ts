@@ -42,6 +42,19 @@ describe('the site client operator commands use', () => {
     await client.close();
   });
 
+  it('does not sleep for an hour when a site asks to: one error saying how long it asked for', async () => {
+    const site = await scriptedSite([429, 200], { 'retry-after': '3600' });
+    const clock = new ManualClock(0);
+    const client = createSiteClient({ baseUrl: site.url, clock });
+    await expect(client.send({ method: 'GET', path: '/api/activities' })).rejects.toMatchObject({
+      code: 'SITE_RATE_LIMITED',
+      message: expect.stringContaining('asks to wait 3600 s'),
+    });
+    expect(site.hits()).toBe(1);
+    expect(clock.now()).toBe(0);
+    await client.close();
+  });
+
   it('gives up with one error naming the URL and the status', async () => {
     const site = await scriptedSite([500]);
     const client = createSiteClient({ baseUrl: site.url, clock: new ManualClock(0), retries: 2 });

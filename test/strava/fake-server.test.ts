@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { ManualClock } from '../../src/clock.js';
 import { createAthleteDirectory } from '../../src/strava/fake-athletes.js';
-import { createFakeStrava, startFakeStrava, type RunningFakeStrava } from '../../src/strava/fake-server.js';
+import { createFakeStrava, redirectAllowed, startFakeStrava, type RunningFakeStrava } from '../../src/strava/fake-server.js';
 import { FIRST_ATHLETE_ID } from '../../src/strava/generator.js';
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 0);
@@ -64,6 +64,21 @@ describe('fake Strava OAuth', () => {
       expect(res.statusCode).toBe(400);
       expect((await json(res)).message).toBe('Bad Request');
     }
+  });
+
+  it('redirects only to an app scheme, loopback, its own host or a callback domain: never to any site', async () => {
+    const { url, fake } = await start();
+    const authorize = (redirect_uri: string) =>
+      request(`${url}/oauth/authorize?${new URLSearchParams({ client_id: fake.clientId, redirect_uri, response_type: 'code' })}`).then((r) => r.statusCode);
+    expect(await authorize('https://evil.example/steal')).toBe(400);
+    expect(await authorize('javascript:alert(1)')).toBe(400);
+    expect(await authorize('file:///etc/passwd')).toBe(400);
+    expect(await authorize('veloready://auth')).toBe(200);
+    expect(await authorize('http://localhost:3000/cb')).toBe(200);
+    expect(await authorize(`${url}/oauth/strava/callback`)).toBe(200);
+    expect(redirectAllowed(new URL('https://api.veloready.app/cb'), undefined, ['veloready.app'])).toBe(true);
+    expect(redirectAllowed(new URL('https://veloready.app.evil.example/cb'), undefined, ['veloready.app'])).toBe(false);
+    expect(redirectAllowed(new URL('http://192.168.1.5:8888/cb'), '192.168.1.5:8888', [])).toBe(true);
   });
 
   it('answers deny with error=access_denied', async () => {
