@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { request } from 'undici';
+import { loadBadRequests } from '../helpers/bad-requests.js';
 import { startEmulator, type Started } from './helpers.js';
 
-interface BadRequest {
-  name: string;
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  bodyBytes?: number;
-  expectStatus: number;
-  expectCode: string;
-}
-
-const cases = JSON.parse(readFileSync(new URL('../../fixtures/bad-requests/emulator.json', import.meta.url), 'utf8')) as BadRequest[];
+const cases = loadBadRequests('emulator.json');
 
 let s: Started;
 beforeAll(async () => {

@@ -1,28 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAccessToken, signJwt } from '../../src/auth/jwt.js';
 import { userIdForAthlete } from '../../src/auth/user-id.js';
 import { ManualClock, systemClock } from '../../src/clock.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
-import { packageRoot } from '../../src/util/package-root.js';
+import { loadBadRequests } from '../helpers/bad-requests.js';
 import { TEST_SECRET, bearer, startTestServe, waitForJob, type TestServe } from './helpers.js';
 
-interface Case {
-  name: string;
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  bodyBytes?: number;
-  expectStatus: number;
-  expectCode?: string;
-  expectJobStatus?: number;
-}
-
-const fixtures = ['emulator.json', 'serve.json'].flatMap(
-  (f) => JSON.parse(readFileSync(join(packageRoot(), 'fixtures', 'bad-requests', f), 'utf8')) as Case[],
-);
+const fixtures = loadBadRequests('emulator.json', 'serve.json');
 
 let serve: TestServe;
 let placeholders: Record<string, string>;
