@@ -1,19 +1,15 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
-const ETAG_HEX_CHARS = 32;
+const PREFIX_BYTES = 8;
 
 /**
- * A strong, quoted ETag (like Netlify's) for one write: a hash of the location, a per-write nonce,
- * the bytes and the metadata, so two writes never share one even with equal content.
+ * Strong, quoted ETags (like Netlify's, opaque) for one writer: a random prefix per open store and
+ * a counter, so two writes never share one, even with equal content or from two processes sharing
+ * the file. Hashing the bytes would cost more than the write itself and buy nothing: no reader
+ * derives anything from an ETag but equality.
  */
-export function etagFor(store: string, key: string, nonce: Uint8Array, data: Uint8Array, metadataJson: string): string {
-  const hash = createHash('sha256')
-    .update(`${store}\0${key}\0`)
-    .update(nonce)
-    .update('\0')
-    .update(data)
-    .update('\0')
-    .update(metadataJson)
-    .digest('hex');
-  return `"${hash.slice(0, ETAG_HEX_CHARS)}"`;
+export function etagSource(): () => string {
+  const prefix = randomBytes(PREFIX_BYTES).toString('hex');
+  let counter = 0;
+  return () => `"${prefix}${(++counter).toString(16).padStart(8, '0')}"`;
 }

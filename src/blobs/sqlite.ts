@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { etagFor } from './etag.js';
+import { etagSource } from './etag.js';
 import { expiryOf, isExpired } from './expiry.js';
 import { matchesPurge, type PurgeFilter, type PurgeResult, type PurgedKey } from './purge.js';
 import type {
@@ -30,7 +29,6 @@ export const SWEEP_INTERVAL_MS = 60_000;
 export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 10_000;
 const SCAN_BATCH = 256;
-const ETAG_NONCE_BYTES = 8;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS blobs (
@@ -108,8 +106,8 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
 
   const q = {
     get: db.prepare<[string, string], Row>('SELECT * FROM blobs WHERE store = ? AND key = ?'),
-    head: db.prepare<[string, string], Pick<Row, 'etag' | 'version' | 'expires_at'>>(
-      'SELECT etag, version, expires_at FROM blobs WHERE store = ? AND key = ?',
+    head: db.prepare<[string, string], Pick<Row, 'etag' | 'expires_at'>>(
+      'SELECT etag, expires_at FROM blobs WHERE store = ? AND key = ?',
     ),
     // Metadata without the value: a HIT check must not copy a 100 KiB blob out of SQLite.
     info: db.prepare<[string, string], Pick<Row, 'etag' | 'metadata' | 'updated_at' | 'expires_at'>>(
@@ -117,7 +115,7 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
     ),
     upsert: db.prepare(
       `INSERT INTO blobs (store, key, value, metadata, etag, version, size, updated_at, expires_at)
-       VALUES (@store, @key, @value, @metadata, @etag, @version, @size, @updated_at, @expires_at)
+       VALUES (@store, @key, @value, @metadata, @etag, 1, @size, @updated_at, @expires_at)
        ON CONFLICT (store, key) DO UPDATE SET value = excluded.value, metadata = excluded.metadata,
          etag = excluded.etag, version = blobs.version + 1, size = excluded.size,
          updated_at = excluded.updated_at, expires_at = excluded.expires_at`,
@@ -162,19 +160,18 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   }
   const infoCache = new Map<string, KnownInfo>();
 
-  /** One write; the nonce makes every write's ETag new even when the bytes are the same. */
-  function put(store: string, key: string, data: Buffer, metadata: BlobMetadata, opts: SetOptions, version: number): SetResult {
+  const nextEtag = etagSource();
+
+  function put(store: string, key: string, data: Buffer, metadata: BlobMetadata, opts: SetOptions): SetResult {
     const now = clock.now();
-    const metadataJson = JSON.stringify(metadata);
-    const etag = etagFor(store, key, randomBytes(ETAG_NONCE_BYTES), data, metadataJson);
+    const etag = nextEtag();
     localChanges++;
     q.upsert.run({
       store,
       key,
       value: data,
-      metadata: metadataJson,
+      metadata: JSON.stringify(metadata),
       etag,
-      version,
       size: data.byteLength,
       updated_at: now,
       expires_at: expiryOf(now, metadata, opts),
@@ -183,11 +180,12 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   }
 
   function conditionalPut(store: string, key: string, data: Buffer, metadata: BlobMetadata, opts: SetOptions): SetResult {
+    if (!opts.onlyIfNew && opts.onlyIfMatch === undefined) return put(store, key, data, metadata, opts);
     const current = q.head.get(store, key);
     const live = current && !isExpired(current.expires_at, clock.now()) ? current : undefined;
     if (opts.onlyIfNew && live) return { modified: false };
     if (opts.onlyIfMatch !== undefined && (!live || live.etag !== opts.onlyIfMatch)) return { modified: false };
-    return put(store, key, data, metadata, opts, (current?.version ?? 0) + 1);
+    return put(store, key, data, metadata, opts);
   }
 
   /**
