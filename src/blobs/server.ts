@@ -8,6 +8,7 @@ import {
   encodeMetadata,
   METADATA_HEADER,
   METADATA_HEADER_EXTERNAL,
+  METADATA_MAX_BYTES,
   SIGNED_URL_ACCEPT,
   SITE_STORE_PREFIX,
 } from './metadata.js';
@@ -68,12 +69,20 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * A path segment as the official client meant it. It sends keys raw through `new URL`, which
+ * percent-encodes only spaces, non-ASCII and a few symbols, so a literal `%` arrives as is: runs of
+ * valid `%XX` escapes are decoded, anything else (`100%`, `%zz`) is kept as written.
+ */
 function decodeSegment(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    throw new HttpError(400, 'INVALID_PATH', `malformed percent-encoding in "${s}"`);
-  }
+  if (!s.includes('%')) return s;
+  return s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }
 
 /** `site:name` → `name`; deploy and legacy names are kept as they are. */
@@ -265,9 +274,14 @@ export function createBlobsHandler(options: BlobsHandlerOptions): BlobsHandler {
       }
       case 'PUT': {
         checkKey(key);
+        const rawMetadata = header(req, METADATA_HEADER) ?? header(req, METADATA_HEADER_EXTERNAL);
+        // The client's own limit: header name plus value within 2 KiB.
+        if (rawMetadata && METADATA_HEADER_EXTERNAL.length + rawMetadata.length > METADATA_MAX_BYTES) {
+          throw new HttpError(400, 'METADATA_TOO_LARGE', `metadata exceeds ${METADATA_MAX_BYTES} bytes once encoded`);
+        }
         let metadata: Record<string, unknown>;
         try {
-          metadata = decodeMetadata(header(req, METADATA_HEADER) ?? header(req, METADATA_HEADER_EXTERNAL));
+          metadata = decodeMetadata(rawMetadata);
         } catch {
           throw new HttpError(400, 'INVALID_METADATA', `the ${METADATA_HEADER} header is not "b64;" + base64 JSON`);
         }

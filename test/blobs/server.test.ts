@@ -114,6 +114,29 @@ describe('Netlify Blobs protocol server', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('refuses metadata over the client\'s 2 KiB limit with 400 and stores nothing', async () => {
+    const meta = `b64;${Buffer.from(JSON.stringify({ pad: 'x'.repeat(2048) })).toString('base64')}`;
+    const res = await fetch(edge('big-meta'), { method: 'PUT', headers: { ...auth, 'x-amz-meta-user': meta }, body: '1' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('METADATA_TOO_LARGE');
+    expect(await blobs.store('proto').get('big-meta')).toBeNull();
+  });
+
+  it('round-trips keys with %, spaces and non-ASCII through the official client, in both forms, as written', async () => {
+    const keys = ['100%', '50%25', 'a b/ü:1', '%zz'];
+    for (const form of [{ edgeURL: server.url }, { apiURL: server.url }]) {
+      const store = getStore({ name: 'odd-keys', siteID: SITE, token: TOKEN, ...form });
+      for (const key of keys) {
+        await store.set(key, `v:${key}`);
+        expect(await store.get(key)).toBe(`v:${key}`);
+      }
+      const listed = [];
+      for await (const page of store.list({ paginate: true })) listed.push(...page.blobs.map((b) => b.key));
+      expect(listed.sort()).toEqual(expect.arrayContaining(['100%', 'a b/ü:1', '%zz']));
+    }
+    expect(Buffer.from((await blobs.store('odd-keys').get('100%'))!).toString()).toBe('v:100%');
+  });
+
   it('lets the official client list stores, delete a whole store, and read its context from NETLIFY_BLOBS_CONTEXT', async () => {
     process.env[BLOBS_CONTEXT_ENV] = encodeBlobsContext({ url: server.url, siteID: SITE, token: TOKEN });
     try {
