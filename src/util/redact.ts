@@ -6,16 +6,34 @@ const SECRET_NAME_RE = /token|secret|passw|api[-_]?key|^key$|authorization|cooki
 const JWT_RE = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]{5,}/g;
 const BEARER_RE = /\b(Bearer|Basic)\s+[\w\-.~+/=]+/gi;
 const OPENAI_KEY_RE = /\bsk-[\w-]{10,}/g;
+/**
+ * A long opaque token standing alone in a path segment or query value: 40+ characters of a token
+ * alphabet with letters and digits both (Strava's 40-hex tokens, 43-char base64url refresh tokens);
+ * UUIDs (36), 32-hex challenges and long plain words stay readable.
+ */
+const LONG_TOKEN_RE = /(?<![\w~+%-])(?=[\w~+%-]*\d)(?=[\w~+%-]*[a-z])[\w~+%-]{40,}(?![\w~+%-])/gi;
+/** A cheap test before the replacements: most request paths have nothing that could be a secret. */
+const MAYBE_SECRET_RE = /eyJ|sk-|[\w~+%-]{40}/;
 /** `postgres://user:password@host` (a --db-url in a connection error): the password goes. */
 const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi;
 
 export const isSecretName = (name: string): boolean => SECRET_QUERY_PARAMS.has(name.toLowerCase()) || SECRET_NAME_RE.test(name);
 
-/** `/oauth/strava/callback?code=abc&state=x` → `/oauth/strava/callback?code=[REDACTED]&state=x`. */
+/**
+ * A request target as logged: `/oauth/strava/callback?code=abc&state=x` →
+ * `/oauth/strava/callback?code=[REDACTED]&state=x`, and a token anywhere in the path or a query
+ * value (`/api/jobs/eyJ…`, `/.netlify/functions/sk-…`) → `[REDACTED]`, the rest kept.
+ */
 export function redactPath(pathWithQuery: string): string {
   const q = pathWithQuery.indexOf('?');
-  if (q < 0) return pathWithQuery;
-  return `${pathWithQuery.slice(0, q)}?${redactQuery(pathWithQuery.slice(q + 1))}`;
+  if (q < 0) return redactTokens(pathWithQuery);
+  return `${redactTokens(pathWithQuery.slice(0, q))}?${redactQuery(pathWithQuery.slice(q + 1))}`;
+}
+
+/** JWTs, API keys and long opaque tokens in a path or query value. */
+function redactTokens(text: string): string {
+  if (!MAYBE_SECRET_RE.test(text)) return text;
+  return redactText(text).replace(LONG_TOKEN_RE, REDACTED);
 }
 
 /** Redacts the values of secret-looking params in a raw query string, keeping its order and form. */
@@ -25,14 +43,14 @@ export function redactQuery(rawQuery: string): string {
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
-      if (eq < 0) return pair;
+      if (eq < 0) return redactTokens(pair);
       let name = pair.slice(0, eq);
       try {
         name = decodeURIComponent(name.replace(/\+/g, ' '));
       } catch {
         /* keep the raw name */
       }
-      return isSecretName(name) ? `${pair.slice(0, eq)}=${REDACTED}` : redactText(pair);
+      return isSecretName(name) ? `${pair.slice(0, eq)}=${REDACTED}` : redactTokens(pair);
     })
     .join('&');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FunctionDef } from '../../src/emulator/functions.js';
-import { batchedLogWriter, createRequestLog, jsonLine, jsonLineWriter, textLineWriter, type LogEntry } from '../../src/emulator/request-log.js';
+import { batchedLogWriter, createRequestLog, jsonLine, jsonLineWriter, textLineWriter, type LogEntry, type RequestLogEntry } from '../../src/emulator/request-log.js';
 import { redactHeaders, redactPath, redactText } from '../../src/util/redact.js';
 import { startEmulator } from './helpers.js';
 
@@ -33,6 +33,43 @@ describe('request log', () => {
     expect(requests[0]).toMatchObject({ type: 'request', path: '/oauth/strava/callback?code=[REDACTED]&state=app&scope=read', function: 'oauth-strava-token-exchange' });
     expect(requests.find((e) => e.type === 'error')).toMatchObject({ function: 'auth-refresh-token', message: expect.stringContaining('Bearer [REDACTED]') });
     expect(all).toContain('refresh_token=[REDACTED]&access_token=[REDACTED]&api_key=[REDACTED]');
+  });
+
+  it('tokens in the path itself never reach a plain or JSON log line; the rest of the path does', async () => {
+    const key = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123';
+    const stravaToken = '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c'; // 40 hex, as Strava issues
+    const refresh = 'q1Zx8vL3mN0pR7sT2uW5yA9bC4dE6fG8hJ1kL3mN5pQ'; // 32 bytes base64url
+    const lines: string[] = [];
+    const s = await startEmulator();
+    s.emulator.log.subscribe(jsonLineWriter((l) => lines.push(l)));
+    s.emulator.log.subscribe(textLineWriter((l) => lines.push(l)));
+    const jobId = '0b7e1d2c-3a4f-4b5c-8d6e-7f8091a2b3c4';
+    try {
+      for (const path of [
+        `/api/jobs/${JWT}`,
+        `/some/${JWT}/path`,
+        `/.netlify/functions/${key}`,
+        `/api/streams/${stravaToken}?resolution=high`,
+        `/auth/refresh/${refresh}/x?note=${refresh}&${JWT}`,
+        `/api/jobs/${jobId}?limit=5`,
+      ]) {
+        await (await fetch(`${s.url}${path}`)).text();
+      }
+    } finally {
+      await s.close();
+    }
+    const all = lines.join('');
+    for (const secret of [JWT, JWT.split('.')[2]!, key, stravaToken, refresh]) expect(all, secret).not.toContain(secret);
+    const paths = lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as RequestLogEntry).path);
+    expect(paths).toEqual([
+      '/api/jobs/[REDACTED]',
+      '/some/[REDACTED]/path',
+      '/.netlify/functions/[REDACTED]',
+      '/api/streams/[REDACTED]?resolution=high',
+      '/auth/refresh/[REDACTED]/x?note=[REDACTED]&[REDACTED]',
+      `/api/jobs/${jobId}?limit=5`,
+    ]);
+    expect(all).toContain(' GET /some/[REDACTED]/path ');
   });
 
   it('redacts credential headers, and JWTs or bearer tokens in free text', () => {
