@@ -117,7 +117,7 @@ describe('api-activities', () => {
   it('refuses other methods with 405 and an Allow header, and operator tokens with 403', async () => {
     const res = await get(tokenFor(h, athlete), { method: 'DELETE' });
     expect(expectClientError(res, 405)).toBe('METHOD_NOT_ALLOWED');
-    expect(header(res, 'allow')).toBe('GET');
+    expect(header(res, 'allow')).toBe('GET, HEAD');
     expect(expectClientError(await get(tokenFor(h, athlete, { role: 'service_role' })), 403)).toBe('FORBIDDEN_ROLE');
     expect(expectClientError(await get(tokenFor(h, athlete, { role: 'anon' })), 403)).toBe('FORBIDDEN_ROLE');
   });
