@@ -12,8 +12,8 @@ export interface OpenDatabaseOptions {
 
 /**
  * The database every command talks to: a server when a URL is given; otherwise the embedded
- * database, reached through a running `veloready serve` when there is one (PGlite is one
- * process's), or opened directly under its lock file.
+ * database, reached through a running `veloready serve` that serves it (PGlite is one process's),
+ * or opened directly under its lock file (also when the running serve uses a server, --db-url).
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Sql> {
   const { openPg } = await import('./pg.js');
@@ -25,7 +25,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Sql> {
     }
   }
   const serve = liveServeInfo(options.dataDir);
-  if (serve) {
+  if (serve?.pgPort !== undefined) {
     const url = `postgres://postgres@127.0.0.1:${serve.pgPort}/postgres`;
     try {
       return await openPg(url, {

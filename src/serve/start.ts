@@ -25,6 +25,7 @@ import { createStravaClient } from '../strava/client.js';
 import { createAthleteDirectory } from '../strava/fake-athletes.js';
 import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
 import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
+import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
@@ -84,7 +85,8 @@ export interface RunningServe {
   close(deadlineMs?: number): Promise<void>;
 }
 
-async function openEmbedded(dataDir: string): Promise<SharedPglite> {
+/** One serve per data dir, whatever its database: they would share blobs.sqlite and serve.json. */
+function refuseSecondServe(dataDir: string): void {
   const running = liveServeInfo(dataDir);
   if (running) {
     throw new VeloError(
@@ -93,8 +95,6 @@ async function openEmbedded(dataDir: string): Promise<SharedPglite> {
       'stop it first, or use another --data-dir',
     );
   }
-  const { openPglite } = await import('../db/pglite.js');
-  return new SharedPglite(await openPglite({ dataDir }));
 }
 
 /** Everything `veloready serve` runs, wired together; resolves once it is listening. */
@@ -113,9 +113,10 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   };
 
   try {
-    if (opts.reset && !opts.dbUrl) {
-      if (liveServeInfo(dataDir)) await openEmbedded(dataDir); // throws SERVE_ALREADY_RUNNING
-      rmSync(pgliteDir(dataDir), { recursive: true, force: true });
+    refuseSecondServe(dataDir);
+    if (opts.reset) {
+      // A server's seeded rows are deleted once it is open (below); the blobs are local either way.
+      if (!opts.dbUrl) rmSync(pgliteDir(dataDir), { recursive: true, force: true });
       for (const f of [BLOBS_FILE, `${BLOBS_FILE}-wal`, `${BLOBS_FILE}-shm`]) rmSync(join(dataDir, f), { force: true });
     }
     mkdirSync(dataDir, { recursive: true });
@@ -127,7 +128,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       const { openPg } = await import('../db/pg.js');
       sql = await openPg(opts.dbUrl);
     } else {
-      shared = await openEmbedded(dataDir);
+      const { openPglite } = await import('../db/pglite.js');
+      shared = new SharedPglite(await openPglite({ dataDir }));
       sql = shared.sql();
     }
     cleanups.push(() => sql.close());
@@ -181,9 +183,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     );
 
     const mounts: Mount[] = [
-      // The official @netlify/blobs client cannot use a path prefix: it speaks at the root.
-      { prefix: '/api/v1/blobs/', handler: createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }) },
-      { prefix: `/${LOCAL_SITE_ID}/`, handler: createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }) },
+      ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
       { prefix: '/auth/v1/', handler: createSupabaseHandler({ sql, secret: opts.jwtSecret, clock }) },
       { prefix: '/rest/v1/', handler: createSupabaseHandler({ sql, secret: opts.jwtSecret, clock }) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
@@ -238,7 +238,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
     writeServeInfo(dataDir, {
       pid: process.pid,
-      pgPort: pgPort ?? 0,
+      // Only the embedded database has a socket; on a server (--db-url) other commands resolve their own.
+      ...(pgPort !== undefined ? { pgPort } : {}),
       url: listening.url,
       startedAt: new Date(clock.now()).toISOString(),
       database: sql.target.label,

@@ -1,21 +1,8 @@
-import { execa, type ResultPromise } from 'execa';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cliEnv, runCli, scratchDir } from '../helpers/cli.js';
-
-/** Starts `veloready serve` as a user would and collects its output until `until` matches. */
-async function serveUntil(cwd: string, args: string[], until: RegExp): Promise<{ child: ResultPromise; out: () => string }> {
-  const child = execa('node', ['--', BIN, 'serve', '--port', '0', '--pg-port', '0', '--no-ui', ...args], { cwd, reject: false, all: true, extendEnv: false, env: cliEnv({ NO_COLOR: '1' }) });
-  let out = '';
-  child.all!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 90_000;
-  while (!until.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not get ready:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, out: () => out };
-}
+import { runCli, scratchDir } from '../helpers/cli.js';
+import { serveUntil } from './helpers.js';
 
 describe('veloready serve in an empty folder', () => {
   it('first run: creates .veloready, migrates, seeds the demo athlete, prints URL, token and a curl line that works', async () => {

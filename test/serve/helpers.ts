@@ -1,7 +1,9 @@
+import { execa, type ResultPromise } from 'execa';
 import { rm } from 'node:fs/promises';
 import { mintAccessToken } from '../../src/auth/jwt.js';
 import { systemClock } from '../../src/clock.js';
 import { startServe, type RunningServe, type ServeOptions } from '../../src/serve/start.js';
+import { BIN, cliEnv } from '../helpers/cli.js';
 import { migratedDataDir } from '../helpers/db.js';
 
 export const TEST_SECRET = 'serve-test-jwt-secret-0123456789abcdef';
@@ -40,4 +42,45 @@ export async function waitForJob(url: string, jobId: string, timeoutMs = 30_000)
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}`);
     await new Promise((res) => setTimeout(res, 50));
   }
+}
+
+export interface CliServe {
+  child: ResultPromise;
+  /** Everything it printed so far (stdout and stderr). */
+  out(): string;
+}
+
+/**
+ * Starts `veloready serve` as a user would (port 0, Postgres socket on any free port, no dashboard)
+ * and collects its output until `until` matches. `env` adds to a clean user environment.
+ */
+export async function serveUntil(cwd: string, args: string[], until: RegExp, env: Record<string, string> = {}): Promise<CliServe> {
+  const child = execa('node', ['--', BIN, 'serve', '--port', '0', '--pg-port', '0', '--no-ui', ...args], {
+    cwd,
+    reject: false,
+    all: true,
+    extendEnv: false,
+    env: cliEnv({ NO_COLOR: '1', ...env }),
+  });
+  let out = '';
+  child.all!.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 90_000;
+  while (!until.test(out)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not get ready:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, out: () => out };
+}
+
+export const READY_LINE = /"type":"ready".*\n/;
+
+/** `serve --json`: its `{"type":"ready",...}` line (url, demoToken, database, pgPort...). */
+export function readyOf(serve: CliServe): Record<string, any> {
+  return JSON.parse(serve.out().split('\n').find((l) => l.includes('"type":"ready"'))!);
+}
+
+/** Ctrl-C, then the exit code (0 after a graceful stop). */
+export async function stopCli(serve: CliServe): Promise<number | undefined> {
+  serve.child.kill('SIGINT');
+  return (await serve.child).exitCode;
 }
