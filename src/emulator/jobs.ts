@@ -45,6 +45,8 @@ export interface JobRunnerOptions {
 }
 
 const KEEP_FINISHED = 1000;
+/** Error bodies larger than this are not parsed for a code (a function's errors are small). */
+const MAX_ERROR_BODY_CHARS = 10_000;
 
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { clock } = options;
@@ -88,13 +90,15 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     job.startedAt = iso();
     notify(job);
     const deadline = clock.now() + timeoutMs;
+    // Fires at the deadline (as Netlify would kill the function) or at shutdown: the handler stops at its next check.
+    const timeout = new AbortController();
     const context: NetlifyContext = {
       functionName: job.function,
       awsRequestId: job.id,
       getRemainingTimeInMillis: () => Math.max(0, deadline - clock.now()),
       params,
       jobId: job.id,
-      signal: shutdown.signal,
+      signal: AbortSignal.any([shutdown.signal, timeout.signal]),
       reportProgress(progress) {
         if (job.finishedAt) return;
         job.progress = { ...progress };
@@ -105,12 +109,16 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     const timedOut = new Promise<'timeout'>((r) => {
       timer = setTimeout(() => r('timeout'), timeoutMs);
     });
+    const work = (async () => handler(event, context))();
     try {
-      const result = await Promise.race([handler(event, context), timedOut]);
+      const result = await Promise.race([work, timedOut]);
       if (result === 'timeout') {
-        finish(job, { code: 'FUNCTION_TIMEOUT', message: `background function "${job.function}" ran longer than ${timeoutMs / 60_000} min` });
+        finish(job, { code: 'FUNCTION_TIMEOUT', message: `background function "${job.function}" ran longer than ${formatLimit(timeoutMs)}` });
+        timeout.abort(new DOMException(`background function "${job.function}" timed out`, 'TimeoutError'));
+        // The job counts as active (and shutdown waits for it) until the handler has really stopped.
+        await work.catch(() => undefined);
       } else if (result.statusCode >= 400) {
-        finish(job, { code: errorCodeOf(result.body) ?? `HTTP_${result.statusCode}`, message: `finished with status ${result.statusCode}` });
+        finish(job, errorOf(result.body) ?? { code: `HTTP_${result.statusCode}`, message: `finished with status ${result.statusCode}` });
       } else {
         finish(job, null);
       }
@@ -172,12 +180,17 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   };
 }
 
-function errorCodeOf(body: string | undefined): string | undefined {
-  if (!body || body.length > 10_000) return undefined;
+/** The function's own `{"error": {"code", "message"}}` answer, message redacted. */
+function errorOf(body: string | undefined): JobRecord['error'] {
+  if (!body || body.length > MAX_ERROR_BODY_CHARS) return null;
   try {
-    const code = (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' ? code : undefined;
+    const error = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    if (typeof error?.code !== 'string') return null;
+    return { code: error.code, message: redactText(typeof error.message === 'string' ? error.message : error.code) };
   } catch {
-    return undefined;
+    return null;
   }
 }
+
+/** `15 min`, or `50 ms` for the tiny limits tests configure. */
+const formatLimit = (ms: number): string => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms} ms`);

@@ -180,6 +180,7 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
         ...(after !== undefined ? { after } : {}),
         ...(before !== undefined ? { before } : {}),
       });
+      if (opts.signal?.aborted) return job; // stopped (deadline, shutdown) while the page was on its way: not written
       const done = activities.length < BACKFILL_PAGE_SIZE;
       page += 1;
       const span = startSpan(activities, job.checkpoint);
