@@ -1,11 +1,11 @@
 import type { Handler, NetlifyEvent, NetlifyResponse } from '../emulator/types.js';
-import { revokeAllSessionsForAthlete } from '../auth/sessions.js';
 import type { FunctionDeps } from './deps.js';
 import { deleteActivities, upsertActivities } from './lib/activities.js';
 import { jsonBody } from './lib/body.js';
+import { disconnectAthlete } from './lib/disconnect.js';
 import { handler, logUnexpected } from './lib/handle.js';
 import { HttpError, json } from './lib/http.js';
-import { invalidateAthleteActivities, purgeAthlete } from './lib/invalidate.js';
+import { invalidateAthleteActivities } from './lib/invalidate.js';
 import { requireMethod } from './lib/method.js';
 import { queryParam } from './lib/query.js';
 import { stravaCredentials } from './lib/strava-creds.js';
@@ -27,22 +27,36 @@ function validateSubscription(event: NetlifyEvent, deps: FunctionDeps): NetlifyR
   return json(200, { 'hub.challenge': challenge });
 }
 
-/** Records the event; false when it was already processed (a duplicate delivery). */
+/**
+ * How long a claimed delivery may run before another delivery of the same event may take it over
+ * (the first one's process died mid-event). Far longer than a synchronous function may run.
+ */
+export const WEBHOOK_CLAIM_LEASE_S = 60;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Claims the event for this delivery: true for exactly one of any number of concurrent deliveries.
+ * A new event is inserted; a known one is taken over only when it was never processed and its
+ * claim has outlived the lease. One statement, so the row lock decides the race on Postgres.
+ */
 async function claimEvent(deps: FunctionDeps, e: WebhookEvent): Promise<boolean> {
-  const inserted = await deps.sql.query(
+  const now = deps.clock.now();
+  const { rows } = await deps.sql.query(
     `insert into public.strava_webhook_events (event_key, owner_id, object_type, object_id, aspect_type, updates, event_time, received_at)
      values ($1, $2, $3, $4, $5, $6::jsonb, to_timestamp($7), $8)
-     on conflict (event_key) do nothing`,
+     on conflict (event_key) do update set received_at = excluded.received_at
+       where strava_webhook_events.processed_at is null and strava_webhook_events.received_at <= $9
+     returning id`,
     [eventKey(e), e.owner_id, e.object_type, e.object_id, e.aspect_type, JSON.stringify(e.updates), e.event_time,
-      new Date(deps.clock.now()).toISOString()],
+      iso(now), iso(now - WEBHOOK_CLAIM_LEASE_S * 1000)],
   );
-  if (inserted.rowCount > 0) return true;
-  // Seen before: process again only when the first delivery never finished.
-  const { rows } = await deps.sql.query<{ processed_at: unknown }>(
-    'select processed_at from public.strava_webhook_events where event_key = $1',
-    [eventKey(e)],
-  );
-  return rows[0]?.processed_at === null;
+  return rows.length > 0;
+}
+
+/** A delivery whose processing failed gives its claim back, so Strava's retry processes the event. */
+async function releaseClaim(deps: FunctionDeps, e: WebhookEvent): Promise<void> {
+  await deps.sql.query('delete from public.strava_webhook_events where event_key = $1 and processed_at is null', [eventKey(e)]);
 }
 
 async function athleteExists(deps: FunctionDeps, athleteId: number): Promise<boolean> {
@@ -54,13 +68,7 @@ async function processEvent(deps: FunctionDeps, e: WebhookEvent): Promise<Webhoo
   if (!(await athleteExists(deps, e.owner_id))) return 'ignored';
   if (e.object_type === 'athlete') {
     if (!isDeauthorization(e)) return 'ignored';
-    await deps.sql.query(
-      `update public.athletes set deauthorized_at = $2, strava_access_token = null, strava_refresh_token = null,
-         strava_token_expires_at = null, updated_at = $2 where id = $1`,
-      [e.owner_id, new Date(deps.clock.now()).toISOString()],
-    );
-    await revokeAllSessionsForAthlete(deps.sql, e.owner_id, { clock: deps.clock, reason: 'strava_deauthorized' });
-    await purgeAthlete(deps, e.owner_id);
+    await disconnectAthlete(deps, e.owner_id, 'strava_deauthorized');
     return 'deauthorized';
   }
   if (e.aspect_type === 'delete') {
@@ -88,7 +96,8 @@ async function processEvent(deps: FunctionDeps, e: WebhookEvent): Promise<Webhoo
 /**
  * `GET /webhooks/strava`: subscription validation. `POST /webhooks/strava`: an event. Activity
  * create/update → fetched and upserted; delete → removed; athlete deauthorization → tokens
- * dropped, every session revoked, caches purged. Each delivery is processed once.
+ * dropped, every session revoked, caches purged. Each event is processed once, however many
+ * deliveries arrive together; one whose processing failed is processed by the next delivery.
  */
 export function createStravaWebhookHandler(deps: FunctionDeps): Handler {
   return handler(async (event) => {
@@ -96,10 +105,16 @@ export function createStravaWebhookHandler(deps: FunctionDeps): Handler {
     if (method === 'GET') return validateSubscription(event, deps);
     const e = parseWebhookEvent(jsonBody(event));
     if (!(await claimEvent(deps, e))) return json(200, { status: 'duplicate' satisfies WebhookOutcome });
-    const outcome = await processEvent(deps, e);
+    let outcome: WebhookOutcome;
+    try {
+      outcome = await processEvent(deps, e);
+    } catch (err) {
+      await releaseClaim(deps, e).catch(() => undefined); // else the lease frees it
+      throw err;
+    }
     await deps.sql.query('update public.strava_webhook_events set processed_at = $2 where event_key = $1', [
       eventKey(e),
-      new Date(deps.clock.now()).toISOString(),
+      iso(deps.clock.now()),
     ]);
     return json(200, { status: outcome });
   }, logUnexpected(deps, 'strava-webhook'));

@@ -12,7 +12,7 @@ import { createAthleteDirectory } from '../../src/strava/fake-athletes.js';
 import { startFakeStrava, type RunningFakeStrava } from '../../src/strava/fake-server.js';
 import { createStravaClient } from '../../src/strava/client.js';
 import { createOfflineAi } from '../../src/ai/offline.js';
-import type { Sql } from '../../src/db/sql.js';
+import type { Queryable, Sql } from '../../src/db/sql.js';
 import { migratedPglite, migratedPostgres } from '../helpers/db.js';
 
 export const JWT_SECRET = 'functions-test-secret-0123456789abcdef0123456789';
@@ -31,6 +31,8 @@ export interface Harness {
   hub: RateLimitHub;
   /** Athlete ids the fake Strava knows (generated). */
   athleteIds: number[];
+  /** Athletes the fake Strava was asked to deauthorize (`POST /oauth/deauthorize`), in order. */
+  deauthorized: number[];
   close(): Promise<void>;
 }
 
@@ -42,7 +44,8 @@ export async function harness(opts: { days?: number; athletes?: number; postgres
   const dir = await mkdtemp(join(tmpdir(), 'veloready-fn-'));
   const blobs = openSqliteBlobs({ path: join(dir, 'blobs.sqlite'), clock, sweepIntervalMs: 0 });
   const directory = createAthleteDirectory({ count: opts.athletes ?? 3 });
-  const strava = await startFakeStrava({ clock, days: opts.days ?? FAKE_DAYS, athletes: directory });
+  const deauthorized: number[] = [];
+  const strava = await startFakeStrava({ clock, days: opts.days ?? FAKE_DAYS, athletes: directory, onDeauthorize: (id) => deauthorized.push(id) });
   const hub = createRateLimitHub();
   const client = createStravaClient({
     baseUrl: strava.url,
@@ -69,6 +72,7 @@ export async function harness(opts: { days?: number; athletes?: number; postgres
     strava,
     hub,
     athleteIds: directory.list().map((a) => a.profile.id),
+    deauthorized,
     async close() {
       await strava.close();
       await blobs.close();
@@ -94,6 +98,28 @@ export async function connectAthlete(h: Harness, athleteId: number): Promise<voi
        strava_refresh_token = excluded.strava_refresh_token, strava_token_expires_at = excluded.strava_token_expires_at`,
     [athleteId, userId, t.access_token, t.refresh_token, t.expires_at],
   );
+}
+
+/** The same database behind a Sql that remembers every statement sent through it (transactions included). */
+export function recordingSql(sql: Sql): { sql: Sql; statements: string[] } {
+  const statements: string[] = [];
+  const record = (q: Queryable): Queryable => ({
+    query: (text, params) => {
+      statements.push(text);
+      return q.query(text, params);
+    },
+    exec: (script) => {
+      statements.push(script);
+      return q.exec(script);
+    },
+  });
+  const recorded: Sql = {
+    ...record(sql),
+    target: sql.target,
+    transaction: (fn) => sql.transaction((tx) => fn(record(tx))),
+    close: () => sql.close(),
+  };
+  return { sql: recorded, statements };
 }
 
 export function tokenFor(h: Harness, athleteId: number, opts: { role?: Role; claimAthlete?: boolean; ttlSeconds?: number } = {}): string {

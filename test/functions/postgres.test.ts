@@ -9,7 +9,7 @@ import { createCleanupHandler } from '../../src/functions/cleanup.js';
 import { createNightlyReconcileHandler } from '../../src/functions/nightly-reconcile.js';
 import { createOauthStravaTokenExchangeHandler } from '../../src/functions/oauth-strava-token-exchange.js';
 import { createStravaWebhookHandler } from '../../src/functions/strava-webhook.js';
-import { bodyOf, connectAthlete, context, event, expectClientError, harness, header, tokenFor, type Harness } from './helpers.js';
+import { bodyOf, connectAthlete, context, event, expectClientError, harness, header, recordingSql, tokenFor, type Harness } from './helpers.js';
 
 describe.skipIf(!process.env.DATABASE_URL)('the handlers on a real Postgres server (DATABASE_URL)', () => {
   let h: Harness;
@@ -73,5 +73,18 @@ describe.skipIf(!process.env.DATABASE_URL)('the handlers on a real Postgres serv
     h.clock.advance(8 * 86_400_000);
     const cleanup = await run(createCleanupHandler, event('/x', { method: 'POST' }));
     expect(bodyOf(cleanup).stream_rows_deleted).toBe(1);
+  });
+
+  it('8 identical webhook deliveries at once over a pool of connections: exactly one is processed', async () => {
+    const { rows } = await h.sql.query<{ id: string }>('select id::text as id from public.activities where athlete_id = $1 limit 1', [b]);
+    const id = Number(rows[0]!.id);
+    const rec = recordingSql(h.sql);
+    const hook = createStravaWebhookHandler({ ...h.deps, sql: rec.sql });
+    const body = JSON.stringify({ object_type: 'activity', object_id: id, aspect_type: 'update', owner_id: b, event_time: 1_781_000_100, updates: {} });
+    const readsBefore = h.strava.fake.usage().read[1];
+    const answers = await Promise.all(Array.from({ length: 8 }, () => hook(event('/webhooks/strava', { method: 'POST', body }), context('x'))));
+    expect(answers.map((r) => bodyOf(r).status).sort()).toEqual([...Array(7).fill('duplicate'), 'upserted']);
+    expect(h.strava.fake.usage().read[1] - readsBefore).toBe(1);
+    expect(rec.statements.filter((q) => /insert into public\.activities\b/.test(q))).toHaveLength(1);
   });
 });

@@ -2,11 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/auth/sessions.js';
 import { userIdForAthlete } from '../../src/auth/user-id.js';
 import { activitiesKey, briefKey, CACHE_STORE, streamsKey } from '../../src/cache/keys.js';
+import type { BlobStore } from '../../src/blobs/store.js';
 import type { Handler } from '../../src/emulator/types.js';
+import type { FunctionDeps } from '../../src/functions/deps.js';
 import { createAiBriefHandler } from '../../src/functions/ai-brief.js';
 import { createApiActivitiesHandler } from '../../src/functions/api-activities.js';
-import { createStravaWebhookHandler } from '../../src/functions/strava-webhook.js';
-import { bodyOf, connectAthlete, context, event, expectClientError, harness, tokenFor, VERIFY_TOKEN, type Harness } from './helpers.js';
+import { createStravaWebhookHandler, WEBHOOK_CLAIM_LEASE_S } from '../../src/functions/strava-webhook.js';
+import { bodyOf, connectAthlete, context, event, expectClientError, harness, recordingSql, tokenFor, VERIFY_TOKEN, type Harness } from './helpers.js';
 
 describe('strava-webhook', () => {
   let h: Harness;
@@ -106,6 +108,93 @@ describe('strava-webhook', () => {
     expect(await stored(id)).toBe(true);
     const { rows } = await h.sql.query<{ n: number }>('select count(*)::int as n from public.strava_webhook_events where object_id = $1', [id]);
     expect(rows[0]!.n).toBe(1);
+  });
+
+  /** The harness's deps, with every SQL statement and every cache delete recorded. */
+  const recordingDeps = () => {
+    const rec = recordingSql(h.sql);
+    const deletes: string[] = [];
+    const blobs = {
+      ...h.blobs,
+      store: (name: string): BlobStore => {
+        const store = h.blobs.store(name);
+        return { ...store, delete: async (key: string) => void (deletes.push(key), await store.delete(key)) };
+      },
+    };
+    const deps: FunctionDeps = { ...h.deps, sql: rec.sql, blobs };
+    return { deps, statements: rec.statements, deletes };
+  };
+  const deliver = (handler: Handler, payload: unknown) =>
+    handler(event('/webhooks/strava', { method: 'POST', body: JSON.stringify(payload) }), context('strava-webhook'));
+  const activityUpserts = (statements: string[]) => statements.filter((q) => /insert into public\.activities\b/.test(q)).length;
+
+  it('8 identical deliveries at the same time: one is processed (one fetch, one upsert, one invalidation), 7 are duplicates', async () => {
+    const id = ids[4]!;
+    const { deps, statements, deletes } = recordingDeps();
+    const parallel = createStravaWebhookHandler(deps);
+    const payload = activityEvent('update', id, { updates: { title: 'Renamed' } });
+    const readsBefore = h.strava.fake.usage().read[1];
+    const answers = await Promise.all(Array.from({ length: 8 }, () => deliver(parallel, payload)));
+    expect(answers.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+    expect(answers.map((r) => bodyOf(r).status).sort()).toEqual([...Array(7).fill('duplicate'), 'upserted']);
+    expect(h.strava.fake.usage().read[1] - readsBefore).toBe(1);
+    expect(activityUpserts(statements)).toBe(1);
+    expect(deletes.filter((k) => k === activitiesKey(athlete))).toHaveLength(1);
+    const { rows } = await h.sql.query<{ processed: boolean }>(
+      'select processed_at is not null as processed from public.strava_webhook_events where object_id = $1',
+      [id],
+    );
+    expect(rows).toEqual([{ processed: true }]);
+  });
+
+  it('a delivery whose processing failed leaves the event to the next delivery', async () => {
+    const id = ids[5]!;
+    await h.sql.query(`update public.activities set name = 'stale' where id = $1`, [id]);
+    const payload = activityEvent('update', id);
+    const failing = createStravaWebhookHandler({
+      ...h.deps,
+      strava: { ...h.deps.strava, getActivity: async () => Promise.reject(new Error('connection reset')) },
+    });
+    expect((await deliver(failing, payload)).statusCode).toBe(500);
+    expect(bodyOf(await post(payload))).toEqual({ status: 'upserted' });
+    const { rows } = await h.sql.query<{ name: string }>('select name from public.activities where id = $1', [id]);
+    expect(rows[0]!.name).not.toBe('stale');
+    expect(bodyOf(await post(payload))).toEqual({ status: 'duplicate' });
+  });
+
+  it('an event claimed by a process that died is taken over once the claim lease has passed', async () => {
+    const id = ids[6]!;
+    const payload = activityEvent('update', id);
+    // What a delivery leaves behind when its process dies mid-event: claimed, never processed.
+    await h.sql.query(
+      `insert into public.strava_webhook_events (event_key, owner_id, object_type, object_id, aspect_type, event_time, received_at)
+       values ($1, $2, 'activity', $3, 'update', to_timestamp($4), $5)`,
+      [`activity:${id}:update:${payload.event_time}:${athlete}`, athlete, id, payload.event_time, new Date(h.clock.now()).toISOString()],
+    );
+    expect(bodyOf(await post(payload))).toEqual({ status: 'duplicate' });
+    h.clock.advance(WEBHOOK_CLAIM_LEASE_S * 1000);
+    expect(bodyOf(await post(payload))).toEqual({ status: 'upserted' });
+  });
+
+  it('extreme values are 400 JSON, never 500: event_time beyond year 9999, absurd nesting', async () => {
+    for (const eventTime of [1e15, Number.MAX_SAFE_INTEGER, 253_402_300_800, -1, 1.5]) {
+      const res = await post(activityEvent('update', ids[0]!, { event_time: eventTime }));
+      expect(expectClientError(res, 400), String(eventTime)).toBe('INVALID_EVENT');
+    }
+    const deep = '{"a":'.repeat(100) + '1' + '}'.repeat(100);
+    const body = JSON.stringify(activityEvent('update', ids[0]!)).replace('"updates":{}', `"updates":${deep}`);
+    expect(expectClientError(await post(body), 400)).toBe('INVALID_EVENT');
+  });
+
+  it('NUL and lone surrogates in updates are stored as U+FFFD and the event is processed (Strava does not resend a 4xx)', async () => {
+    const id = ids[7]!;
+    const payload = activityEvent('update', id, { updates: { title: 'Lunch\u0000Ride\ud800', ['k\u0000']: ['\u0000'] } });
+    expect(bodyOf(await post(payload))).toEqual({ status: 'upserted' });
+    const { rows } = await h.sql.query<{ updates: Record<string, unknown> }>(
+      'select updates from public.strava_webhook_events where object_id = $1',
+      [id],
+    );
+    expect(rows[0]!.updates).toEqual({ title: 'Lunch\uFFFDRide\uFFFD', 'k\uFFFD': ['\uFFFD'] });
   });
 
   it('events for unknown athletes are acknowledged and ignored', async () => {

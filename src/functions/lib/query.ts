@@ -6,6 +6,8 @@ export const MAX_LIMIT = 200;
 /** Largest id we accept: Strava ids are positive bigints that still fit a JS number exactly. */
 const ID_RE = /^[1-9]\d{0,15}$/;
 const UNIX_RE = /^\d{1,12}$/;
+/** Latest time accepted (9999-12-31T23:59:59Z): JS dates and Postgres timestamps both hold it. */
+export const MAX_UNIX_S = 253_402_300_799;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** One query parameter's value (the last one when repeated). */
@@ -36,18 +38,21 @@ export function parseLimit(value: string | undefined): number {
   return n;
 }
 
-/** A point in time given as unix seconds or an ISO date/time; returns unix seconds. */
+/** Unix seconds from 0 to MAX_UNIX_S. */
+export const isUnixSeconds = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_UNIX_S;
+
+/** A point in time given as unix seconds or an ISO date/time (1970 to 9999); returns unix seconds. */
 export function parseTime(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  if (typeof value === 'string') {
-    if (UNIX_RE.test(value)) return Number(value);
-    if (ISO_RE.test(value)) {
-      const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-      if (Number.isFinite(ms)) return Math.floor(ms / 1000);
-    }
+  let seconds: number | undefined;
+  if (typeof value === 'number') seconds = value;
+  else if (typeof value === 'string' && UNIX_RE.test(value)) seconds = Number(value);
+  else if (typeof value === 'string' && ISO_RE.test(value)) {
+    const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+    if (Number.isFinite(ms)) seconds = Math.floor(ms / 1000);
   }
-  throw badRequest('INVALID_TIME', `${name} must be unix seconds or an ISO date (2024-01-31 or 2024-01-31T08:00:00Z)`);
+  if (isUnixSeconds(seconds)) return seconds;
+  throw badRequest('INVALID_TIME', `${name} must be unix seconds or an ISO date (2024-01-31 or 2024-01-31T08:00:00Z) between 1970 and 9999`);
 }
 
 export interface ListQuery {

@@ -1,5 +1,6 @@
 import { badRequest } from './http.js';
-import { parseId } from './query.js';
+import { storableJson } from './jsonb.js';
+import { isUnixSeconds, parseId } from './query.js';
 
 export type ObjectType = 'activity' | 'athlete';
 export type AspectType = 'create' | 'update' | 'delete';
@@ -29,13 +30,15 @@ export function parseWebhookEvent(body: Record<string, unknown>): WebhookEvent {
     throw badRequest('INVALID_EVENT', 'aspect_type must be "create", "update" or "delete"');
   }
   const eventTime = body['event_time'];
-  if (typeof eventTime !== 'number' || !Number.isSafeInteger(eventTime) || eventTime < 0) {
-    throw badRequest('INVALID_EVENT', 'event_time must be unix seconds');
-  }
-  const updates = body['updates'] ?? {};
-  if (typeof updates !== 'object' || updates === null || Array.isArray(updates)) {
+  if (!isUnixSeconds(eventTime)) throw badRequest('INVALID_EVENT', 'event_time must be unix seconds (1970 to 9999)');
+  const raw = body['updates'] ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw badRequest('INVALID_EVENT', 'updates must be an object');
   }
+  // Kept as sent but storable: a NUL in a new title must not lose the event (the activity itself
+  // is fetched from Strava), so such characters become U+FFFD; only absurd nesting is refused.
+  const updates = storableJson(raw);
+  if (updates === undefined) throw badRequest('INVALID_EVENT', 'updates is nested too deeply');
   const sub = body['subscription_id'];
   return {
     object_type: objectType as ObjectType,
