@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
-import type { Queryable, Sql } from '../db/sql.js';
+import type { Sql } from '../db/sql.js';
 import { seedDatabase, type SeedProgress, type SeedResult } from '../seed/seed.js';
+import { athleteIdFor } from '../strava/generator.js';
 import type { FakeStrava } from '../strava/fake-server.js';
 
 /** The athlete every fresh `serve` has, with a year of rides. */
@@ -9,24 +10,30 @@ export const DEMO_DAYS = 365;
 
 export interface DemoDataOptions {
   seed: string;
-  /** `serve --seed N`: this many generated athletes besides the demo one. */
+  /** `serve --seed N`: make sure the first N generated athletes exist besides the demo one. */
   extraAthletes?: number;
   clock: Clock;
   onProgress?: (p: SeedProgress) => void;
 }
 
-async function hasAthlete(q: Queryable, id: number): Promise<boolean> {
-  const { rows } = await q.query('select 1 from public.athletes where id = $1', [id]);
-  return rows.length > 0;
+/** The demo athlete and the generated athletes asked for (ids 1000001, 1000002, …). */
+function wantedAthleteIds(extraAthletes = 0): number[] {
+  return [DEMO_ATHLETE_ID, ...Array.from({ length: extraAthletes }, (_, i) => athleteIdFor(i))];
 }
 
-/** Seeds the demo athlete on first run and `--seed N` athletes when asked. Idempotent. */
+/**
+ * Seeds the athletes of `wantedAthleteIds` that are missing, with their year of rides; athletes
+ * that exist are left exactly as they are, so a repeat run changes nothing.
+ */
 export async function ensureDemoData(sql: Sql, opts: DemoDataOptions): Promise<SeedResult | undefined> {
-  const needDemo = !(await hasAthlete(sql, DEMO_ATHLETE_ID));
-  if (!needDemo && !opts.extraAthletes) return undefined;
+  const wanted = wantedAthleteIds(opts.extraAthletes);
+  const { rows } = await sql.query<{ id: string }>('select id::text as id from public.athletes where id = any($1::bigint[])', [wanted]);
+  const present = new Set(rows.map((r) => Number(r.id)));
+  const missing = wanted.filter((id) => !present.has(id));
+  if (missing.length === 0) return undefined;
   return seedDatabase(sql, {
-    athletes: opts.extraAthletes ?? 0,
-    athleteIds: [DEMO_ATHLETE_ID],
+    athletes: 0,
+    athleteIds: missing,
     days: DEMO_DAYS,
     seed: opts.seed,
     clock: opts.clock,

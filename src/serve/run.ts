@@ -2,7 +2,8 @@ import type { CommandContext } from '../cli/context.js';
 import { resolveJwtSecret } from '../config/jwt-secret.js';
 import { SHUTDOWN_DEADLINE_MS } from '../emulator/limits.js';
 import { redactText } from '../util/redact.js';
-import { VeloError } from '../errors.js';
+import { usageError, VeloError } from '../errors.js';
+import { MAX_SEED_ATHLETES } from '../seed/seed.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
 import { startServe } from './start.js';
 import { attachServeUi } from './ui.js';
@@ -10,6 +11,9 @@ import { attachServeUi } from './ui.js';
 /** `veloready serve`: start, show, and stop gracefully on SIGINT/SIGTERM (twice: at once). */
 export async function runServe(ctx: CommandContext): Promise<void> {
   const { opts, config, out } = ctx;
+  if (typeof opts.seed === 'number' && opts.seed > MAX_SEED_ATHLETES) {
+    throw usageError('SEED_ATHLETES', `--seed must be a whole number from 1 to ${MAX_SEED_ATHLETES}`);
+  }
   const secret = await resolveJwtSecret(config);
   const realStrava = opts.strava === 'real' || Boolean(opts.stravaUrl);
   if (realStrava && (!config.get('stravaClientId') || !config.get('stravaClientSecret'))) {
