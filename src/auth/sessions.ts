@@ -14,6 +14,8 @@ import { UUID_RE } from './user-id.js';
  * - Presenting a rotated or revoked token is reuse: the whole session is revoked (committed) and
  *   the caller gets REFRESH_TOKEN_REUSED.
  * These run as the connection's own role (server-side), never as a request's role.
+ * Every revocation, once committed, is told to the listeners of its `Sql` (onSessionsRevoked), so
+ * this process's access-token checks refuse the session's tokens at once.
  */
 
 export const REFRESH_TOKEN_TTL_S = 30 * 24 * 60 * 60;
@@ -48,6 +50,22 @@ export interface SessionInfo {
   lastRefreshedAt: Date | null;
   revokedAt: Date | null;
   revokedReason: string | null;
+}
+
+export type RevocationListener = (sessionIds: readonly string[]) => void;
+const revocationListeners = new WeakMap<Queryable, Set<RevocationListener>>();
+
+/** Calls `listener` with the ids of the sessions revoked through `sql`, after each commit. Returns an unsubscribe. */
+export function onSessionsRevoked(sql: Queryable, listener: RevocationListener): () => void {
+  let set = revocationListeners.get(sql);
+  if (!set) revocationListeners.set(sql, (set = new Set()));
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+function announceRevoked(sql: Queryable, sessionIds: readonly string[]): void {
+  if (sessionIds.length === 0) return;
+  for (const listener of revocationListeners.get(sql) ?? []) listener(sessionIds);
 }
 
 export function newRefreshToken(): string {
@@ -101,7 +119,7 @@ export async function createSession(
 
 export type RefreshErrorCode = typeof REFRESH_TOKEN_INVALID | typeof REFRESH_TOKEN_EXPIRED | typeof REFRESH_TOKEN_REUSED;
 
-type RotateOutcome = { ok: true; session: RotatedSession } | { ok: false; code: RefreshErrorCode };
+type RotateOutcome = { ok: true; session: RotatedSession } | { ok: false; code: RefreshErrorCode; revokedSessionId?: string };
 
 interface TokenRow {
   id: string | number;
@@ -142,7 +160,7 @@ export async function rotateRefreshToken(
     if (!row) return { ok: false, code: REFRESH_TOKEN_INVALID };
     if (row.rotated_at !== null || row.revoked_at !== null || row.session_revoked_at !== null) {
       await revokeSessionIn(tx, row.session_id, opts.clock, 'refresh_token_reused');
-      return { ok: false, code: REFRESH_TOKEN_REUSED };
+      return { ok: false, code: REFRESH_TOKEN_REUSED, revokedSessionId: row.session_id };
     }
     if (toDate(row.expires_at).getTime() <= opts.clock.now()) return { ok: false, code: REFRESH_TOKEN_EXPIRED };
 
@@ -170,7 +188,10 @@ export async function rotateRefreshToken(
     };
   });
   // Thrown after the transaction so the reuse revocation above is committed, not rolled back.
-  if (!outcome.ok) throw refreshError(outcome.code);
+  if (!outcome.ok) {
+    if (outcome.revokedSessionId) announceRevoked(sql, [outcome.revokedSessionId]);
+    throw refreshError(outcome.code);
+  }
   return outcome.session;
 }
 
@@ -208,7 +229,9 @@ export async function revokeSession(
   sessionId: string,
   opts: { clock: Clock; reason?: string },
 ): Promise<boolean> {
-  return sql.transaction((tx) => revokeSessionIn(tx, sessionId, opts.clock, opts.reason ?? 'logout'));
+  const revoked = await sql.transaction((tx) => revokeSessionIn(tx, sessionId, opts.clock, opts.reason ?? 'logout'));
+  if (revoked) announceRevoked(sql, [sessionId]);
+  return revoked;
 }
 
 async function revokeWhere(
@@ -217,14 +240,16 @@ async function revokeWhere(
   params: unknown[],
   opts: { clock: Clock; reason?: string },
 ): Promise<number> {
-  return sql.transaction(async (tx) => {
+  const ids = await sql.transaction(async (tx) => {
     const { rows } = await tx.query<{ id: string }>(
-      `select id from public.auth_sessions where revoked_at is null and ${where} for update`,
+      `select id::text as id from public.auth_sessions where revoked_at is null and ${where} for update`,
       params,
     );
     for (const { id } of rows) await revokeSessionIn(tx, id, opts.clock, opts.reason ?? 'revoked');
-    return rows.length;
+    return rows.map((r) => r.id);
   });
+  announceRevoked(sql, ids);
+  return ids.length;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Queryable } from '../../db/sql.js';
 import { isVeloError } from '../../errors.js';
 import type { FunctionDeps } from '../deps.js';
 import { HttpError } from './http.js';
+import { isSessionRevoked } from './revocations.js';
 
 export type { AccessClaims };
 export type Role = 'authenticated' | 'service_role';
@@ -76,7 +77,9 @@ function trustedAthleteClaim(claims: AccessClaims): number | undefined {
 
 /**
  * Verifies the Bearer JWT and resolves the caller. The athlete comes from the token's claim (no
- * database round trip); a token without it is looked up as the caller, so RLS decides.
+ * database round trip); a token without it is looked up as the caller, so RLS decides. A token
+ * whose `session_id` names a revoked session is refused (SESSION_REVOKED); tokens of no stored
+ * session (`veloready token mint`, the demo token) are not affected.
  * `roles` lists the roles allowed here (default: athletes only).
  */
 export async function authenticate(
@@ -91,6 +94,12 @@ export async function authenticate(
   } catch (err) {
     if (isVeloError(err)) throw unauthorized(err.code, err.message);
     throw unauthorized('JWT_INVALID', 'The access token could not be verified');
+  }
+  if (typeof claims.session_id === 'string') {
+    const revoked = isSessionRevoked(deps, claims.session_id);
+    if (revoked === true || (revoked !== false && (await revoked))) {
+      throw unauthorized('SESSION_REVOKED', 'This session was signed out (revoked); sign in again');
+    }
   }
   const role: string = claims.role;
   if (!(roles as readonly string[]).includes(role)) {
