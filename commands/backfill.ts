@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('--all-athletes', 'every connected athlete in the target database')
     .option('--since <date>', 'oldest activity to fetch', isoDate)
     .option('--until <date>', 'newest activity to fetch', isoDate)
-    .option('--url <url>', 'site URL (default: VELOREADY_API_URL, else http://127.0.0.1:8888)')
+    .option('--url <url>', 'site URL (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
     .option('--token <jwt>', 'operator token (default: a service_role token minted from the JWT secret)')
     .option('--secret <secret>', 'the site\'s JWT secret (default: SUPABASE_JWT_SECRET)')
     .option('--db-url <url>', 'database to list --all-athletes from')
@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .command('status')
     .description('follow a backfill job until it ends')
     .argument('<job-id>', 'the job id backfill printed')
-    .option('--url <url>', 'site URL (default: VELOREADY_API_URL, else http://127.0.0.1:8888)')
+    .option('--url <url>', 'site URL (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
     .addHelpText('after', examples(['veloready backfill status 7d1c2e0a-…', 'veloready backfill status 7d1c2e0a-… --json']))
     .action(async (jobId: string, _o, cmd: Command) => {
       const ctx = await commandContext(cmd);

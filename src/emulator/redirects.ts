@@ -64,6 +64,11 @@ export function parseSchedules(text: string, source = NETLIFY_TOML): Record<stri
   return out;
 }
 
+/** A scheduled function's cron: netlify.toml's `[functions."name"] schedule`, else its built-in one. */
+export function scheduleFor(fn: { name: string; kind: string; schedule?: string }, schedules: Readonly<Record<string, string>>): string | undefined {
+  return fn.kind === 'scheduled' ? (schedules[fn.name] ?? fn.schedule) : undefined;
+}
+
 export function loadRedirects(path: string): RedirectRule[] {
   return parseRedirects(readNetlifyToml(path), path);
 }

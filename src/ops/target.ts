@@ -1,19 +1,55 @@
 import type { CommandContext } from '../cli/context.js';
 import type { Clock } from '../clock.js';
+import { DEFAULT_DATA_DIR } from '../config/settings.js';
+import { liveServeInfo } from '../db/serve-info.js';
 import { checkSiteUrl, createSiteClient, type SiteClient, type SiteRequest } from './site-client.js';
 
-/** The site an operator command talks to: `--url` > VELOREADY_API_URL > http://127.0.0.1:8888. */
-export function siteUrl(ctx: CommandContext): string {
-  // Checked here, before anything (a token's secret) depends on it.
-  return checkSiteUrl(ctx.config.get('apiUrl')!);
+export interface SiteTarget {
+  url: string;
+  /** Where the URL came from, for the `target:` line. */
+  from: string;
 }
 
+/** A serve bound to every interface records `http://0.0.0.0:…`; it is reached on loopback. */
+const ANY_ADDRESS_RE = /^(https?:\/\/)(0\.0\.0\.0|\[::\])(?=[:/]|$)/;
+
+/** The URL the running serve of `dataDir` recorded in serve.json, when its process is alive. */
+export function runningServeUrl(dataDir: string): string | undefined {
+  const url = liveServeInfo(dataDir)?.url;
+  if (typeof url !== 'string') return undefined;
+  try {
+    return checkSiteUrl(url.replace(ANY_ADDRESS_RE, (_m, scheme: string, host: string) => `${scheme}${host === '[::]' ? '[::1]' : '127.0.0.1'}`));
+  } catch {
+    return undefined; // not a URL: as if no serve were running
+  }
+}
+
+/**
+ * The site an operator command talks to: `--url` > VELOREADY_API_URL (environment, then .env) >
+ * the running serve of the data dir > http://127.0.0.1:8888.
+ */
+export function siteTarget(ctx: CommandContext): SiteTarget {
+  const source = ctx.config.source('apiUrl');
+  // Checked here, before anything (a token's secret) depends on it.
+  if (source === 'flag') return { url: checkSiteUrl(ctx.config.get('apiUrl')!), from: '--url' };
+  if (source === 'env' || source === '.env') return { url: checkSiteUrl(ctx.config.get('apiUrl')!), from: `VELOREADY_API_URL${source === '.env' ? ' in .env' : ''}` };
+  const dataDir = ctx.config.get('dataDir') ?? DEFAULT_DATA_DIR;
+  const serve = runningServeUrl(dataDir);
+  if (serve) return { url: serve, from: `the running serve of ${dataDir}` };
+  return { url: checkSiteUrl(ctx.config.get('apiUrl')!), from: `default; no serve running for ${dataDir}` };
+}
+
+export const siteUrl = (ctx: CommandContext): string => siteTarget(ctx).url;
+
+/** `target: http://127.0.0.1:8888 (the running serve of .veloready)`. */
+export const targetLine = (target: SiteTarget): string => `target: ${target.url} (${target.from})`;
+
 /** A client for the site; with --dry-run it prints each request instead of sending it. */
-export function siteClientFor(ctx: CommandContext, token: string | undefined, clock: Clock): SiteClient {
+export function siteClientFor(ctx: CommandContext, token: string | undefined, clock: Clock, baseUrl = siteUrl(ctx)): SiteClient {
   const dryRun = Boolean(ctx.opts.dryRun);
   const planned: Array<SiteRequest & { url: string }> = [];
   return createSiteClient({
-    baseUrl: siteUrl(ctx),
+    baseUrl,
     ...(token ? { token } : {}),
     clock,
     ...(dryRun

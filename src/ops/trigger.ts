@@ -1,33 +1,50 @@
-import { CronExpressionParser } from 'cron-parser';
 import type { CommandContext } from '../cli/context.js';
 import { table } from '../cli/output.js';
 import { systemClock, type Clock } from '../clock.js';
+import { defaultNetlifyTomlPath, loadRedirects, loadSchedules, netlifyTomlPath, scheduleFor } from '../emulator/redirects.js';
+import { nextRunAfter } from '../emulator/schedule.js';
 import { EXIT_FAILURE, VeloError } from '../errors.js';
 import { FUNCTIONS } from '../functions/index.js';
+import { functionRows } from '../serve/summary.js';
 import { operatorToken, credentialError } from './credentials.js';
 import { followJob, isFinished, tokenRejection } from './jobs.js';
-import { siteClientFor, siteUrl } from './target.js';
+import { siteClientFor, siteTarget, targetLine } from './target.js';
 
 export interface FunctionListing {
   name: string;
   kind: string;
   schedule: string | null;
   nextRun: string | null;
+  routes: string[];
 }
 
-/** The deployed functions (the same registry serve runs) with their schedules and next runs (UTC). */
-export function listFunctions(now: number): FunctionListing[] {
-  return FUNCTIONS.map((f) => ({
-    name: f.name,
-    kind: f.kind,
-    schedule: f.schedule ?? null,
-    nextRun: f.schedule ? CronExpressionParser.parse(f.schedule, { currentDate: new Date(now), tz: 'UTC' }).next().toDate().toISOString() : null,
+/**
+ * The functions serve runs, with the schedules and routes of a netlify.toml (the one serve honours
+ * in this folder by default) and their next runs (UTC).
+ */
+export function listFunctions(now: number, tomlPath = netlifyTomlPath()): FunctionListing[] {
+  const schedules = loadSchedules(tomlPath);
+  const defs = FUNCTIONS.map((f) => {
+    const schedule = scheduleFor(f, schedules);
+    return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}) };
+  });
+  return functionRows(defs, loadRedirects(tomlPath)).map((r) => ({
+    name: r.name,
+    kind: r.kind,
+    schedule: r.schedule ?? null,
+    nextRun: r.schedule ? nextRunAfter(r.schedule, now).toISOString() : null,
+    routes: r.routes,
   }));
 }
 
-export function runTriggerList(ctx: CommandContext, clock: Clock = systemClock): void {
-  const rows = listFunctions(clock.now());
-  ctx.out.result(() => table(['function', 'kind', 'schedule', 'next run (UTC)'], rows.map((r) => [r.name, r.kind, r.schedule ?? '', r.nextRun ?? ''])), { functions: rows });
+export function runTriggerList(ctx: CommandContext, clock: Clock = systemClock, cwd = process.cwd()): void {
+  const tomlPath = netlifyTomlPath(cwd);
+  ctx.out.info(`functions and schedules from ${tomlPath === defaultNetlifyTomlPath() ? 'the built-in netlify.toml' : tomlPath}`);
+  const rows = listFunctions(clock.now(), tomlPath);
+  ctx.out.result(
+    () => table(['function', 'kind', 'schedule', 'next run (UTC)', 'route'], rows.map((r) => [r.name, r.kind, r.schedule ?? '', r.nextRun ?? '', r.routes[0]])),
+    { netlifyToml: tomlPath, functions: rows },
+  );
 }
 
 /** `veloready trigger <function>`: run it now; follow it when it is a background function. */
@@ -36,10 +53,11 @@ export async function runTrigger(ctx: CommandContext, name: string, body: unknow
   if (!def) {
     throw new VeloError('UNKNOWN_FUNCTION', `no function named "${name}"`, `one of: ${FUNCTIONS.map((f) => f.name).join(', ')} (veloready trigger --list)`, 2);
   }
-  const url = siteUrl(ctx);
-  ctx.out.info(`target: ${url}`);
+  const target = siteTarget(ctx);
+  const url = target.url;
+  ctx.out.info(targetLine(target));
   const token = ctx.opts.dryRun ? 'dry-run' : await operatorToken(ctx, url, clock);
-  const client = siteClientFor(ctx, token, clock);
+  const client = siteClientFor(ctx, token, clock, url);
   try {
     const started = clock.now();
     const res = await client.send<Record<string, any>>({ method: 'POST', path: `/.netlify/functions/${name}`, body: body ?? {} });

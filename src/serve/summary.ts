@@ -10,7 +10,7 @@ export interface FunctionRow {
 }
 
 /** Each function with the paths that reach it (netlify.toml redirects, then the direct path). */
-export function functionRows(functions: readonly FunctionDef[], rules: readonly RedirectRule[]): FunctionRow[] {
+export function functionRows(functions: ReadonlyArray<Pick<FunctionDef, 'name' | 'kind' | 'schedule'>>, rules: readonly RedirectRule[]): FunctionRow[] {
   return functions.map((f) => ({
     name: f.name,
     kind: f.kind,

@@ -129,6 +129,13 @@ describe('veloready trigger', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ function: 'cleanup', status: 200, body: { stream_rows_deleted: expect.any(Number) } });
   });
 
+  it('without --url it runs on the running serve of the data dir (serve.json), and says so', async () => {
+    const r = await runCli(['--json', '--data-dir', serve.dataDir, 'trigger', 'cleanup', '--secret', TEST_SECRET]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`target: ${serve.url} (the running serve of ${serve.dataDir})`);
+    expect(JSON.parse(r.stdout)).toMatchObject({ function: 'cleanup', status: 200, body: { stream_rows_deleted: expect.any(Number) } });
+  });
+
   it('runs nightly-reconcile', async () => {
     const r = await runCli(['--json', 'trigger', 'nightly-reconcile', ...site]);
     expect(r.exitCode, r.stderr).toBe(0);
