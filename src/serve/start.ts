@@ -5,6 +5,7 @@ import { BLOBS_FILE } from '../blobs/target.js';
 import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../blobs/context.js';
 import { createBlobsHandler } from '../blobs/server.js';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
+import type { Blobs } from '../blobs/store.js';
 import { systemClock, type Clock } from '../clock.js';
 import { migrate } from '../db/migrate.js';
 import { pgliteDir } from '../db/paths.js';
@@ -77,6 +78,8 @@ export interface RunningServe {
   scheduler: Scheduler;
   log: RequestLog;
   sql: Sql;
+  /** The local blob cache (what the Netlify Blobs API and the functions use). */
+  blobs: Blobs;
   fakeStrava?: FakeStrava;
   demo: { athleteId: number; token: string };
   firstRun: boolean;
@@ -274,6 +277,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       scheduler,
       log,
       sql,
+      blobs,
       ...(fakeStrava ? { fakeStrava } : {}),
       demo,
       firstRun,

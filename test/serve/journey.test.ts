@@ -131,9 +131,38 @@ describe('serve: the app developer journey', () => {
     expect(job.progress.activities_upserted).toBeGreaterThan(150);
   });
 
-  it('scheduled cleanup runs on demand with next_run', async () => {
+  it('scheduled cleanup, triggered over HTTP, deletes expired stream rows and blobs and keeps live ones', async () => {
+    // Two old rides of the demo athlete: one with expired streams and cache entry, one with live ones.
+    const { rows } = await serve.sql.query<{ id: string }>(
+      'select id::text as id from public.activities where athlete_id = $1 order by start_date limit 2',
+      [DEMO_ATHLETE_ID],
+    );
+    const [expired, live] = rows.map((r) => Number(r.id)) as [number, number];
+    const hourMs = 3_600_000;
+    for (const [id, offsetMs] of [[expired, -hourMs], [live, hourMs]] as const) {
+      await serve.sql.query(
+        `insert into public.activity_streams (activity_id, athlete_id, streams, expires_at) values ($1, $2, '{}'::jsonb, $3)`,
+        [id, DEMO_ATHLETE_ID, new Date(Date.now() + offsetMs).toISOString()],
+      );
+      await serve.blobs.store(CACHE_STORE).set(streamsKey(DEMO_ATHLETE_ID, id), '{}', { expiresAt: Date.now() + offsetMs });
+    }
+
     const r = await fetch(`${serve.url}/.netlify/functions/cleanup`, { method: 'POST' });
     expect(r.status).toBe(200);
+    const summary = await r.json();
+    expect(summary.stream_rows_deleted).toBe(1);
+    expect(summary.blobs_deleted).toBeGreaterThanOrEqual(1);
+
+    const streams = await serve.sql.query<{ id: string }>(
+      'select activity_id::text as id from public.activity_streams where activity_id = any($1::bigint[])',
+      [[expired, live]],
+    );
+    expect(streams.rows.map((x) => Number(x.id))).toEqual([live]);
+    const { blobs } = await serve.blobs.store(CACHE_STORE).list({ includeExpired: true });
+    const keys = blobs.map((b) => b.key);
+    expect(keys).not.toContain(streamsKey(DEMO_ATHLETE_ID, expired));
+    expect(keys).toContain(streamsKey(DEMO_ATHLETE_ID, live));
+    expect(keys).toContain(activitiesKey(DEMO_ATHLETE_ID));
   });
 
   it('the official @netlify/blobs client sees the entries the handlers wrote', async () => {
