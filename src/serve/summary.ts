@@ -44,3 +44,20 @@ export function serveSummary(s: RunningServe): ServeSummary {
     functions: functionRows(s.functions.list(), s.emulator.router.rules),
   };
 }
+
+/**
+ * What serve prints once at start: where everything is, the first-run note, a ready token and a
+ * curl line. Each line is printed whole (never wrapped), so the token and curl line copy intact.
+ */
+export function bannerLines(s: ServeSummary, firstRun: boolean): string[] {
+  return [
+    `veloready serve: ${s.url}`,
+    `  database   ${s.database}${s.psql ? `  (${s.psql})` : ''}`,
+    ...(s.stravaUrl ? [`  strava     ${s.stravaUrl} (fake)`] : []),
+    `  blobs      NETLIFY_BLOBS_CONTEXT from: veloready blobs context --url ${s.url}`,
+    `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
+    firstRun ? `  first run: seeded demo athlete ${s.demoAthleteId} with a year of rides` : `  demo athlete ${s.demoAthleteId}`,
+    `  token      ${s.demoToken}`,
+    `  try        ${s.curl}`,
+  ];
+}

@@ -1,7 +1,7 @@
 import type { Output } from '../cli/output.js';
 import { batchedLogWriter, jsonLine, textLine, type RequestLogEntry } from '../emulator/request-log.js';
 import type { RunningServe } from './start.js';
-import { serveSummary, type ServeSummary } from './summary.js';
+import { bannerLines, serveSummary } from './summary.js';
 
 const DASHBOARD_REQUESTS = 12;
 const DASHBOARD_JOBS = 6;
@@ -12,25 +12,12 @@ export interface ServeUi {
   close(): Promise<void>;
 }
 
-function banner(s: ServeSummary, firstRun: boolean): string {
-  return [
-    `veloready serve: ${s.url}`,
-    `  database   ${s.database}${s.psql ? `  (${s.psql})` : ''}`,
-    ...(s.stravaUrl ? [`  strava     ${s.stravaUrl} (fake)`] : []),
-    `  blobs      NETLIFY_BLOBS_CONTEXT from: veloready blobs context --url ${s.url}`,
-    `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
-    firstRun ? `  first run: seeded demo athlete ${s.demoAthleteId} with a year of rides` : `  demo athlete ${s.demoAthleteId}`,
-    `  token      ${s.demoToken}`,
-    `  try        ${s.curl}`,
-  ].join('\n');
-}
-
 /** The ink dashboard on a terminal; otherwise one log line per request (JSON with --json). */
 export async function attachServeUi(out: Output, serve: RunningServe, opts: { ui: boolean }): Promise<ServeUi> {
   const summary = serveSummary(serve);
   if (!opts.ui || !out.interactive) {
     if (out.json) out.stdout.write(JSON.stringify({ type: 'ready', ...summary, firstRun: serve.firstRun }) + '\n');
-    else out.print(banner(summary, serve.firstRun));
+    else out.print(bannerLines(summary, serve.firstRun).join('\n'));
     const lines = batchedLogWriter(out.json ? jsonLine : textLine, (chunk) => out.stdout.write(chunk));
     const off = serve.log.subscribe(lines.listener);
     // A forced exit (second Ctrl-C) still writes the last lines.
@@ -49,17 +36,19 @@ export async function attachServeUi(out: Output, serve: RunningServe, opts: { ui
 
   const [{ render }, React, { ServeDashboard }] = await Promise.all([import('ink'), import('react'), import('../ui/serve-dashboard.js')]);
   let stopping = false;
+  const banner = bannerLines(summary, serve.firstRun);
   const view = () =>
     React.createElement(ServeDashboard, {
       state: {
         summary,
+        banner,
         requests: serve.log.recent().filter((e): e is RequestLogEntry => e.type === 'request').slice(-DASHBOARD_REQUESTS),
         jobs: serve.emulator.jobs.list().slice(-DASHBOARD_JOBS),
         nextRuns: serve.scheduler.nextRuns(),
         stopping,
       },
     });
-  const instance = render(view(), { patchConsole: false, exitOnCtrlC: false });
+  const instance = render(view(), { stdout: out.stdout as NodeJS.WriteStream, stderr: out.stderr as NodeJS.WriteStream, patchConsole: false, exitOnCtrlC: false });
   let pending: NodeJS.Timeout | undefined;
   const schedule = () => {
     pending ??= setTimeout(() => {
