@@ -18,6 +18,11 @@ export interface BriefBody {
   generated_at: string;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The next UTC midnight after `now` (ms): when today's brief stops being today's. */
+export const endOfUtcDay = (now: number): number => (Math.floor(now / DAY_MS) + 1) * DAY_MS;
+
 /** The prompt version in force: the Ai's own when it says, else the cache scheme's default. */
 function promptVersionOf(deps: FunctionDeps): string {
   return deps.ai.promptVersion || BRIEF_PROMPT_VERSION;
@@ -25,7 +30,8 @@ function promptVersionOf(deps: FunctionDeps): string {
 
 /**
  * `GET /api/ai-brief`: today's brief (UTC date) from the caller's training load, cached under
- * `{userId}:{date}:{promptVersion}` for the day. `POST` (or `Cache-Control: no-cache`) regenerates.
+ * `{userId}:{date}:{promptVersion}` until the next UTC midnight (the blob entry and the client's
+ * `max-age` alike). `POST` (or `Cache-Control: no-cache`) regenerates.
  */
 export function createAiBriefHandler(deps: FunctionDeps): Handler {
   const parsed = createParsedMemo();
@@ -37,6 +43,7 @@ export function createAiBriefHandler(deps: FunctionDeps): Handler {
     const athleteId = requireAthlete(caller);
     const now = deps.clock.now();
     const date = new Date(now).toISOString().slice(0, 10);
+    const dayEnd = endOfUtcDay(now);
     const promptVersion = promptVersionOf(deps);
 
     const load = async (): Promise<BriefBody> => {
@@ -63,8 +70,9 @@ export function createAiBriefHandler(deps: FunctionDeps): Handler {
       clock: deps.clock,
       refresh: method === 'POST' || wantsRefresh(event),
       load,
+      notAfter: dayEnd,
     });
     const out = renderOnce(rendered, `${key}|${version}`, () => JSON.stringify(entry.value));
-    return cachedResponse(event, out.body, status, entry.expiresAt, deps.clock, out.etag);
+    return cachedResponse(event, out.body, status, Math.min(entry.expiresAt, dayEnd), deps.clock, out.etag);
   }, logUnexpected(deps, 'ai-brief'));
 }

@@ -15,6 +15,8 @@ export interface FunctionSecrets {
 export interface FunctionConfig {
   /** Where OAuth redirects the app with its tokens, e.g. `veloready://auth`. */
   deepLink: string;
+  /** `iss` of the access tokens the functions mint: the site's own URL + `/auth/v1` (default DEFAULT_ISSUER). */
+  issuer?: string;
   /** Days of recent activities `nightly-reconcile` re-syncs. */
   reconcileDays?: number;
   /** How long fetched streams stay in `activity_streams` before `cleanup` removes them. */

@@ -2,6 +2,7 @@ import type { FunctionKind, Handler } from '../emulator/types.js';
 import { createAiBriefHandler } from './ai-brief.js';
 import { createApiActivitiesHandler } from './api-activities.js';
 import { createApiStreamsHandler } from './api-streams.js';
+import { createAuthDisconnectHandler } from './auth-disconnect.js';
 import { createAuthRefreshTokenHandler } from './auth-refresh-token.js';
 import { createBackfillBackgroundHandler } from './backfill-background.js';
 import { createCleanupHandler } from './cleanup.js';
@@ -25,6 +26,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   { name: 'ai-brief', kind: 'sync', create: createAiBriefHandler },
   { name: 'oauth-strava-token-exchange', kind: 'sync', create: createOauthStravaTokenExchangeHandler },
   { name: 'auth-refresh-token', kind: 'sync', create: createAuthRefreshTokenHandler },
+  { name: 'auth-disconnect', kind: 'sync', create: createAuthDisconnectHandler },
   { name: 'strava-webhook', kind: 'sync', create: createStravaWebhookHandler },
   { name: 'backfill-background', kind: 'background', create: createBackfillBackgroundHandler },
   { name: 'nightly-reconcile', kind: 'scheduled', schedule: '0 3 * * *', create: createNightlyReconcileHandler },

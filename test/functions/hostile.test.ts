@@ -10,11 +10,14 @@ const ROUTES: Record<string, string> = {
   'ai-brief': '/api/ai-brief',
   'oauth-strava-token-exchange': '/oauth/strava/callback',
   'auth-refresh-token': '/auth/refresh',
+  'auth-disconnect': '/auth/disconnect',
   'strava-webhook': '/webhooks/strava',
   'backfill-background': '/.netlify/functions/backfill-background',
+  'nightly-reconcile': '/.netlify/functions/nightly-reconcile',
+  cleanup: '/.netlify/functions/cleanup',
 };
-const AUTHENTICATED = ['api-activities', 'api-streams', 'ai-brief', 'backfill-background'];
-const WITH_BODY = ['oauth-strava-token-exchange', 'auth-refresh-token', 'strava-webhook', 'backfill-background'];
+const AUTHENTICATED = ['api-activities', 'api-streams', 'ai-brief', 'backfill-background', 'auth-disconnect'];
+const WITH_BODY = ['oauth-strava-token-exchange', 'auth-refresh-token', 'strava-webhook', 'backfill-background', 'auth-disconnect'];
 
 describe('hostile input on every handler: a 4xx JSON error, never a 500', () => {
   let h: Harness;
@@ -42,7 +45,7 @@ describe('hostile input on every handler: a 4xx JSON error, never a 500', () => 
   ];
   for (const name of AUTHENTICATED) {
     it.each(badTokens)(`${name} refuses a %s token with 401`, async (_label, make) => {
-      const method = name === 'backfill-background' ? 'POST' : 'GET';
+      const method = name === 'backfill-background' || name === 'auth-disconnect' ? 'POST' : 'GET';
       const res = await call(name, event(ROUTES[name]!, { method, token: make(), body: '{}' }));
       expect(expectClientError(res, 401)).toMatch(/^(JWT_|AUTH_)/);
     });
@@ -64,6 +67,17 @@ describe('hostile input on every handler: a 4xx JSON error, never a 500', () => 
       expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
     });
   }
+
+  it('times past the year 9999 are a 400, never a 500 from the database', async () => {
+    const service = tokenFor(h, athlete, { role: 'service_role' });
+    for (const [field, value] of [['since', 1e300], ['until', 1e15], ['since', '999999999999']] as const) {
+      const body = JSON.stringify({ athlete_id: athlete, [field]: value });
+      const res = await call('backfill-background', event(ROUTES['backfill-background']!, { method: 'POST', token: service, body }));
+      expect(expectClientError(res, 400), `${field}=${value}`).toBe('INVALID_TIME');
+    }
+    const list = await call('api-activities', event(ROUTES['api-activities']!, { token: tokenFor(h, athlete), query: { after: '999999999999' } }));
+    expect(expectClientError(list, 400)).toBe('INVALID_TIME');
+  });
 
   it('scheduled functions ignore whatever body they get', async () => {
     for (const name of ['cleanup', 'nightly-reconcile']) {

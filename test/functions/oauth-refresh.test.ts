@@ -130,6 +130,14 @@ describe('oauth-strava-token-exchange and auth-refresh-token', () => {
     expect(header(get, 'allow')).toBe('POST');
   });
 
+  it('tokens from sign-in and refresh name the site they came from as issuer (config.issuer)', async () => {
+    const site = { ...h.deps, config: { ...h.deps.config, issuer: 'http://127.0.0.1:9911/auth/v1' } };
+    const signIn = bodyOf(await createOauthStravaTokenExchangeHandler(site)(event('/oauth/strava/callback', { query: { code: h.strava.fake.issueCode(athlete) } }), context('x')));
+    expect(verifyAccessToken(signIn.access_token, { secret: JWT_SECRET, clock: h.clock }).iss).toBe('http://127.0.0.1:9911/auth/v1');
+    const rotated = bodyOf(await createAuthRefreshTokenHandler(site)(event('/auth/refresh', { method: 'POST', body: JSON.stringify({ refresh_token: signIn.refresh_token }) }), context('x')));
+    expect(verifyAccessToken(rotated.access_token, { secret: JWT_SECRET, clock: h.clock }).iss).toBe('http://127.0.0.1:9911/auth/v1');
+  });
+
   it('an expired refresh token is refused', async () => {
     const signIn = bodyOf(await callback({ code: h.strava.fake.issueCode(athlete) }));
     h.clock.advance(31 * 86_400_000);

@@ -27,7 +27,7 @@ describe('scheduled functions', () => {
   it('the registry lists every function with its kind and schedule', () => {
     expect(FUNCTIONS.map((f) => f.name).sort()).toEqual(
       [
-        'ai-brief', 'api-activities', 'api-streams', 'auth-refresh-token', 'backfill-background', 'cleanup',
+        'ai-brief', 'api-activities', 'api-streams', 'auth-disconnect', 'auth-refresh-token', 'backfill-background', 'cleanup',
         'nightly-reconcile', 'oauth-strava-token-exchange', 'strava-webhook',
       ].sort(),
     );

@@ -143,6 +143,30 @@ describe('api-streams, ai-brief and isolation between athletes', () => {
     expect(briefA.metrics.last_rides.map((r: any) => r.id)).not.toEqual(ridesB);
   });
 
+  it('brief: cached until the next UTC midnight, not for 24 h: at 23:59:30 the app may keep it 30 s at most', async () => {
+    const maxAge = (res: Awaited<ReturnType<Handler>>) => Number(/max-age=(\d+)/.exec(header(res, 'cache-control') ?? '')?.[1]);
+    const midnight = Date.UTC(2026, 5, 17);
+    h.clock.set(Date.UTC(2026, 5, 16, 10, 0, 0));
+    const morning = await getBrief(tokenFor(h, b));
+    expect(header(morning, 'x-cache')).toBe('MISS');
+    expect(maxAge(morning)).toBe(14 * 3600);
+    const key = briefKey(userIdForAthlete(b), '2026-06-16', h.deps.ai.promptVersion);
+    expect((await h.blobs.store(CACHE_STORE).getJSON<{ expiresAt: number }>(key))?.expiresAt).toBe(midnight);
+
+    h.clock.set(midnight - 30_000);
+    const late = await getBrief(tokenFor(h, b));
+    expect(header(late, 'x-cache')).toBe('HIT');
+    expect(header(late, 'cache-control')).toBe('private, max-age=30');
+    const regenerated = await getBrief(tokenFor(h, b), { method: 'POST' });
+    expect(header(regenerated, 'x-cache')).toBe('MISS');
+    expect(maxAge(regenerated)).toBeLessThanOrEqual(30);
+
+    h.clock.set(midnight);
+    const nextDay = await getBrief(tokenFor(h, b));
+    expect(header(nextDay, 'x-cache')).toBe('MISS');
+    expect(bodyOf(nextDay).date).toBe('2026-06-17');
+  });
+
   it('brief: other methods are 405, bad tokens 401', async () => {
     expect(expectClientError(await getBrief(tokenFor(h, a), { method: 'PUT' }), 405)).toBe('METHOD_NOT_ALLOWED');
     expect(expectClientError(await getBrief('x.y.z'), 401)).toMatch(/^JWT_/);

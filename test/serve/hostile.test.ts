@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintAccessToken, signJwt } from '../../src/auth/jwt.js';
+import { decodeJwt, mintAccessToken, signJwt } from '../../src/auth/jwt.js';
 import { userIdForAthlete } from '../../src/auth/user-id.js';
 import { ManualClock, systemClock } from '../../src/clock.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
@@ -85,5 +85,23 @@ describe('serve: isolation between athletes', () => {
     expect(a.athlete_id).toBe(DEMO_ATHLETE_ID);
     expect(b.athlete_id).toBe(OTHER_ATHLETE);
     expect(a.brief).not.toBe(b.brief);
+  });
+});
+
+describe('serve: sign-in tokens name this server; disconnect ends them', () => {
+  it('OAuth on a port other than 8888 issues tokens whose iss is this server; POST /auth/disconnect then makes them 401', async () => {
+    expect(new URL(serve.url).port).not.toBe('8888');
+    const code = serve.fakeStrava!.issueCode(OTHER_ATHLETE);
+    const signIn = await (await fetch(`${serve.url}/oauth/strava/callback?code=${code}&redirect=0`)).json();
+    expect(decodeJwt(signIn.access_token).claims.iss).toBe(`${serve.url}/auth/v1`);
+    const rotated = await (await fetch(`${serve.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: signIn.refresh_token }) })).json();
+    expect(decodeJwt(rotated.access_token).claims.iss).toBe(`${serve.url}/auth/v1`);
+
+    const res = await fetch(`${serve.url}/auth/disconnect`, { method: 'POST', headers: bearer(rotated.access_token) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'disconnected', athlete_id: OTHER_ATHLETE, strava_deauthorized: true });
+    const after = await fetch(`${serve.url}/api/activities`, { headers: bearer(rotated.access_token) });
+    expect(after.status).toBe(401);
+    expect((await after.json()).error.code).toBe('SESSION_REVOKED');
   });
 });

@@ -84,6 +84,8 @@ export async function readThrough<T>(opts: {
   refresh: boolean;
   load: () => Promise<T>;
   memo?: ParsedMemo;
+  /** A time (ms) a new entry must not outlive, when earlier than its TTL's end. */
+  notAfter?: number;
 }): Promise<ReadThroughResult<T>> {
   const now = opts.clock.now();
   if (!opts.refresh) {
@@ -91,7 +93,8 @@ export async function readThrough<T>(opts: {
     if (cached) return { entry: cached.entry, status: 'HIT', version: cached.version };
   }
   const value = await opts.load();
-  const entry: CachedValue<T> = { value, storedAt: now, expiresAt: now + opts.ttlSeconds * 1000 };
+  const expiresAt = Math.min(now + opts.ttlSeconds * 1000, opts.notAfter ?? Infinity);
+  const entry: CachedValue<T> = { value, storedAt: now, expiresAt };
   const written = await opts.store.setJSON(opts.key, entry, { expiresAt: entry.expiresAt, metadata: { expiresAt: entry.expiresAt } });
   const version = written.etag ?? `w${now}`;
   if (written.etag) opts.memo?.set(opts.key, { blobEtag: written.etag, entry });

@@ -30,6 +30,7 @@ export function tokenPair(
     ...(email ? { email } : {}),
     sessionId: s.sessionId,
     ttlSeconds: ACCESS_TOKEN_TTL_S,
+    ...(deps.config.issuer ? { issuer: deps.config.issuer } : {}),
   });
   return {
     access_token: minted.token,
