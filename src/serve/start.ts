@@ -201,6 +201,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
+    // Tokens the functions mint name this site as their issuer, as the demo token does.
+    deps.config.issuer = `${listening.url}/auth/v1`;
     cleanups.push(async () => void (await emulator.close()));
 
     strava.set(
@@ -264,7 +266,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
     const demo = {
       athleteId: DEMO_ATHLETE_ID,
-      token: mintAccessToken({ secret: opts.jwtSecret, clock, athleteId: DEMO_ATHLETE_ID, ttlSeconds: DEMO_TOKEN_TTL_S, issuer: `${listening.url}/auth/v1` }).token,
+      token: mintAccessToken({ secret: opts.jwtSecret, clock, athleteId: DEMO_ATHLETE_ID, ttlSeconds: DEMO_TOKEN_TTL_S, issuer: deps.config.issuer }).token,
     };
 
     let closing: Promise<void> | undefined;
