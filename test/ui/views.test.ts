@@ -3,6 +3,7 @@ import React from 'react';
 import { describe, expect, it } from 'vitest';
 import type { ProgressState } from '../../src/ui/progress-model.js';
 import { ProgressView } from '../../src/ui/progress-view.js';
+import { bannerLines, type ServeSummary } from '../../src/serve/summary.js';
 import { ServeDashboard, type DashboardState } from '../../src/ui/serve-dashboard.js';
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -37,18 +38,20 @@ describe('progress view (ink)', () => {
 
 describe('serve dashboard (ink)', () => {
   it('shows the URL, functions with routes, live requests with cache status, jobs and next runs', () => {
+    const summary: ServeSummary = {
+      url: 'http://127.0.0.1:8888',
+      database: 'embedded (.veloready/pg)',
+      pgPort: 54322,
+      psql: 'psql postgres://postgres@127.0.0.1:54322/postgres',
+      stravaUrl: 'http://127.0.0.1:8888/strava',
+      demoAthleteId: 104662,
+      demoToken: 'tok',
+      curl: 'curl -H "Authorization: Bearer tok" http://127.0.0.1:8888/api/activities?limit=5',
+      functions: [{ name: 'api-activities', kind: 'sync', routes: ['/api/activities', '/.netlify/functions/api-activities'] }],
+    };
     const state: DashboardState = {
-      summary: {
-        url: 'http://127.0.0.1:8888',
-        database: 'embedded (.veloready/pg)',
-        pgPort: 54322,
-        psql: 'psql postgres://postgres@127.0.0.1:54322/postgres',
-        stravaUrl: 'http://127.0.0.1:8888/strava',
-        demoAthleteId: 104662,
-        demoToken: 'tok',
-        curl: 'curl -H "Authorization: Bearer tok" http://127.0.0.1:8888/api/activities?limit=5',
-        functions: [{ name: 'api-activities', kind: 'sync', routes: ['/api/activities', '/.netlify/functions/api-activities'] }],
-      },
+      summary,
+      banner: bannerLines(summary, false),
       requests: [
         { type: 'request', time: '2026-11-25T12:00:01.000Z', requestId: 'r1', method: 'GET', path: '/api/activities', function: 'api-activities', status: 200, ms: 3.2, cache: 'HIT' },
         { type: 'request', time: '2026-11-25T12:00:02.000Z', requestId: 'r2', method: 'GET', path: '/api/streams/abc', function: 'api-streams', status: 400, ms: 1, cache: null },
@@ -60,6 +63,8 @@ describe('serve dashboard (ink)', () => {
     };
     const { lastFrame, unmount } = render(React.createElement(ServeDashboard, { state }));
     const frame = lastFrame()!;
+    expect(frame).toContain('  token      tok\n');
+    expect(frame).toContain('  demo athlete 104662');
     expect(frame).toContain('veloready serve http://127.0.0.1:8888');
     expect(frame).toMatch(/api-activities\s+sync\s+\/api\/activities/);
     expect(frame).toMatch(/12:00:01 GET\s+200\s+3ms HIT\s+api-activities\s+\/api\/activities/);
