@@ -25,7 +25,7 @@ async function openTarget(ctx: CommandContext) {
   const { openBlobsTarget } = await import('../src/blobs/target.js');
   const blobs = await openBlobsTarget({
     target: String(ctx.opts.target ?? 'local'),
-    dataDir: ctx.config.get('dataDir') ?? '.veloready',
+    dataDir: dataDirOf(ctx),
     siteID: ctx.config.get('netlifySiteId'),
     token: ctx.config.get('netlifyAuthToken'),
     apiURL: ctx.config.get('netlifyApiUrl'),
@@ -33,6 +33,22 @@ async function openTarget(ctx: CommandContext) {
   if (!ctx.out.json) ctx.out.info(ctx.out.color.dim(`target: ${blobs.target}`));
   return blobs;
 }
+
+/** `--athlete N` as a selector: briefs are keyed by the athlete's user id, read from the database when one answers. */
+async function athleteSelector(ctx: CommandContext): Promise<{ athleteId?: number; athleteUserId?: string }> {
+  const athleteId = ctx.opts.athlete as number | undefined;
+  const kind = ctx.opts.kind as string | undefined;
+  if (athleteId === undefined || (kind !== undefined && kind !== 'brief')) return { athleteId };
+  const { resolveAthleteUserId } = await import('../src/cache/athlete-user.js');
+  const dbUrl = ctx.config.get('databaseUrl');
+  const resolved = await resolveAthleteUserId(athleteId, { ...(dbUrl ? { dbUrl } : {}), dataDir: dataDirOf(ctx) });
+  if (resolved.notice) ctx.out.warn(resolved.notice);
+  return { athleteId, athleteUserId: resolved.userId };
+}
+
+const dataDirOf = (ctx: CommandContext): string => ctx.config.get('dataDir') ?? '.veloready';
+const UNKNOWN = '—';
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 async function confirm(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
@@ -57,6 +73,7 @@ export function register(program: Command): void {
       .option('--store <name>', 'one store (default: every store)')
       .option('--prefix <prefix>', 'keys starting with this')
       .option('--athlete <id>', "one athlete's keys (activities, streams, briefs)", positiveInt)
+      .option('--db-url <url>', "database to read --athlete's user id from (briefs are keyed by it)")
       .addOption(new Option('--kind <kind>', 'one kind of key').choices(KINDS)),
   )
     .addHelpText('after', examples(['veloready cache ls', 'veloready cache ls --athlete 104662 --json', 'veloready cache ls --prefix streams: --target netlify']))
@@ -64,15 +81,17 @@ export function register(program: Command): void {
       const ctx = await commandContext(cmd);
       const blobs = await openTarget(ctx);
       try {
+        const athlete = await athleteSelector(ctx);
         const { listCache } = await import('../src/blobs/cache-admin.js');
         const { table, formatBytes } = await import('../src/cli/output.js');
         const { formatDuration } = await import('../src/util/duration.js');
         const now = Date.now();
         const entries = await listCache(
           blobs,
-          { store: ctx.opts.store as string | undefined, prefix: ctx.opts.prefix as string | undefined, athleteId: ctx.opts.athlete as number | undefined, kind: ctx.opts.kind as never },
+          { store: ctx.opts.store as string | undefined, prefix: ctx.opts.prefix as string | undefined, kind: ctx.opts.kind as never, ...athlete },
           now,
         );
+        const unknownAge = entries.filter((e) => e.updatedAt === null).length;
         ctx.out.result(
           () =>
             entries.length === 0
@@ -83,17 +102,15 @@ export function register(program: Command): void {
                     e.store,
                     e.key,
                     formatBytes(e.size),
-                    formatDuration((now - e.updatedAt) / 1000),
+                    e.updatedAt === null ? UNKNOWN : formatDuration((now - e.updatedAt) / 1000),
                     e.expiresAt === null ? 'never' : e.expired ? 'expired' : `in ${formatDuration((e.expiresAt - now) / 1000)}`,
                   ]),
-                ) + `\n${entries.length} key(s)`,
+                ) +
+                `\n${entries.length} key(s)` +
+                (unknownAge > 0 ? `\n${UNKNOWN} the server did not say when ${unknownAge} key(s) were written: their age is unknown` : ''),
           {
             target: blobs.target,
-            keys: entries.map((e) => ({
-              ...e,
-              updatedAt: new Date(e.updatedAt).toISOString(),
-              expiresAt: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString(),
-            })),
+            keys: entries.map((e) => ({ ...e, updatedAt: isoOrNull(e.updatedAt), expiresAt: isoOrNull(e.expiresAt) })),
           },
         );
       } finally {
@@ -132,6 +149,7 @@ export function register(program: Command): void {
       .description('delete cache entries by athlete, kind, prefix, expiry or age')
       .option('--store <name>', 'store name (default: veloready-cache)')
       .option('--athlete <id>', "every key of this athlete (activities, streams, briefs)", positiveInt)
+      .option('--db-url <url>', "database to read --athlete's user id from (briefs are keyed by it)")
       .addOption(new Option('--kind <kind>', 'one kind of key').choices(KINDS))
       .option('--prefix <prefix>', 'keys starting with this')
       .option('--expired', 'entries past their expiry')
@@ -175,11 +193,17 @@ export function register(program: Command): void {
       const blobs = await openTarget(ctx);
       try {
         const { formatBytes } = await import('../src/cli/output.js');
-        const result = await purgeCache(blobs, options, Date.now());
+        const result = await purgeCache(blobs, { ...options, ...(await athleteSelector(ctx)) }, Date.now());
         const verb = options.dryRun ? 'would remove' : 'removed';
+        const unknownAge = result.unknownAge ?? 0;
         ctx.out.result(
-          () => [...result.keys.map((k) => `${k.store}  ${k.key}  ${formatBytes(k.size)}`), `${verb} ${result.keys.length} key(s), ${formatBytes(result.bytes)}`].join('\n'),
-          { target: blobs.target, dryRun: options.dryRun, removed: result.keys.length, bytes: result.bytes, keys: result.keys },
+          () =>
+            [
+              ...result.keys.map((k) => `${k.store}  ${k.key}  ${formatBytes(k.size)}`),
+              `${verb} ${result.keys.length} key(s), ${formatBytes(result.bytes)}`,
+              ...(unknownAge > 0 ? [`kept ${unknownAge} key(s) of unknown age: the server did not say when they were written, so --older-than cannot match them`] : []),
+            ].join('\n'),
+          { target: blobs.target, dryRun: options.dryRun, removed: result.keys.length, bytes: result.bytes, keys: result.keys, unknownAge },
         );
       } finally {
         await blobs.close();
@@ -230,9 +254,9 @@ export function register(program: Command): void {
               ? 'cache is empty'
               : table(
                   ['store', 'kind', 'count', 'bytes', 'expired', 'oldest'],
-                  rows.map((r) => [r.store, r.kind, r.count, formatBytes(r.bytes), r.expired, `${formatDuration((now - r.oldest) / 1000)} ago`]),
+                  rows.map((r) => [r.store, r.kind, r.count, formatBytes(r.bytes), r.expired, r.oldest === null ? UNKNOWN : `${formatDuration((now - r.oldest) / 1000)} ago`]),
                 ),
-          { target: blobs.target, stats: rows.map((r) => ({ ...r, oldest: new Date(r.oldest).toISOString() })) },
+          { target: blobs.target, stats: rows.map((r) => ({ ...r, oldest: isoOrNull(r.oldest) })) },
         );
       } finally {
         await blobs.close();

@@ -11,12 +11,14 @@ import { isExpired } from './expiry.js';
 import { mapLimit } from '../util/limiter.js';
 import { matchesPurge, type PurgeFilter, type PurgeResult, type PurgedKey } from './purge.js';
 import type { SqliteBlobs } from './sqlite.js';
-import type { BlobMetadata, Blobs, ListedBlob } from './store.js';
+import type { BlobMetadata, Blobs, ListedBlob, WriteTime } from './store.js';
 
 /**
  * What `veloready cache` does, as functions over any `Blobs` (the local SQLite file or Netlify):
  * list, read, purge and count cache entries, using the key scheme from src/cache/keys.ts.
+ * A write time the backend did not report stays unknown (null): shown as such, never "older than".
  */
+type AnyBlobs = Blobs<WriteTime>;
 export const DELETE_CONCURRENCY = 8;
 const MS_PER_S = 1000;
 
@@ -25,6 +27,8 @@ export interface CacheSelector {
   store?: string;
   prefix?: string;
   athleteId?: number;
+  /** The athlete's auth user id (athletes.user_id), which keys briefs; derived from athleteId when absent. */
+  athleteUserId?: string;
   kind?: CacheKind;
 }
 
@@ -33,7 +37,8 @@ export interface CacheEntry {
   key: string;
   kind: CacheKind | 'other';
   size: number;
-  updatedAt: number;
+  /** ms since epoch of the last write; null when the backend did not say. */
+  updatedAt: number | null;
   expiresAt: number | null;
   expired: boolean;
 }
@@ -51,8 +56,8 @@ export interface CacheStatsRow {
   count: number;
   bytes: number;
   expired: number;
-  /** ms since epoch of the oldest write. */
-  oldest: number;
+  /** ms since epoch of the oldest known write; null when no entry's write time is known. */
+  oldest: number | null;
 }
 
 /** A narrowing prefix (for the scan) and the exact key test the selector means. */
@@ -66,8 +71,9 @@ function keyFilter(sel: CacheSelector): { scanPrefix?: string; test: (key: strin
   }
   if (sel.athleteId !== undefined) {
     const id = sel.athleteId;
-    tests.push((k) => keyBelongsToAthlete(k, id));
-    const prefixes = athleteKeyPrefixes(id);
+    const userId = sel.athleteUserId;
+    tests.push((k) => keyBelongsToAthlete(k, id, userId));
+    const prefixes = athleteKeyPrefixes(id, userId);
     if (scanPrefix === undefined && prefixes.length === 1) scanPrefix = prefixes[0];
   }
   if (sel.kind !== undefined) {
@@ -78,12 +84,12 @@ function keyFilter(sel: CacheSelector): { scanPrefix?: string; test: (key: strin
   return { scanPrefix, test: (k) => tests.every((t) => t(k)) };
 }
 
-async function storesOf(blobs: Blobs, store: string | undefined): Promise<string[]> {
+async function storesOf(blobs: AnyBlobs, store: string | undefined): Promise<string[]> {
   return store !== undefined ? [store] : blobs.listStores();
 }
 
 /** Every entry of a store (expired ones too), page by page. */
-async function* listAllBlobs(blobs: Blobs, store: string, prefix?: string): AsyncGenerator<ListedBlob> {
+async function* listAllBlobs(blobs: AnyBlobs, store: string, prefix?: string): AsyncGenerator<ListedBlob<WriteTime>> {
   const s = blobs.store(store);
   let cursor: string | undefined;
   do {
@@ -93,7 +99,7 @@ async function* listAllBlobs(blobs: Blobs, store: string, prefix?: string): Asyn
   } while (cursor);
 }
 
-export async function listCache(blobs: Blobs, sel: CacheSelector, now: number): Promise<CacheEntry[]> {
+export async function listCache(blobs: AnyBlobs, sel: CacheSelector, now: number): Promise<CacheEntry[]> {
   const { scanPrefix, test } = keyFilter(sel);
   const entries: CacheEntry[] = [];
   for (const store of await storesOf(blobs, sel.store)) {
@@ -124,7 +130,7 @@ export interface CacheValue {
   isJson: boolean;
 }
 
-export async function getCacheEntry(blobs: Blobs, key: string, store = CACHE_STORE): Promise<CacheValue> {
+export async function getCacheEntry(blobs: AnyBlobs, key: string, store = CACHE_STORE): Promise<CacheValue> {
   const entry = await blobs.store(store).getWithMetadata(key);
   if (!entry) {
     throw new VeloError('CACHE_KEY_NOT_FOUND', `no live entry "${key}" in store ${store}`, 'list keys with: veloready cache ls');
@@ -153,9 +159,9 @@ export function validatePurge(opts: CachePurgeOptions): void {
   }
 }
 
-const isSqliteBlobs = (b: Blobs): b is SqliteBlobs => typeof (b as Partial<SqliteBlobs>).purge === 'function';
+const isSqliteBlobs = (b: AnyBlobs): b is SqliteBlobs => typeof (b as Partial<SqliteBlobs>).purge === 'function';
 
-export async function purgeCache(blobs: Blobs, opts: CachePurgeOptions, now: number): Promise<PurgeResult> {
+export async function purgeCache(blobs: AnyBlobs, opts: CachePurgeOptions, now: number): Promise<PurgeResult> {
   validatePurge(opts);
   const { scanPrefix, test } = keyFilter(opts);
   const filter: PurgeFilter = {
@@ -168,18 +174,21 @@ export async function purgeCache(blobs: Blobs, opts: CachePurgeOptions, now: num
   if (isSqliteBlobs(blobs)) return blobs.purge({ ...filter, store: opts.store });
 
   const keys: PurgedKey[] = [];
+  const ageless = { ...filter, updatedBefore: undefined };
+  let unknownAge = 0;
   for (const store of await storesOf(blobs, opts.store)) {
     const doomed: PurgedKey[] = [];
     for await (const b of listAllBlobs(blobs, store, scanPrefix)) {
       if (matchesPurge(filter, b, now)) doomed.push({ store, key: b.key, size: b.size });
+      else if (filter.updatedBefore !== undefined && b.updatedAt === null && matchesPurge(ageless, b, now)) unknownAge++;
     }
     if (!opts.dryRun) await mapLimit(doomed, DELETE_CONCURRENCY, (d) => blobs.store(store).delete(d.key));
     keys.push(...doomed);
   }
-  return { keys, bytes: keys.reduce((sum, k) => sum + k.size, 0) };
+  return { keys, bytes: keys.reduce((sum, k) => sum + k.size, 0), unknownAge };
 }
 
-export async function cacheStats(blobs: Blobs, now: number, store?: string): Promise<CacheStatsRow[]> {
+export async function cacheStats(blobs: AnyBlobs, now: number, store?: string): Promise<CacheStatsRow[]> {
   const rows = new Map<string, CacheStatsRow>();
   for (const entry of await listCache(blobs, { store }, now)) {
     const id = `${entry.store}\0${entry.kind}`;
@@ -187,7 +196,7 @@ export async function cacheStats(blobs: Blobs, now: number, store?: string): Pro
     row.count++;
     row.bytes += entry.size;
     if (entry.expired) row.expired++;
-    row.oldest = Math.min(row.oldest, entry.updatedAt);
+    if (entry.updatedAt !== null) row.oldest = row.oldest === null ? entry.updatedAt : Math.min(row.oldest, entry.updatedAt);
     rows.set(id, row);
   }
   return [...rows.values()].sort((a, b) => a.store.localeCompare(b.store) || a.kind.localeCompare(b.kind));

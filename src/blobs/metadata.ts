@@ -11,6 +11,8 @@ export const encodeKeyPath = (key: string): string => key.split('/').map(encodeU
 export const METADATA_HEADER = 'x-amz-meta-user';
 export const METADATA_HEADER_EXTERNAL = 'netlify-blobs-metadata';
 export const METADATA_MAX_BYTES = 2 * 1024;
+/** What the official client counts against METADATA_MAX_BYTES: the header's name plus its value. */
+export const metadataHeaderBytes = (encoded: string): number => METADATA_HEADER_EXTERNAL.length + encoded.length;
 const BASE64_PREFIX = 'b64;';
 
 export function encodeMetadata(metadata: BlobMetadata | undefined): string | null {

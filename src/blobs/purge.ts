@@ -22,12 +22,15 @@ export interface PurgedKey {
 export interface PurgeResult {
   keys: PurgedKey[];
   bytes: number;
+  /** Entries an age filter skipped because the backend did not say when they were written. */
+  unknownAge?: number;
 }
 
 export interface PurgeCandidate {
   key: string;
   size: number;
-  updatedAt: number;
+  /** ms since epoch of the last write; null when unknown (never "older than" anything). */
+  updatedAt: number | null;
   expiresAt: number | null;
 }
 
@@ -35,7 +38,7 @@ export interface PurgeCandidate {
 export function matchesPurge(filter: PurgeFilter, entry: PurgeCandidate, now: number): boolean {
   if (filter.prefixes && filter.prefixes.length > 0 && !filter.prefixes.some((p) => entry.key.startsWith(p))) return false;
   if (filter.expired && !(entry.expiresAt !== null && entry.expiresAt <= now)) return false;
-  if (filter.updatedBefore !== undefined && !(entry.updatedAt < filter.updatedBefore)) return false;
+  if (filter.updatedBefore !== undefined && !(entry.updatedAt !== null && entry.updatedAt < filter.updatedBefore)) return false;
   if (filter.predicate && !filter.predicate(entry.key)) return false;
   return true;
 }

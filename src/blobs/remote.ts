@@ -1,15 +1,16 @@
 import { Agent, request } from 'undici';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { VeloError } from '../errors.js';
+import { usageError, VeloError } from '../errors.js';
 import { isExpired, metadataExpiry } from './expiry.js';
 import { createLimiter, mapLimit } from '../util/limiter.js';
 import {
   decodeMetadata,
-  encodeKeyPath,
   encodeMetadata,
   METADATA_HEADER,
   METADATA_HEADER_EXTERNAL,
+  METADATA_MAX_BYTES,
+  metadataHeaderBytes,
   SIGNED_URL_ACCEPT,
   SITE_STORE_PREFIX,
 } from './metadata.js';
@@ -22,13 +23,16 @@ import type {
   ListedBlob,
   SetOptions,
   SetResult,
+  WriteTime,
 } from './store.js';
+import { encodePathSegment, keyUrlPath } from './url-path.js';
 import { validateKey, validateStoreName } from './validate.js';
 
 /**
  * The BlobStore port over the Netlify Blobs API, for production (`--target netlify`). It speaks the
  * same protocol as the official client (API form, signed URLs for reads and writes) and enforces
  * the expiry Netlify does not: an entry past `metadata.ttl` seconds after its write reads as missing.
+ * A listed write time is null when neither the list page nor HEAD reports one (`WriteTime`).
  */
 export const NETLIFY_API_URL = 'https://api.netlify.com';
 export const DEFAULT_CONCURRENCY = 8;
@@ -56,13 +60,28 @@ interface HttpResult {
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 const retryable = (status: number): boolean => status === 429 || status >= 500;
 
+interface ListResponseBlob {
+  key: string;
+  etag: string;
+  size?: number;
+  last_modified?: string;
+  /** Only our own server (server.ts) reports expiry; Netlify does not. */
+  expires_at?: string | null;
+}
+
 interface ListResponse {
-  blobs?: Array<{ key: string; etag: string; size?: number; last_modified?: string; expires_at?: string | null }>;
+  blobs?: ListResponseBlob[];
   directories?: string[];
   next_cursor?: string;
 }
 
-export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
+/** ms since epoch, or null for a missing or unparseable time. */
+function parseTime(value: string | null | undefined): number | null {
+  const ms = Date.parse(value ?? '');
+  return Number.isFinite(ms) ? ms : null;
+}
+
+export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs<WriteTime> {
   const clock = options.clock ?? systemClock;
   const apiURL = (options.apiURL ?? NETLIFY_API_URL).replace(/\/+$/, '');
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
@@ -120,9 +139,9 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
     }
   }
 
-  const siteURL = `${apiURL}/api/v1/blobs/${encodeURIComponent(options.siteID)}`;
-  const storeURL = (store: string): string => `${siteURL}/${encodeURIComponent(SITE_STORE_PREFIX + store)}`;
-  const keyURL = (store: string, key: string): string => `${storeURL(store)}/${encodeKeyPath(key)}`;
+  const siteURL = `${apiURL}/api/v1/blobs/${encodePathSegment(options.siteID)}`;
+  const storeURL = (store: string): string => `${siteURL}/${encodePathSegment(SITE_STORE_PREFIX + store)}`;
+  const keyURL = (store: string, key: string): string => `${storeURL(store)}/${keyUrlPath(key)}`;
 
   async function signedURL(method: string, store: string, key: string, extra: Record<string, string> = {}): Promise<string> {
     const url = keyURL(store, key);
@@ -140,8 +159,7 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
     } catch {
       throw new VeloError('BLOBS_BAD_RESPONSE', 'Netlify Blobs sent metadata that is not "b64;" + base64 JSON', 'check --api-url points at a Netlify Blobs API');
     }
-    const lastModified = Date.parse(one(res.headers['last-modified']) ?? '');
-    const updatedAt = Number.isFinite(lastModified) ? lastModified : undefined;
+    const updatedAt = parseTime(one(res.headers['last-modified'])) ?? undefined;
     const expiresAt = metadataExpiry(updatedAt, metadata);
     return { etag: one(res.headers['etag']) ?? '', metadata, updatedAt, expiresAt };
   }
@@ -154,7 +172,20 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
     return metadata;
   }
 
-  function store(name: string): BlobStore {
+  /** The metadata header for a write, refused (like the official client does) past Netlify's limit. */
+  function metadataHeader(key: string, opts: SetOptions): string | null {
+    const encoded = encodeMetadata(metadataFor(opts));
+    if (encoded && metadataHeaderBytes(encoded) > METADATA_MAX_BYTES) {
+      throw usageError(
+        'METADATA_TOO_LARGE',
+        `metadata for "${key}" is ${metadataHeaderBytes(encoded)} bytes once encoded; Netlify Blobs accepts at most ${METADATA_MAX_BYTES}`,
+        'keep metadata small (a few fields); put large values in the blob itself',
+      );
+    }
+    return encoded;
+  }
+
+  function store(name: string): BlobStore<WriteTime> {
     validateStoreName(name);
 
     async function fetchEntry(key: string): Promise<BlobEntry | null> {
@@ -177,7 +208,25 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
       return readInfo(res);
     }
 
-    const self: BlobStore = {
+    /**
+     * A list entry with its write time and expiry. Our server reports expiry; Netlify does not, so it
+     * comes from the entry's metadata (one HEAD), with `metadata.ttl` counted from the list's
+     * `last_modified` (Netlify's own BlobsServer sends no `last-modified` on HEAD).
+     */
+    async function listed(b: ListResponseBlob): Promise<ListedBlob<WriteTime>> {
+      let updatedAt = parseTime(b.last_modified);
+      let expiresAt: number | null;
+      if (b.expires_at !== undefined) {
+        expiresAt = parseTime(b.expires_at);
+      } else {
+        const info = await head(b.key);
+        updatedAt ??= info?.updatedAt ?? null;
+        expiresAt = info ? metadataExpiry(updatedAt ?? undefined, info.metadata) : null;
+      }
+      return { key: b.key, etag: b.etag, size: b.size ?? 0, updatedAt, expiresAt };
+    }
+
+    const self: BlobStore<WriteTime> = {
       name,
       async get(key) {
         return (await fetchEntry(key))?.data ?? null;
@@ -194,7 +243,7 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
       },
       async set(key, value, opts = {}): Promise<SetResult> {
         validateKey(key);
-        const encoded = encodeMetadata(metadataFor(opts));
+        const encoded = metadataHeader(key, opts);
         const url = await signedURL('PUT', name, key, encoded ? { [METADATA_HEADER_EXTERNAL]: encoded } : {});
         const headers: Record<string, string> = { 'cache-control': 'max-age=0, stale-while-revalidate=60' };
         if (encoded) headers[METADATA_HEADER] = encoded;
@@ -225,18 +274,7 @@ export function openNetlifyBlobs(options: NetlifyBlobsOptions): Blobs {
         if (res.status === 404) return { blobs: [], directories: [] };
         if (res.status !== 200) fail('GET', url.toString(), res);
         const page = json<ListResponse>('GET', url.toString(), res);
-        const raw = page.blobs ?? [];
-        const blobs: ListedBlob[] = await mapLimit(raw, concurrency, async (b) => {
-          const updatedAt = b.last_modified ? Date.parse(b.last_modified) : 0;
-          // Our server reports expiry; Netlify does not, so read it from the entry's metadata.
-          const expiresAt =
-            b.expires_at !== undefined
-              ? b.expires_at === null
-                ? null
-                : Date.parse(b.expires_at)
-              : ((await head(b.key))?.expiresAt ?? null);
-          return { key: b.key, etag: b.etag, size: b.size ?? 0, updatedAt, expiresAt };
-        });
+        const blobs = await mapLimit(page.blobs ?? [], concurrency, listed);
         const now = clock.now();
         return {
           blobs: opts.includeExpired ? blobs : blobs.filter((b) => !isExpired(b.expiresAt, now)),

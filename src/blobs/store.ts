@@ -48,24 +48,30 @@ export interface ListOptions {
   includeExpired?: boolean;
 }
 
-export interface ListedBlob {
+/**
+ * When a listed entry was last written, ms since epoch. The local store always knows; a remote list
+ * page may not say (`WriteTime` = number | null), so admin code over any backend takes `Blobs<WriteTime>`.
+ */
+export type WriteTime = number | null;
+
+export interface ListedBlob<W extends WriteTime = number> {
   key: string;
   etag: string;
   size: number;
-  /** ms since epoch of the last write. */
-  updatedAt: number;
-  /** ms since epoch, or null when the entry never expires. */
+  /** ms since epoch of the last write (null: the backend did not say). */
+  updatedAt: W;
+  /** ms since epoch, or null when the entry never expires (or its expiry cannot be known). */
   expiresAt: number | null;
 }
 
-export interface ListPage {
-  blobs: ListedBlob[];
+export interface ListPage<W extends WriteTime = number> {
+  blobs: Array<ListedBlob<W>>;
   directories: string[];
   /** Present when there is another page. */
   cursor?: string;
 }
 
-export interface BlobStore {
+export interface BlobStore<W extends WriteTime = number> {
   readonly name: string;
   get(key: string): Promise<Uint8Array | null>;
   getJSON<T = unknown>(key: string): Promise<T | null>;
@@ -74,14 +80,14 @@ export interface BlobStore {
   set(key: string, value: Uint8Array | string, options?: SetOptions): Promise<SetResult>;
   setJSON(key: string, value: unknown, options?: SetOptions): Promise<SetResult>;
   delete(key: string): Promise<void>;
-  list(options?: ListOptions): Promise<ListPage>;
+  list(options?: ListOptions): Promise<ListPage<W>>;
 }
 
 /** A set of named stores (Netlify's "stores" / namespaces) on one backend. */
-export interface Blobs {
+export interface Blobs<W extends WriteTime = number> {
   /** Printable description: `local (.veloready/blobs.sqlite)` or `netlify (site abc…)`. */
   readonly target: string;
-  store(name: string): BlobStore;
+  store(name: string): BlobStore<W>;
   listStores(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { usageError, VeloError } from '../errors.js';
-import type { Blobs } from './store.js';
+import type { Blobs, WriteTime } from './store.js';
 
 /** Where `veloready cache` points: the local SQLite file or Netlify Blobs. */
 export const BLOBS_TARGETS = ['local', 'netlify'] as const;
@@ -19,11 +20,18 @@ export interface BlobsTargetOptions {
 
 export const localBlobsPath = (dataDir: string): string => join(dataDir, BLOBS_FILE);
 
-/** Opens the backend a command asked for; heavy modules load only here. */
-export async function openBlobsTarget(opts: BlobsTargetOptions): Promise<Blobs> {
+/**
+ * Opens the cache a `veloready cache` command asked for; heavy modules load only here. A local cache
+ * must already exist: opening it would create the file, so a mistyped --data-dir would look empty.
+ */
+export async function openBlobsTarget(opts: BlobsTargetOptions): Promise<Blobs<WriteTime>> {
   if (opts.target === 'local') {
+    const path = localBlobsPath(opts.dataDir);
+    if (!existsSync(path)) {
+      throw new VeloError('NO_LOCAL_CACHE', `no local cache at ${path}: run \`veloready serve\` to create one, or check --data-dir`);
+    }
     const { openSqliteBlobs } = await import('./sqlite.js');
-    return openSqliteBlobs({ path: localBlobsPath(opts.dataDir), clock: opts.clock, sweepIntervalMs: 0 });
+    return openSqliteBlobs({ path, clock: opts.clock, sweepIntervalMs: 0 });
   }
   if (opts.target === 'netlify') {
     if (!opts.siteID || !opts.token) {

@@ -20,14 +20,18 @@ export const streamsKey = (athleteId: number | string, activityId: number | stri
 export const briefKey = (userId: string, date: string, promptVersion = BRIEF_PROMPT_VERSION): string =>
   `${userId}:${date}:${promptVersion}`;
 
-/** Prefixes that together cover every key of one athlete (activities, streams, briefs). */
-export function athleteKeyPrefixes(athleteId: number | string): string[] {
-  return [activitiesKey(athleteId), `streams:${athleteId}:`, `${userIdForAthlete(athleteId)}:`];
+/**
+ * Prefixes that together cover every key of one athlete (activities, streams, briefs). Briefs are
+ * keyed by the athlete's auth user id: pass the real one (athletes.user_id) when it is known; the
+ * id derived from the athlete id only matches users `seed` and `token mint` created.
+ */
+export function athleteKeyPrefixes(athleteId: number | string, userId = userIdForAthlete(athleteId)): string[] {
+  return [activitiesKey(athleteId), `streams:${athleteId}:`, `${userId}:`];
 }
 
 /** Every key that belongs to the athlete, whatever its kind. */
-export function keyBelongsToAthlete(key: string, athleteId: number | string): boolean {
-  return key === activitiesKey(athleteId) || athleteKeyPrefixes(athleteId).slice(1).some((p) => key.startsWith(p));
+export function keyBelongsToAthlete(key: string, athleteId: number | string, userId = userIdForAthlete(athleteId)): boolean {
+  return key === activitiesKey(athleteId) || athleteKeyPrefixes(athleteId, userId).slice(1).some((p) => key.startsWith(p));
 }
 
 export interface ParsedCacheKey {

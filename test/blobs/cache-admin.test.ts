@@ -83,6 +83,17 @@ function suite(label: string, open: (clock: ManualClock) => Promise<{ blobs: Blo
       await expect(purgeCache(blobs, { store: CACHE_STORE }, clock.now())).rejects.toMatchObject({ code: 'PURGE_NEEDS_FILTER', exitCode: 2 });
       expect((await purgeCache(blobs, { store: CACHE_STORE, all: true }, clock.now())).keys.map((k) => k.key)).toEqual(['fresh']);
     });
+
+    it("--athlete with the athlete's user id from the database selects the briefs keyed by it, not the derived id's", async () => {
+      const store = 'real-users';
+      const realUser = '0b6f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+      await blobs.store(store).setJSON(briefKey(realUser, '2026-01-09'), { text: 'real' });
+      await blobs.store(store).setJSON(briefKey(userIdForAthlete(1), '2026-01-09'), { text: 'derived' });
+      const sel = { store, athleteId: 1, athleteUserId: realUser };
+      expect((await listCache(blobs, sel, clock.now())).map((e) => e.key)).toEqual([briefKey(realUser, '2026-01-09')]);
+      expect((await purgeCache(blobs, sel, clock.now())).keys.map((k) => k.key)).toEqual([briefKey(realUser, '2026-01-09')]);
+      expect((await listCache(blobs, { store }, clock.now())).map((e) => e.key)).toEqual([briefKey(userIdForAthlete(1), '2026-01-09')]);
+    });
   });
 }
 

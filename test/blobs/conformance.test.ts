@@ -28,7 +28,7 @@ blobStoreConformance('SQLite store', async (): Promise<ConformanceTarget> => {
   const clock = new ManualClock(T0);
   const blobs = openSqliteBlobs({ path: ':memory:', clock, sweepIntervalMs: 0 });
   return { clock, pagesVisible: true, store: (n) => blobs.store(n), close: () => blobs.close() };
-});
+}, { conditionalSetJSON: true });
 
 blobStoreConformance(
   'remote client → our protocol server',
@@ -48,7 +48,7 @@ blobStoreConformance(
       },
     };
   },
-  { http: true },
+  { http: true, conditionalSetJSON: true },
 );
 
 for (const form of ['edge', 'api'] as const) {

@@ -1,23 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
-import type { BlobStore, ListOptions } from '../../src/blobs/store.js';
+import type { BlobStore, ListOptions, WriteTime } from '../../src/blobs/store.js';
 
 /** One backend under test: the SQLite store, the remote client, or the official client via our server. */
 export interface ConformanceTarget {
-  store(name: string): BlobStore;
+  store(name: string): BlobStore<WriteTime>;
   /** The clock the backing SQLite store reads. */
   clock: ManualClock;
   /** True when `list` exposes pages (our port); the official client pages internally. */
   pagesVisible: boolean;
   /** The same backend reached with a wrong token (HTTP targets only). */
-  wrongTokenStore?: (name: string) => BlobStore;
+  wrongTokenStore?: (name: string) => BlobStore<WriteTime>;
   close(): Promise<void>;
 }
 
 const PAGE = 3;
 const text = (d: Uint8Array | null): string | null => (d === null ? null : Buffer.from(d).toString('utf8'));
 
-async function listAll(store: BlobStore, options: ListOptions = {}) {
+async function listAll(store: BlobStore<WriteTime>, options: ListOptions = {}) {
   const keys: string[] = [];
   const directories: string[] = [];
   let pages = 0;
@@ -33,11 +33,18 @@ async function listAll(store: BlobStore, options: ListOptions = {}) {
 }
 
 /** The behaviour every BlobStore must share, whatever carries it. */
-export function blobStoreConformance(label: string, open: () => Promise<ConformanceTarget>, over = { http: false }): void {
+export interface ConformanceTraits {
+  /** Reached over HTTP with a token (so a wrong token can be tried). */
+  http?: boolean;
+  /** setJSON itself sends onlyIfMatch / onlyIfNew (not the official client's: see official-adapter.ts). */
+  conditionalSetJSON?: boolean;
+}
+
+export function blobStoreConformance(label: string, open: () => Promise<ConformanceTarget>, over: ConformanceTraits = {}): void {
   describe(`BlobStore conformance: ${label}`, () => {
     let target: ConformanceTarget;
     let n = 0;
-    const fresh = (): BlobStore => target.store(`conf-${++n}`);
+    const fresh = (): BlobStore<WriteTime> => target.store(`conf-${++n}`);
     beforeAll(async () => {
       target = await open();
     });
@@ -143,8 +150,21 @@ export function blobStoreConformance(label: string, open: () => Promise<Conforma
       expect((await s.set('doc', 'v3', { onlyIfMatch: first.etag! })).modified).toBe(false);
       expect(text(await s.get('doc'))).toBe('v2');
       expect((await s.set('absent', 'x', { onlyIfMatch: first.etag! })).modified).toBe(false);
-      expect((await s.setJSON('doc', { v: 4 }, { onlyIfMatch: second.etag! })).modified).toBe(true);
+      expect((await s.set('doc', JSON.stringify({ v: 4 }), { onlyIfMatch: second.etag! })).modified).toBe(true);
+      expect(await s.getJSON('doc')).toEqual({ v: 4 });
     });
+
+    if (over.conditionalSetJSON) {
+      it('setJSON with a stale ETag or onlyIfNew on an existing key writes nothing', async () => {
+        const s = fresh();
+        const first = await s.setJSON('doc', { v: 1 });
+        const second = await s.setJSON('doc', { v: 2 }, { onlyIfMatch: first.etag! });
+        expect(second.modified).toBe(true);
+        expect((await s.setJSON('doc', { v: 3 }, { onlyIfMatch: first.etag! })).modified).toBe(false);
+        expect((await s.setJSON('doc', { v: 3 }, { onlyIfNew: true })).modified).toBe(false);
+        expect(await s.getJSON('doc')).toEqual({ v: 2 });
+      });
+    }
 
     it('treats an entry past metadata.ttl as missing', async () => {
       const s = fresh();

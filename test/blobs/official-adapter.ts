@@ -1,11 +1,11 @@
 import type { Store } from '@netlify/blobs';
-import type { BlobStore, ListedBlob, SetOptions } from '../../src/blobs/store.js';
+import type { BlobStore, ListedBlob, SetOptions, WriteTime } from '../../src/blobs/store.js';
 
 /**
  * The official @netlify/blobs Store seen through our BlobStore port, so one conformance suite can
  * drive it. It only translates types; every request is the official client's own.
  */
-export function officialAsBlobStore(name: string, store: Store): BlobStore {
+export function officialAsBlobStore(name: string, store: Store): BlobStore<WriteTime> {
   const body = (v: Uint8Array | string): string | ArrayBuffer =>
     typeof v === 'string' ? v : (v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer);
   const conditions = (o: SetOptions) => ({
@@ -13,7 +13,7 @@ export function officialAsBlobStore(name: string, store: Store): BlobStore {
     ...(o.onlyIfMatch !== undefined ? { onlyIfMatch: o.onlyIfMatch } : {}),
     ...(o.onlyIfNew ? { onlyIfNew: true as const } : {}),
   });
-  const self: BlobStore = {
+  const self: BlobStore<WriteTime> = {
     name,
     async get(key) {
       const data = await store.get(key, { type: 'arrayBuffer' });
@@ -34,6 +34,8 @@ export function officialAsBlobStore(name: string, store: Store): BlobStore {
       return store.set(key, body(value), conditions(options) as never);
     },
     async setJSON(key, value, options = {}) {
+      // @netlify/blobs 10.7.9's Store.setJSON drops onlyIfMatch/onlyIfNew (spreads them into the request, not `conditions`): conditional writes go through set.
+      if (options.onlyIfMatch !== undefined || options.onlyIfNew) return self.set(key, JSON.stringify(value), options);
       return store.setJSON(key, value, conditions(options) as never);
     },
     async delete(key) {
@@ -41,7 +43,7 @@ export function officialAsBlobStore(name: string, store: Store): BlobStore {
     },
     async list(options = {}) {
       const r = await store.list({ prefix: options.prefix, directories: options.directories });
-      const blobs: ListedBlob[] = r.blobs.map((b) => ({ key: b.key, etag: b.etag, size: -1, updatedAt: 0, expiresAt: null }));
+      const blobs: Array<ListedBlob<WriteTime>> = r.blobs.map((b) => ({ key: b.key, etag: b.etag, size: -1, updatedAt: null, expiresAt: null }));
       return { blobs, directories: r.directories };
     },
   };
