@@ -21,7 +21,7 @@ async function snapshot(sql: Sql): Promise<{ athletes: string[]; activities: Arr
   return { athletes: athletes.rows.map((r) => r.id), activities: activities.rows };
 }
 
-describe('veloready serve --seed and --reset on an existing data dir', () => {
+describe('veloready serve --seed, then --reset', () => {
   const cwd = scratchDir('vr-serve-data-');
   let dataDir: string;
   beforeAll(async () => {
@@ -45,34 +45,20 @@ describe('veloready serve --seed and --reset on an existing data dir', () => {
     }
   }
 
-  const seededIds = (n: number) => Array.from({ length: n }, (_, i) => String(1_000_001 + i));
-  let afterSeed3: Awaited<ReturnType<typeof snapshot>>;
-  let demoActivities: number;
+  let demoRides: number;
 
-  it('serve --seed 2, then --seed 3: three seeded athletes besides the demo one, the first two untouched', async () => {
-    const first = await withServe(['--seed', '2'], async (sql, ready) => {
-      // A cache entry, to be gone after --reset.
+  it('serve --seed 2: the demo athlete and generated athletes 1000001 and 1000002', async () => {
+    await withServe(['--seed', '2'], async (sql, ready) => {
+      const seeded = await snapshot(sql);
+      expect(seeded.athletes).toEqual([String(DEMO_ATHLETE_ID), '1000001', '1000002']);
+      demoRides = seeded.activities.find((a) => a.athlete === String(DEMO_ATHLETE_ID))!.n;
+      expect(demoRides).toBeGreaterThan(150);
+      // What --reset must undo: a cache entry, and the demo athlete's rides deleted.
       for (const expected of ['MISS', 'HIT']) {
         const r = await fetch(`${ready.url}/api/activities?limit=5`, { headers: bearer(ready.demoToken) });
         expect(r.headers.get('x-cache')).toBe(expected);
         await r.arrayBuffer();
       }
-      return snapshot(sql);
-    });
-    expect(first.athletes).toEqual([String(DEMO_ATHLETE_ID), ...seededIds(2)]);
-    demoActivities = first.activities.find((a) => a.athlete === String(DEMO_ATHLETE_ID))!.n;
-    expect(demoActivities).toBeGreaterThan(150);
-
-    afterSeed3 = await withServe(['--seed', '3'], snapshot);
-    expect(afterSeed3.athletes).toEqual([String(DEMO_ATHLETE_ID), ...seededIds(3)]);
-    expect(afterSeed3.activities.filter((a) => a.athlete !== '1000003')).toEqual(first.activities);
-    expect(afterSeed3.activities.find((a) => a.athlete === '1000003')!.n).toBeGreaterThan(100);
-  }, 120_000);
-
-  it('serve --seed 3 again changes nothing', async () => {
-    await withServe(['--seed', '3'], async (sql) => {
-      expect(await snapshot(sql)).toEqual(afterSeed3);
-      // For the --reset test: the demo athlete loses its rides.
       await sql.query('delete from public.activities where athlete_id = $1', [DEMO_ATHLETE_ID]);
     });
   }, 120_000);
@@ -87,12 +73,12 @@ describe('veloready serve --seed and --reset on an existing data dir', () => {
       return snapshot(sql);
     });
     expect(after.athletes).toEqual([String(DEMO_ATHLETE_ID)]);
-    expect(after.activities).toEqual([{ athlete: String(DEMO_ATHLETE_ID), n: demoActivities, last: expect.any(String) }]);
+    expect(after.activities).toEqual([{ athlete: String(DEMO_ATHLETE_ID), n: demoRides, last: expect.any(String) }]);
   }, 120_000);
 });
 
 describe('serve --seed, bad values', () => {
-  it.each([['0'], ['100001'], ['two']])('--seed %s: a usage error naming the flag, exit 2, nothing created', async (value) => {
+  it.each([['0'], ['100001']])('--seed %s: a usage error naming the flag, exit 2, nothing created', async (value) => {
     const cwd = scratchDir('vr-serve-badseed-');
     const r = await runCli(['serve', '--seed', value, '--port', '0', '--pg-port', '0', '--no-ui'], { cwd });
     expect(r.exitCode).toBe(2);
@@ -102,22 +88,35 @@ describe('serve --seed, bad values', () => {
   });
 });
 
-describe('serve --seed on a later day', () => {
-  it('leaves existing athletes as they were (no new days of rides), seeds only the missing ones', async () => {
+/** What `serve --seed N` runs (startServe), with the clock moved on between runs. */
+describe('serve --seed on later runs', () => {
+  it('--seed 2, then --seed 3 days later: 3 generated athletes + the demo one, the existing ones untouched; a repeat changes nothing', async () => {
     const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    const first = await startTestServe({ clock, seedAthletes: 1 });
-    const before = await snapshot(first.sql);
-    await first.close();
-    clock.advance(5 * DAY_MS);
-    const later = await startTestServe({ clock, seedAthletes: 2, dataDir: first.dataDir });
+    const first = await startTestServe({ clock, seedAthletes: 2 });
+    const { dataDir } = first;
     try {
-      const after = await snapshot(later.sql);
-      expect(after.athletes).toEqual([String(DEMO_ATHLETE_ID), '1000001', '1000002']);
-      expect(after.activities.slice(0, 2)).toEqual(before.activities);
-      expect(later.seeded?.athletes).toBe(1);
+      const afterSeed2 = await snapshot(first.sql);
+      await first.close();
+      expect(afterSeed2.athletes).toEqual([String(DEMO_ATHLETE_ID), '1000001', '1000002']);
+
+      clock.advance(5 * DAY_MS);
+      const second = await startTestServe({ clock, seedAthletes: 3, dataDir });
+      const afterSeed3 = await snapshot(second.sql);
+      await second.close();
+      expect(second.seeded?.athletes).toBe(1);
+      expect(afterSeed3.athletes).toEqual([String(DEMO_ATHLETE_ID), '1000001', '1000002', '1000003']);
+      // No new days of rides for the athletes that were there (the clock moved five days).
+      expect(afterSeed3.activities.slice(0, 3)).toEqual(afterSeed2.activities);
+      expect(afterSeed3.activities[3]).toMatchObject({ athlete: '1000003', n: expect.any(Number) });
+      expect(afterSeed3.activities[3]!.n).toBeGreaterThan(100);
+
+      const third = await startTestServe({ clock, seedAthletes: 3, dataDir });
+      const afterRepeat = await snapshot(third.sql);
+      await third.close();
+      expect(third.seeded).toBeUndefined();
+      expect(afterRepeat).toEqual(afterSeed3);
     } finally {
-      await later.close();
-      await rm(first.dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 });
