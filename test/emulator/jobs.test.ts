@@ -9,12 +9,15 @@ import { eventually, json, startEmulator, type Started } from './helpers.js';
 /** A background limit tiny enough for a test, as `limits.backgroundTimeoutMs` configures it. */
 const LIMIT_MS = 300;
 
-const post = (s: Started, body: unknown, token?: string) =>
-  fetch(`${s.url}/.netlify/functions/backfill-background`, {
+/** Starts the background function; resolves with its 202 status and job id. */
+async function post(s: Started, body: unknown, token?: string): Promise<{ status: number; jobId: string }> {
+  const res = await fetch(`${s.url}/.netlify/functions/backfill-background`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
+  return { status: res.status, jobId: ((await res.json()) as { jobId: string }).jobId };
+}
 
 async function finishedJob(s: Started, jobId: string): Promise<JobRecord> {
   return eventually(async () => {
@@ -41,7 +44,7 @@ describe('the background time limit', () => {
     };
     const s = await startEmulator([looping], { limits: { backgroundTimeoutMs: 50 } });
     try {
-      const { jobId } = await (await post(s, {})).json();
+      const { jobId } = await post(s, {});
       const job = await finishedJob(s, jobId);
       expect(job).toMatchObject({ status: 'failed', error: { code: 'FUNCTION_TIMEOUT', message: expect.stringContaining('50 ms') } });
       await eventually(() => (s.emulator.jobs.active() === 0 ? true : undefined));
@@ -97,9 +100,8 @@ describe('backfill-background as a background job', () => {
     });
     s = await start(strava);
     try {
-      const res = await post(s, { athlete_id: athlete }, tokenFor(h, athlete, { role: 'service_role' }));
-      expect(res.status).toBe(202);
-      const { jobId } = await res.json();
+      const { status, jobId } = await post(s, { athlete_id: athlete }, tokenFor(h, athlete, { role: 'service_role' }));
+      expect(status).toBe(202);
       const job = await finishedJob(s, jobId);
       expect(job).toMatchObject({ status: 'failed', error: { code: 'FUNCTION_TIMEOUT' } });
       release();
@@ -128,12 +130,12 @@ describe('backfill-background as a background job', () => {
     const s = await start(h.deps.strava, 10_000);
     try {
       const token = tokenFor(h, athlete, { role: 'service_role' });
-      const bad = await (await post(s, { athlete_id: athlete, since: '2026-06-01', until: '2026-05-01' }, token)).json();
+      const bad = await post(s, { athlete_id: athlete, since: '2026-06-01', until: '2026-05-01' }, token);
       expect(await finishedJob(s, bad.jobId)).toMatchObject({
         status: 'failed',
         error: { code: 'INVALID_RANGE', message: 'since must be earlier than until' },
       });
-      const unknown = await (await post(s, { athlete_id: 999_999_999 }, token)).json();
+      const unknown = await post(s, { athlete_id: 999_999_999 }, token);
       expect((await finishedJob(s, unknown.jobId)).error).toEqual({ code: 'ATHLETE_NOT_FOUND', message: 'No athlete 999999999' });
     } finally {
       await s.close();
