@@ -74,12 +74,12 @@ describe('veloready db on the embedded database', () => {
     const migrated = await veloready(['db', 'migrate', '--data-dir', dataDir]);
     expect(migrated.exitCode).toBe(0);
     expect(migrated.stderr).toContain(`database: embedded (${join(dataDir, 'pg')})`);
-    expect(migrated.stdout).toContain('applied 20260101000300_strava_webhook_events.sql');
+    expect(migrated.stdout).toContain('applied 20261130000000_auth_sessions_revoked_at.sql');
     const status = await veloready(['db', 'status', '--data-dir', dataDir, '--json']);
     expect(status.exitCode).toBe(0);
     const json = JSON.parse(status.stdout) as { migrations: Array<{ state: string }>; target: { kind: string } };
     expect(json.target.kind).toBe('embedded');
-    expect(json.migrations.map((m) => m.state)).toEqual(['applied', 'applied', 'applied', 'applied']);
+    expect(json.migrations.map((m) => m.state)).toEqual(['applied', 'applied', 'applied', 'applied', 'applied']);
     const rls = await veloready(['db', 'test-rls', '--data-dir', dataDir]);
     expect(rls.exitCode).toBe(0);
     expect(rls.stdout).toMatch(/athletes\s+SELECT\s+PASS/);
@@ -131,9 +131,10 @@ describe.skipIf(!HAS_POSTGRES)('veloready db on Postgres', () => {
       '20260101000100_sessions_refresh_tokens.sql',
       '20260101000200_backfill_jobs.sql',
       '20260101000300_strava_webhook_events.sql',
+      '20261130000000_auth_sessions_revoked_at.sql',
     ]);
     const { rows } = await db.sql.query<{ n: number }>('select count(*)::int as n from veloready.schema_migrations');
-    expect(rows[0]!.n).toBe(4);
+    expect(rows[0]!.n).toBe(5);
   });
 
   it('prints the target with the password redacted, and test-rls --json exits 1 naming the broken table', async () => {
@@ -206,9 +207,10 @@ describe('through a PGlite socket server (what veloready serve runs)', () => {
       '20260101000100_sessions_refresh_tokens.sql',
       '20260101000200_backfill_jobs.sql',
       '20260101000300_strava_webhook_events.sql',
+      '20261130000000_auth_sessions_revoked_at.sql',
     ]);
     const { rows } = await served.query<{ n: number }>('select count(*)::int as n from veloready.schema_migrations');
-    expect(rows[0]!.n).toBe(4);
+    expect(rows[0]!.n).toBe(5);
   });
 
   it('openDatabase reaches the served embedded database, and migrate + test-rls work over the wire', async () => {
@@ -237,12 +239,12 @@ describe('through a PGlite socket server (what veloready serve runs)', () => {
     const sql = await openDatabase({ dataDir });
     try {
       expect(sql.target.label).toContain('embedded via veloready serve');
-      expect((await migrate(sql)).applied).toHaveLength(4);
+      expect((await migrate(sql)).applied).toHaveLength(5);
       expect((await runRlsTests(sql)).passed).toBe(true);
     } finally {
       await sql.close();
     }
     const { rows } = await served.query<{ n: number }>('select count(*)::int as n from veloready.schema_migrations');
-    expect(rows[0]!.n).toBe(4);
+    expect(rows[0]!.n).toBe(5);
   });
 });
