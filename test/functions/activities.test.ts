@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activitiesKey, CACHE_STORE } from '../../src/cache/keys.js';
 import { createApiActivitiesHandler } from '../../src/functions/api-activities.js';
+import { upsertActivities } from '../../src/functions/lib/activities.js';
 import type { Handler } from '../../src/emulator/types.js';
 import { bodyOf, connectAthlete, context, event, expectClientError, harness, header, tokenFor, type Harness } from './helpers.js';
 
@@ -120,5 +121,15 @@ describe('api-activities', () => {
     expect(header(res, 'allow')).toBe('GET, HEAD');
     expect(expectClientError(await get(tokenFor(h, athlete, { role: 'service_role' })), 403)).toBe('FORBIDDEN_ROLE');
     expect(expectClientError(await get(tokenFor(h, athlete, { role: 'anon' })), 403)).toBe('FORBIDDEN_ROLE');
+  });
+
+  it('stores a Strava activity whose name holds a NUL (Postgres cannot) with U+FFFD instead of failing the sync', async () => {
+    const token = tokenFor(h, athlete);
+    const [first] = bodyOf(await get(token, { headers: { 'cache-control': 'no-cache' } })).activities;
+    const id = Number(first.id) + 1_000_000;
+    const changed = await upsertActivities(h.sql, athlete, [{ ...first, id, name: 'Morning\u0000Ride', timezone: '(GMT+00:00)\u0000UTC' }]);
+    expect(changed).toBe(1);
+    const { rows } = await h.sql.query<{ name: string }>('select name from public.activities where id = $1', [id]);
+    expect(rows[0]!.name).toBe('Morning\uFFFDRide');
   });
 });

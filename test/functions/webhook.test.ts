@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/auth/sessions.js';
 import { userIdForAthlete } from '../../src/auth/user-id.js';
@@ -209,6 +210,23 @@ describe('strava-webhook', () => {
     expect(expectClientError(await post({ ...activityEvent('create', 1), event_time: 'now' }), 400)).toBe('INVALID_EVENT');
     expect(expectClientError(await post(''), 400)).toBe('BODY_REQUIRED');
     expect(expectClientError(await hook(event('/webhooks/strava', { method: 'PUT' }), context('x')), 405)).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('invalidates the brief of an athlete whose auth user is not the derived one (a production user id)', async () => {
+    const other = h.athleteIds[1]!;
+    await connectAthlete(h, other);
+    const realUser = randomUUID();
+    await h.sql.query(`insert into auth.users (id, email) values ($1, $2)`, [realUser, `real-${other}@example.com`]);
+    await h.sql.query('update public.athletes set user_id = $2 where id = $1', [other, realUser]);
+    const store = h.blobs.store(CACHE_STORE);
+    const brief = briefKey(realUser, '2026-06-15', h.deps.ai.promptVersion);
+    const bystander = briefKey(userIdForAthlete(athlete), '2026-06-15', h.deps.ai.promptVersion);
+    await store.setJSON(brief, { text: 'stale' });
+    await store.setJSON(bystander, { text: 'someone else' });
+    const res = await post({ ...activityEvent('delete', 999_000_001), owner_id: other });
+    expect(res.statusCode).toBe(200);
+    expect(await cached(brief)).toBe(false);
+    expect(await cached(bystander)).toBe(true);
   });
 
   it('athlete deauthorization: tokens dropped, every session revoked, caches purged', async () => {

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/sql.js';
 import type { StravaActivitySummary } from '../../strava/port.js';
+import { storableText } from './jsonb.js';
 
 /** Columns of `public.activities` filled from a Strava summary, with their SQL types. */
 const COLUMNS: ReadonlyArray<readonly [string, string]> = [
@@ -37,17 +38,18 @@ on conflict (id) do update set ${MUTABLE.map((n) => `${n} = excluded.${n}`).join
 where activities.athlete_id = excluded.athlete_id
   and (${MUTABLE.map((n) => `activities.${n}`).join(', ')}) is distinct from (${MUTABLE.map((n) => `excluded.${n}`).join(', ')})`;
 
+/** Strava data is user text: a NUL in an activity's name must not fail the whole upsert. */
 function toRow(a: StravaActivitySummary, athleteId: number): Record<string, unknown> {
   const intOf = (v: unknown): number => Math.round(Number(v ?? 0)) || 0;
   return {
     id: a.id,
     athlete_id: athleteId,
-    name: a.name ?? '',
+    name: storableText(a.name ?? ''),
     type: a.type ?? 'Ride',
     sport_type: a.sport_type ?? a.type ?? 'Ride',
     start_date: a.start_date,
     start_date_local: a.start_date_local ?? a.start_date,
-    timezone: a.timezone ?? null,
+    timezone: typeof a.timezone === 'string' ? storableText(a.timezone) : null,
     distance: a.distance ?? 0,
     moving_time: intOf(a.moving_time),
     elapsed_time: intOf(a.elapsed_time),

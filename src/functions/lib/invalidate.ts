@@ -19,6 +19,17 @@ async function deletePrefix(store: BlobStore, prefix: string): Promise<number> {
 }
 
 /**
+ * The auth user the athlete's briefs are keyed by: athletes.user_id (a real auth.users id in
+ * production), or the id derived from the athlete id for an athlete with no user row.
+ */
+async function briefOwner(deps: FunctionDeps, athleteId: number): Promise<string> {
+  const { rows } = await deps.sql.query<{ user_id: string | null }>('select user_id::text as user_id from public.athletes where id = $1', [
+    athleteId,
+  ]);
+  return rows[0]?.user_id ?? userIdForAthlete(athleteId);
+}
+
+/**
  * Drops what a change to the athlete's activities makes stale: the activity list, the brief
  * (it reads training load), and the streams of the changed activity when given.
  */
@@ -26,13 +37,13 @@ export async function invalidateAthleteActivities(deps: FunctionDeps, athleteId:
   const store = cacheStore(deps);
   await store.delete(activitiesKey(athleteId));
   if (activityId !== undefined) await store.delete(streamsKey(athleteId, activityId));
-  await deletePrefix(store, `${userIdForAthlete(athleteId)}:`);
+  await deletePrefix(store, `${await briefOwner(deps, athleteId)}:`);
 }
 
 /** Every cache entry of the athlete (activities, streams, briefs): on deauthorization. */
 export async function purgeAthlete(deps: FunctionDeps, athleteId: number): Promise<number> {
   const store = cacheStore(deps);
   let deleted = 0;
-  for (const prefix of athleteKeyPrefixes(athleteId)) deleted += await deletePrefix(store, prefix);
+  for (const prefix of athleteKeyPrefixes(athleteId, await briefOwner(deps, athleteId))) deleted += await deletePrefix(store, prefix);
   return deleted;
 }
