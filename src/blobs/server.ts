@@ -9,6 +9,7 @@ import {
   METADATA_HEADER,
   METADATA_HEADER_EXTERNAL,
   METADATA_MAX_BYTES,
+  metadataHeaderBytes,
   SIGNED_URL_ACCEPT,
   SITE_STORE_PREFIX,
 } from './metadata.js';
@@ -275,8 +276,7 @@ export function createBlobsHandler(options: BlobsHandlerOptions): BlobsHandler {
       case 'PUT': {
         checkKey(key);
         const rawMetadata = header(req, METADATA_HEADER) ?? header(req, METADATA_HEADER_EXTERNAL);
-        // The client's own limit: header name plus value within 2 KiB.
-        if (rawMetadata && METADATA_HEADER_EXTERNAL.length + rawMetadata.length > METADATA_MAX_BYTES) {
+        if (rawMetadata && metadataHeaderBytes(rawMetadata) > METADATA_MAX_BYTES) {
           throw new HttpError(400, 'METADATA_TOO_LARGE', `metadata exceeds ${METADATA_MAX_BYTES} bytes once encoded`);
         }
         let metadata: Record<string, unknown>;

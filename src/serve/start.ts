@@ -14,13 +14,14 @@ import type { Sql } from '../db/sql.js';
 import { selectAi } from '../ai/select.js';
 import { createEmulator, type Emulator, type Mount } from '../emulator/server.js';
 import { createFunctionRegistry, type FunctionRegistry } from '../emulator/functions.js';
-import { loadRedirects, loadSchedules, netlifyTomlPath } from '../emulator/redirects.js';
+import { loadRedirects, loadSchedules, netlifyTomlPath, scheduleFor } from '../emulator/redirects.js';
 import { createRequestLog, type RequestLog } from '../emulator/request-log.js';
 import { createScheduler, type Scheduler } from '../emulator/scheduler.js';
 import { VeloError } from '../errors.js';
 import { FUNCTIONS, createRateLimitHub, resumeInterruptedBackfills, type FunctionDeps } from '../functions/index.js';
 import { DEFAULT_DEEP_LINK } from '../functions/deps.js';
 import { getBackfillJob } from '../functions/lib/backfill-job.js';
+import type { AuthHandlerOptions } from '../supabase/gotrue-context.js';
 import { createSupabaseHandler } from '../supabase/handler.js';
 import { createStravaClient } from '../strava/client.js';
 import { createAthleteDirectory } from '../strava/fake-athletes.js';
@@ -180,15 +181,17 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const schedules = loadSchedules(tomlPath);
     const functions = createFunctionRegistry(
       FUNCTIONS.map((f) => {
-        const schedule = f.kind === 'scheduled' ? (schedules[f.name] ?? f.schedule) : undefined;
+        const schedule = scheduleFor(f, schedules);
         return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), handler: f.create(deps) };
       }),
     );
 
+    // One options object for both Supabase mounts: its issuer is set once the port is known.
+    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock };
     const mounts: Mount[] = [
       ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
-      { prefix: '/auth/v1/', handler: createSupabaseHandler({ sql, secret: opts.jwtSecret, clock }) },
-      { prefix: '/rest/v1/', handler: createSupabaseHandler({ sql, secret: opts.jwtSecret, clock }) },
+      { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
+      { prefix: '/rest/v1/', handler: createSupabaseHandler(supabase) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
     ];
     const emulator = createEmulator({
@@ -203,6 +206,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
     // Tokens the functions mint name this site as their issuer, as the demo token does.
     deps.config.issuer = `${listening.url}/auth/v1`;
+    supabase.issuer = deps.config.issuer;
     cleanups.push(async () => void (await emulator.close()));
 
     strava.set(

@@ -3,6 +3,7 @@ import { decodeJwt, mintAccessToken, signJwt } from '../../src/auth/jwt.js';
 import { userIdForAthlete } from '../../src/auth/user-id.js';
 import { ManualClock, systemClock } from '../../src/clock.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
+import { localKeys } from '../../src/supabase/keys.js';
 import { loadBadRequests } from '../helpers/bad-requests.js';
 import { TEST_SECRET, bearer, startTestServe, waitForJob, type TestServe } from './helpers.js';
 
@@ -96,6 +97,16 @@ describe('serve: sign-in tokens name this server; disconnect ends them', () => {
     expect(decodeJwt(signIn.access_token).claims.iss).toBe(`${serve.url}/auth/v1`);
     const rotated = await (await fetch(`${serve.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: signIn.refresh_token }) })).json();
     expect(decodeJwt(rotated.access_token).claims.iss).toBe(`${serve.url}/auth/v1`);
+    // The Supabase Auth subset mints with the same issuer.
+    const viaGoTrue = await fetch(`${serve.url}/auth/v1/token?grant_type=refresh_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', apikey: localKeys(TEST_SECRET).anonKey },
+      body: JSON.stringify({ refresh_token: rotated.refresh_token }),
+    });
+    expect(viaGoTrue.status).toBe(200);
+    const goTrue = await viaGoTrue.json();
+    expect(decodeJwt(goTrue.access_token).claims.iss).toBe(`${serve.url}/auth/v1`);
+    rotated.access_token = goTrue.access_token;
 
     const res = await fetch(`${serve.url}/auth/disconnect`, { method: 'POST', headers: bearer(rotated.access_token) });
     expect(res.status).toBe(200);
