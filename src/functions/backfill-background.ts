@@ -7,6 +7,7 @@ import {
   createBackfillJob,
   getBackfillJob,
   runBackfillJob,
+  TIMED_OUT_PREFIX,
   type BackfillJob,
   type BackfillRequest,
 } from './lib/backfill-job.js';
@@ -100,14 +101,17 @@ async function runExisting(deps: FunctionDeps, caller: Caller, jobId: unknown, c
   if (!job || (caller.role !== 'service_role' && job.athlete_id !== caller.athleteId)) {
     throw new HttpError(404, 'JOB_NOT_FOUND', `No backfill job ${jobId}`);
   }
-  if (job.status !== 'queued' && job.status !== 'running') return json(200, { job });
-  return runToEnd(deps, job, context);
+  if (job.status === 'succeeded' || job.status === 'cancelled') return json(200, { job });
+  return runToEnd(deps, job, context, { retryFailed: true });
 }
 
-async function runToEnd(deps: FunctionDeps, job: BackfillJob, context: NetlifyContext): Promise<NetlifyResponse> {
+async function runToEnd(deps: FunctionDeps, job: BackfillJob, context: NetlifyContext, opts: { retryFailed?: boolean } = {}): Promise<NetlifyResponse> {
   const report = (j: BackfillJob): void => context.reportProgress?.(progressOf(j));
   report(job);
-  const finished = await runBackfillJob(deps, job.id, { ...(context.signal ? { signal: context.signal } : {}), onProgress: report });
+  const finished = await runBackfillJob(deps, job.id, { ...(context.signal ? { signal: context.signal } : {}), onProgress: report, ...opts });
+  if (finished.status === 'failed' && finished.error?.startsWith(TIMED_OUT_PREFIX)) {
+    return json(504, { error: { code: 'FUNCTION_TIMEOUT', message: finished.error.slice(TIMED_OUT_PREFIX.length + 2) }, job: finished });
+  }
   if (finished.status === 'running') {
     // Shutdown asked us to stop: the checkpoint is committed and the next start resumes it.
     return json(503, {

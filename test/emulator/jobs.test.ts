@@ -107,18 +107,41 @@ describe('backfill-background as a background job', () => {
       release();
       await eventually(() => (s.emulator.jobs.active() === 0 ? true : undefined), 10_000);
 
-      const { rows } = await h.sql.query<{ status: string; pages_fetched: number }>(
-        'select status, pages_fetched from public.backfill_jobs where athlete_id = $1 order by created_at desc limit 1',
+      const { rows } = await h.sql.query<{ id: string; status: string; pages_fetched: number; error: string }>(
+        'select id::text as id, status, pages_fetched, error from public.backfill_jobs where athlete_id = $1 order by created_at desc limit 1',
         [athlete],
       );
-      // Interrupted at its checkpoint (as a killed Netlify function leaves it), never finished.
-      expect(rows[0]!.status).toBe('running');
+      // Stopped at its checkpoint and marked failed, so it blocks no new backfill, with how to resume it.
+      expect(rows[0]!.status).toBe('failed');
+      expect(rows[0]!.error).toContain(`{"job_id": "${rows[0]!.id}"}`);
       const inTime = returned.filter((r) => r === 'in time').length;
       expect(returned.length).toBeLessThanOrEqual(2); // never a page 3
       expect(rows[0]!.pages_fetched).toBe(inTime);
       expect(await stored()).toBe(inTime * 200);
       await new Promise((r) => setTimeout(r, 50));
       expect(await stored()).toBe(inTime * 200);
+
+      // Resumed by id with time to spare: it goes on from its checkpoint and finishes.
+      const pagesAsked: number[] = [];
+      const counting: Strava = Object.create(h.deps.strava, {
+        listActivities: {
+          value: async (...args: Parameters<Strava['listActivities']>) => {
+            pagesAsked.push(args[1].page ?? 1);
+            return h.deps.strava.listActivities(...args);
+          },
+        },
+      });
+      const again = await start(counting, 10_000);
+      try {
+        const resumed = await post(again, { job_id: rows[0]!.id }, tokenFor(h, athlete, { role: 'service_role' }));
+        expect(resumed.status).toBe(202);
+        expect(await finishedJob(again, resumed.jobId)).toMatchObject({ status: 'succeeded' });
+        expect(pagesAsked[0]).toBe(inTime + 1);
+        const done = await h.sql.query<{ status: string }>('select status from public.backfill_jobs where id = $1', [rows[0]!.id]);
+        expect(done.rows[0]!.status).toBe('succeeded');
+      } finally {
+        await again.close();
+      }
     } finally {
       release();
       await s.close();

@@ -117,7 +117,12 @@ export async function createBackfillJob(deps: FunctionDeps, req: BackfillRequest
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (job: BackfillJob) => void;
+  /** Restart a `failed` job from its checkpoint (an explicit resume by job id). */
+  retryFailed?: boolean;
 }
+
+/** Error text of a job stopped by the background time limit: it names how to go on. */
+export const TIMED_OUT_PREFIX = 'FUNCTION_TIMEOUT';
 
 const unix = (isoText: string | null): number | undefined => (isoText ? Math.floor(Date.parse(isoText) / 1000) : undefined);
 
@@ -125,7 +130,9 @@ const unix = (isoText: string | null): number | undefined => (isoText ? Math.flo
  * Runs (or resumes) a job to its end: pages of 200 from Strava over [since, until], each page
  * upserted together with its checkpoint in one transaction, so a killed process resumes at the
  * next page with nothing lost and nothing duplicated. Rate-limit waits reported by the Strava
- * client are counted with their reset time. On abort the job stays `running` for a later resume.
+ * client are counted with their reset time. On abort (shutdown) the job stays `running` for the
+ * next start to resume; stopped by the time limit it is `failed`, not blocking a new backfill, and
+ * resumable from its checkpoint by id.
  */
 export async function runBackfillJob(deps: FunctionDeps, jobId: string, opts: RunOptions = {}): Promise<BackfillJob> {
   const running = activeRuns.get(jobId);
@@ -144,11 +151,22 @@ const activeRuns = new Map<string, Promise<BackfillJob>>();
 
 async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Promise<BackfillJob> {
   const stamp = (): string => new Date(deps.clock.now()).toISOString();
-  const started = await deps.sql.query(
-    `update public.backfill_jobs set status = 'running', started_at = coalesce(started_at, $2), updated_at = $2
-     where id = $1 and status in ('queued', 'running') returning ${JOB_COLUMNS}`,
-    [jobId, stamp()],
-  );
+  let started;
+  try {
+    started = await deps.sql.query(
+      `update public.backfill_jobs set status = 'running', started_at = coalesce(started_at, $2), updated_at = $2,
+         error = null, finished_at = null
+       where id = $1 and (status in ('queued', 'running') or ($3 and status = 'failed')) returning ${JOB_COLUMNS}`,
+      [jobId, stamp(), opts.retryFailed === true],
+    );
+  } catch (err) {
+    // Resuming a failed job while the athlete has another live one.
+    if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
+    const job = await getBackfillJob(deps.sql, jobId);
+    const live = job && (await liveJobFor(deps.sql, job.athlete_id));
+    if (live) throw new BackfillConflict(live);
+    throw err;
+  }
   if (!started.rows[0]) {
     const job = await getBackfillJob(deps.sql, jobId);
     if (!job) throw new HttpError(404, 'JOB_NOT_FOUND', `No backfill job ${jobId}`);
@@ -167,20 +185,31 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
       .catch(() => undefined);
   };
   const unsubscribe = deps.rateLimits?.subscribe(onRateLimit);
+  const stopped = async (at: BackfillJob): Promise<BackfillJob> => {
+    if ((opts.signal?.reason as { name?: unknown } | undefined)?.name !== 'TimeoutError') return at; // shutdown: resumed at the next start
+    const message = `${TIMED_OUT_PREFIX}: stopped by the background time limit at page ${at.checkpoint.page ?? 1}; resume it with {"job_id": "${jobId}"}`;
+    const { rows } = await deps.sql.query(
+      `update public.backfill_jobs set status = 'failed', error = $2, finished_at = $3, updated_at = $3 where id = $1 returning ${JOB_COLUMNS}`,
+      [jobId, message, stamp()],
+    );
+    const failed = toJob(rows[0]!);
+    opts.onProgress?.(failed);
+    return failed;
+  };
   try {
     const creds = await requireStravaCredentials(deps.sql, job.athlete_id);
     const after = unix(job.since);
     const before = unix(job.until);
     let page = job.checkpoint.page ?? 1;
     for (;;) {
-      if (opts.signal?.aborted) return job; // stays running: resumed from its checkpoint
+      if (opts.signal?.aborted) return await stopped(job); // at its checkpoint
       const activities = await deps.strava.listActivities(creds, {
         page,
         perPage: BACKFILL_PAGE_SIZE,
         ...(after !== undefined ? { after } : {}),
         ...(before !== undefined ? { before } : {}),
       });
-      if (opts.signal?.aborted) return job; // stopped (deadline, shutdown) while the page was on its way: not written
+      if (opts.signal?.aborted) return await stopped(job); // stopped while the page was on its way: not written
       const done = activities.length < BACKFILL_PAGE_SIZE;
       page += 1;
       const span = startSpan(activities, job.checkpoint);
