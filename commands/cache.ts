@@ -217,7 +217,7 @@ export function register(program: Command): void {
     .option('--all-athletes', 'every connected athlete in the target database')
     .option('--kinds <kinds>', 'what to warm: activities,streams,brief', kindList, ['activities', 'streams', 'brief'])
     .option('--concurrency <n>', 'athletes at once', positiveInt, 8)
-    .option('--url <url>', 'site URL (default: VELOREADY_API_URL, else http://127.0.0.1:8888)')
+    .option('--url <url>', 'site URL (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
     .option('--secret <secret>', 'the site\'s JWT secret (default: SUPABASE_JWT_SECRET)')
     .option('--db-url <url>', 'database to list --all-athletes from')
     .option('--dry-run', 'print the requests it would make')
