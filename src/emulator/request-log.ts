@@ -45,12 +45,14 @@ const RECENT_ENTRIES = 200;
 export function createRequestLog(options: { keepRecent?: number } = {}): RequestLog {
   const keep = options.keepRecent ?? RECENT_ENTRIES;
   const listeners = new Set<LogListener>();
-  const recent: LogEntry[] = [];
+  // A ring: shifting a full array on every request would move `keep` entries each time.
+  const ring: LogEntry[] = [];
+  let next = 0;
 
   const emit = (entry: LogEntry): void => {
     if (keep > 0) {
-      recent.push(entry);
-      if (recent.length > keep) recent.shift();
+      ring[next] = entry;
+      next = (next + 1) % keep;
     }
     for (const listener of listeners) {
       try {
@@ -93,7 +95,7 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
         ...(err?.stack ? { stack: redactText(err.stack) } : {}),
       });
     },
-    recent: () => recent,
+    recent: () => (ring.length < keep ? ring.slice() : [...ring.slice(next), ...ring.slice(0, next)]),
   };
 }
 
@@ -104,8 +106,21 @@ function normaliseCache(value: string | null | undefined): 'HIT' | 'MISS' | null
   return v.startsWith('HIT') ? 'HIT' : v.startsWith('MISS') ? 'MISS' : null;
 }
 
-/** One JSON object per line (for `serve --no-ui --json`). */
-export const jsonLine = (entry: LogEntry): string => `${JSON.stringify(entry)}\n`;
+/**
+ * One JSON object per line (for `serve --no-ui --json`). A request line is assembled field by field:
+ * JSON.stringify of the whole entry costs more than the rest of a cache HIT's logging together.
+ * Only the strings a client controls (method, path) need escaping; the others are ours.
+ */
+export function jsonLine(entry: LogEntry): string {
+  if (entry.type !== 'request') return `${JSON.stringify(entry)}\n`;
+  const fn = entry.function === null ? 'null' : JSON.stringify(entry.function);
+  const cache = entry.cache === null ? 'null' : `"${entry.cache}"`;
+  const job = entry.jobId === undefined ? '' : `,"jobId":${JSON.stringify(entry.jobId)}`;
+  return (
+    `{"type":"request","time":"${entry.time}","requestId":"${entry.requestId}","method":${JSON.stringify(entry.method)},` +
+    `"path":${JSON.stringify(entry.path)},"function":${fn},"status":${entry.status},"ms":${entry.ms},"cache":${cache}${job}}\n`
+  );
+}
 
 /** One human line per request (for `serve --no-ui`); errors add their stack. */
 export function textLine(entry: LogEntry): string {

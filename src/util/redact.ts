@@ -25,10 +25,18 @@ export const isSecretName = (name: string): boolean => SECRET_QUERY_PARAMS.has(n
  * value (`/api/jobs/eyJ…`, `/.netlify/functions/sk-…`) → `[REDACTED]`, the rest kept.
  */
 export function redactPath(pathWithQuery: string): string {
-  const q = pathWithQuery.indexOf('?');
-  if (q < 0) return redactTokens(pathWithQuery);
-  return `${redactTokens(pathWithQuery.slice(0, q))}?${redactQuery(pathWithQuery.slice(q + 1))}`;
+  let out = redactedPaths.get(pathWithQuery);
+  if (out === undefined) {
+    const q = pathWithQuery.indexOf('?');
+    out = q < 0 ? redactTokens(pathWithQuery) : `${redactTokens(pathWithQuery.slice(0, q))}?${redactQuery(pathWithQuery.slice(q + 1))}`;
+    if (redactedPaths.size >= REDACTED_PATHS_KEPT) redactedPaths.clear();
+    redactedPaths.set(pathWithQuery, out);
+  }
+  return out;
 }
+/** Request paths repeat (an app polls the same few): each is scanned once. */
+const redactedPaths = new Map<string, string>();
+const REDACTED_PATHS_KEPT = 1024;
 
 /** JWTs, API keys and long opaque tokens in a path or query value. */
 function redactTokens(text: string): string {

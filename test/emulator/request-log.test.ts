@@ -106,6 +106,32 @@ describe('request log', () => {
     expect(log.recent()).toHaveLength(2);
   });
 
+  it('keeps the last N entries, oldest first, however many came before', () => {
+    const log = createRequestLog({ keepRecent: 3 });
+    const entry = { time: '2026-01-01T00:00:00.000Z', method: 'GET', path: '/x', function: null, status: 200, ms: 1 };
+    for (const id of ['a', 'b']) log.request({ ...entry, requestId: id });
+    expect(log.recent().map((e) => e.requestId)).toEqual(['a', 'b']);
+    for (const id of ['c', 'd', 'e', 'f', 'g']) log.request({ ...entry, requestId: id });
+    expect(log.recent().map((e) => e.requestId)).toEqual(['e', 'f', 'g']);
+  });
+
+  it('a JSON line is one line of valid JSON that reads back as the entry, whatever the path holds', () => {
+    const base: RequestLogEntry = {
+      type: 'request', time: '2026-01-01T00:00:00.000Z', requestId: 'r-1', method: 'GET', path: '/x', function: null, status: 200, ms: 1.25, cache: null,
+    };
+    const entries: RequestLogEntry[] = [
+      base,
+      { ...base, path: '/a"b\\c\n\u0000\u2028é?q="x"', method: 'PO"ST', function: 'api-activities', cache: 'HIT' },
+      { ...base, status: 202, cache: 'MISS', jobId: 'job-9' },
+    ];
+    for (const entry of entries) {
+      const line = jsonLine(entry);
+      expect(line.endsWith('\n')).toBe(true);
+      expect(line.slice(0, -1)).not.toContain('\n');
+      expect(JSON.parse(line)).toEqual(entry);
+    }
+  });
+
   it('the batched writer sends the entries of one event-loop turn in one write, in order, and flushes on demand', async () => {
     const writes: string[] = [];
     const log = createRequestLog();
