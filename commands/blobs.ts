@@ -27,7 +27,7 @@ export function register(program: Command): void {
       const { localBlobsPath } = await import('../src/blobs/target.js');
       const { encodeBlobsContext } = await import('../src/blobs/context.js');
       const path = localBlobsPath(ctx.config.get('dataDir') ?? '.veloready');
-      const store = openSqliteBlobs({ path });
+      const store = openSqliteBlobs({ path, backgroundCheckpoints: true });
       const siteID = ctx.opts.siteId as string;
       const token = ctx.opts.token as string;
       const port = ctx.opts.port as number;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { etagSource } from './etag.js';
 import { expiryOf, isExpired } from './expiry.js';
 import { matchesPurge, type PurgeFilter, type PurgeResult, type PurgedKey } from './purge.js';
@@ -26,6 +27,11 @@ export const EXTERNAL_CHANGE_CHECK_MS = 50;
 /** Remembered metadata reads (cleared whole when full). */
 const INFO_CACHE_ENTRIES = 10_000;
 export const SWEEP_INTERVAL_MS = 60_000;
+/** How often the background checkpointer moves the WAL into the database file. */
+export const CHECKPOINT_INTERVAL_MS = 200;
+/** SQLite's own default, restored when the background checkpointer is not there. */
+const AUTOCHECKPOINT_PAGES = 1000;
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 10_000;
 const SCAN_BATCH = 256;
@@ -53,6 +59,13 @@ export interface SqliteBlobsOptions {
   clock?: Clock;
   /** Background deletion of expired rows; 0 disables it. */
   sweepIntervalMs?: number;
+  /**
+   * Checkpoint the WAL from a worker thread instead of inside writes (long-running servers: a
+   * checkpoint's sync would stall every request; short commands keep SQLite's autocheckpoint).
+   */
+  backgroundCheckpoints?: boolean;
+  /** How often that worker checkpoints (default CHECKPOINT_INTERVAL_MS). */
+  checkpointIntervalMs?: number;
 }
 
 /** The local backend: Blobs plus the admin operations `veloready cache` needs. */
@@ -103,6 +116,21 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  let closed = false;
+  let checkpointer: Checkpointer | undefined;
+  if (options.backgroundCheckpoints && options.path !== ':memory:') {
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`); // a WAL grown by a burst shrinks once checkpointed
+    checkpointer = startCheckpointer({
+      path: options.path,
+      intervalMs: options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS,
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
+      onFailure: () => {
+        checkpointer = undefined;
+        if (!closed) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+      },
+    });
+  }
 
   const q = {
     get: db.prepare<[string, string], Row>('SELECT * FROM blobs WHERE store = ? AND key = ?'),
@@ -390,7 +418,6 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
       : undefined;
   timer?.unref();
 
-  let closed = false;
   return {
     target: `local (${options.path})`,
     path: options.path,
@@ -408,6 +435,7 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
       closed = true;
       if (timer) clearInterval(timer);
       settle();
+      await checkpointer?.stop();
       db.close();
     },
   };

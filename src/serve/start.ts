@@ -144,7 +144,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       await sql.transaction((tx) => deleteSeeded(tx));
     }
 
-    const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock });
+    const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock, backgroundCheckpoints: true });
     cleanups.push(() => blobs.close());
     const log = opts.log ?? createRequestLog();
     // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
