@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Queryable } from '../db/sql.js';
 
 /** Namespace for athlete → user uuids (RFC 4122 v5). Fixed forever: changing it orphans users. */
 const ATHLETE_NAMESPACE = '6f1d2c3e-8b4a-5d6e-9f70-a1b2c3d4e5f6';
@@ -34,3 +35,12 @@ export function emailForAthlete(athleteId: number | string): string {
 }
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The athlete's auth user as stored (athletes.user_id): in production a real auth.users id, which
+ * need not be `userIdForAthlete`'s. Undefined when the athlete has no row.
+ */
+export async function storedUserIdOf(q: Queryable, athleteId: number): Promise<string | undefined> {
+  const { rows } = await q.query<{ user_id: string | null }>('select user_id::text as user_id from public.athletes where id = $1', [athleteId]);
+  return rows[0]?.user_id ?? undefined;
+}

@@ -17,7 +17,6 @@ const timer = setInterval(() => {
   try { checkpoint.run(); } catch { /* busy or closing: the next tick, or the last close, checkpoints */ }
 }, workerData.intervalMs);
 parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.postMessage('stopped'); });
-parentPort.postMessage('ready');
 `;
 
 export interface Checkpointer {

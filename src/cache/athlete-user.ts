@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { userIdForAthlete } from '../auth/user-id.js';
+import { storedUserIdOf, userIdForAthlete } from '../auth/user-id.js';
 import { openDatabase } from '../db/open.js';
 import { pgliteDir } from '../db/paths.js';
 import { liveServeInfo } from '../db/serve-info.js';
@@ -42,9 +42,8 @@ export async function resolveAthleteUserId(athleteId: number, options: ResolveAt
     return fallback(`no database: ${reason(err)}`);
   }
   try {
-    const { rows } = await sql.query<{ user_id: string }>('select user_id::text as user_id from public.athletes where id = $1', [athleteId]);
-    const row = rows[0];
-    return row ? { userId: row.user_id } : fallback(`athlete ${athleteId} is not in ${sql.target.label}`);
+    const userId = await storedUserIdOf(sql, athleteId);
+    return userId ? { userId } : fallback(`athlete ${athleteId} is not in ${sql.target.label}`);
   } catch (err) {
     return fallback(`cannot read athletes from ${sql.target.label}: ${reason(err)}`);
   } finally {

@@ -1,20 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlobsHandler } from '../blobs/server.js';
+import { splitUrl } from '../emulator/node-adapter.js';
 import type { Mount } from '../emulator/server.js';
 
 const API_PREFIX = '/api/v1/blobs/';
 const REGION_PREFIX = '/region:';
 
-const pathOf = (req: IncomingMessage): string => {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-};
-
 /** Passes only requests whose path `matches` to the handler; anything else falls through. */
 const guarded = (prefix: string, matches: (path: string) => boolean, handler: BlobsHandler): Mount => ({
   prefix,
-  handler: (req: IncomingMessage, res: ServerResponse) => (matches(pathOf(req)) ? handler(req, res) : Promise.resolve(false)),
+  handler: (req: IncomingMessage, res: ServerResponse) => (matches(splitUrl(req.url ?? '/')[0]) ? handler(req, res) : Promise.resolve(false)),
 });
 
 /**

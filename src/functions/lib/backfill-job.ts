@@ -90,6 +90,15 @@ export class BackfillConflict extends HttpError {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** A unique violation on the one-live-job-per-athlete index becomes a BackfillConflict naming that job. */
+async function conflictOr(deps: FunctionDeps, athleteId: number | undefined, err: unknown): Promise<never> {
+  if ((err as { code?: unknown }).code === UNIQUE_VIOLATION && athleteId !== undefined) {
+    const live = await liveJobFor(deps.sql, athleteId);
+    if (live) throw new BackfillConflict(live);
+  }
+  throw err;
+}
+
 /** Creates the job row (queued). One live job per athlete: a second one is a BackfillConflict. */
 export async function createBackfillJob(deps: FunctionDeps, req: BackfillRequest): Promise<BackfillJob> {
   const existing = await liveJobFor(deps.sql, req.athleteId);
@@ -106,11 +115,7 @@ export async function createBackfillJob(deps: FunctionDeps, req: BackfillRequest
     );
     return toJob(rows[0]!);
   } catch (err) {
-    if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) {
-      const live = await liveJobFor(deps.sql, req.athleteId);
-      if (live) throw new BackfillConflict(live);
-    }
-    throw err;
+    return conflictOr(deps, req.athleteId, err);
   }
 }
 
@@ -123,6 +128,8 @@ export interface RunOptions {
 
 /** Error text of a job stopped by the background time limit: it names how to go on. */
 export const TIMED_OUT_PREFIX = 'FUNCTION_TIMEOUT';
+/** Stored length of a failed job's error text. */
+const MAX_ERROR_CHARS = 500;
 
 const unix = (isoText: string | null): number | undefined => (isoText ? Math.floor(Date.parse(isoText) / 1000) : undefined);
 
@@ -161,11 +168,7 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
     );
   } catch (err) {
     // Resuming a failed job while the athlete has another live one.
-    if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
-    const job = await getBackfillJob(deps.sql, jobId);
-    const live = job && (await liveJobFor(deps.sql, job.athlete_id));
-    if (live) throw new BackfillConflict(live);
-    throw err;
+    return conflictOr(deps, (await getBackfillJob(deps.sql, jobId))?.athlete_id, err);
   }
   if (!started.rows[0]) {
     const job = await getBackfillJob(deps.sql, jobId);
@@ -185,16 +188,20 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
       .catch(() => undefined);
   };
   const unsubscribe = deps.rateLimits?.subscribe(onRateLimit);
-  const stopped = async (at: BackfillJob): Promise<BackfillJob> => {
-    if ((opts.signal?.reason as { name?: unknown } | undefined)?.name !== 'TimeoutError') return at; // shutdown: resumed at the next start
-    const message = `${TIMED_OUT_PREFIX}: stopped by the background time limit at page ${at.checkpoint.page ?? 1}; resume it with {"job_id": "${jobId}"}`;
+  /** Records the job as failed with `message`; the row as it now is (none if it vanished). */
+  const markFailed = async (message: string): Promise<BackfillJob | undefined> => {
     const { rows } = await deps.sql.query(
       `update public.backfill_jobs set status = 'failed', error = $2, finished_at = $3, updated_at = $3 where id = $1 returning ${JOB_COLUMNS}`,
-      [jobId, message, stamp()],
+      [jobId, message.slice(0, MAX_ERROR_CHARS), stamp()],
     );
-    const failed = toJob(rows[0]!);
-    opts.onProgress?.(failed);
+    const failed = rows[0] ? toJob(rows[0]) : undefined;
+    if (failed) opts.onProgress?.(failed);
     return failed;
+  };
+  const stopped = async (at: BackfillJob): Promise<BackfillJob> => {
+    if ((opts.signal?.reason as { name?: unknown } | undefined)?.name !== 'TimeoutError') return at; // shutdown: resumed at the next start
+    const page = at.checkpoint.page ?? 1;
+    return (await markFailed(`${TIMED_OUT_PREFIX}: stopped by the background time limit at page ${page}; resume it with {"job_id": "${jobId}"}`)) ?? at;
   };
   try {
     const creds = await requireStravaCredentials(deps.sql, job.athlete_id);
@@ -234,12 +241,7 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
     opts.onProgress?.(job);
     return job;
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const { rows } = await deps.sql.query(
-      `update public.backfill_jobs set status = 'failed', error = $2, finished_at = $3, updated_at = $3 where id = $1 returning ${JOB_COLUMNS}`,
-      [jobId, message.slice(0, 500), stamp()],
-    );
-    if (rows[0]) opts.onProgress?.(toJob(rows[0]));
+    await markFailed(err instanceof Error ? err.message : String(err));
     throw err;
   } finally {
     unsubscribe?.();

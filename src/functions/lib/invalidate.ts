@@ -1,5 +1,5 @@
 import { activitiesKey, athleteKeyPrefixes, streamsKey } from '../../cache/keys.js';
-import { userIdForAthlete } from '../../auth/user-id.js';
+import { storedUserIdOf, userIdForAthlete } from '../../auth/user-id.js';
 import type { BlobStore } from '../../blobs/store.js';
 import type { FunctionDeps } from '../deps.js';
 import { cacheStore } from './cache.js';
@@ -23,10 +23,7 @@ async function deletePrefix(store: BlobStore, prefix: string): Promise<number> {
  * production), or the id derived from the athlete id for an athlete with no user row.
  */
 async function briefOwner(deps: FunctionDeps, athleteId: number): Promise<string> {
-  const { rows } = await deps.sql.query<{ user_id: string | null }>('select user_id::text as user_id from public.athletes where id = $1', [
-    athleteId,
-  ]);
-  return rows[0]?.user_id ?? userIdForAthlete(athleteId);
+  return (await storedUserIdOf(deps.sql, athleteId)) ?? userIdForAthlete(athleteId);
 }
 
 /**
