@@ -5,12 +5,14 @@ export const KEY_MAX_BYTES = 600;
 export const STORE_NAME_MAX_BYTES = 64;
 
 const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
+/** A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no byte count (every cache read checks its key). */
+const fitsBytes = (s: string, max: number): boolean => s.length * 3 <= max || utf8Length(s) <= max;
 
 /** The reason a key is invalid, or null when Netlify accepts it. */
 export function keyProblem(key: string): string | null {
   if (key === '') return 'Blob key must not be empty.';
   if (key.startsWith('/') || key.startsWith('%2F')) return 'Blob key must not start with forward slash (/).';
-  if (utf8Length(key) > KEY_MAX_BYTES) {
+  if (!fitsBytes(key, KEY_MAX_BYTES)) {
     return `Blob key must be a sequence of Unicode characters whose UTF-8 encoding is at most ${KEY_MAX_BYTES} bytes long.`;
   }
   return null;
@@ -20,7 +22,7 @@ export function keyProblem(key: string): string | null {
 export function storeNameProblem(name: string): string | null {
   if (name === '') return 'Store name must not be empty.';
   if (name.includes('/') || name.includes('%2F')) return 'Store name must not contain forward slashes (/).';
-  if (utf8Length(name) > STORE_NAME_MAX_BYTES) {
+  if (!fitsBytes(name, STORE_NAME_MAX_BYTES)) {
     return `Store name must be a sequence of Unicode characters whose UTF-8 encoding is at most ${STORE_NAME_MAX_BYTES} bytes long.`;
   }
   return null;

@@ -19,7 +19,8 @@ export class Deadlines {
   start(onExpired: () => void): Deadline {
     const entry = new Entry(performance.now() + this.timeoutMs, onExpired, this);
     this.running.add(entry);
-    this.timer ??= setTimeout(this.expire, this.timeoutMs);
+    if (!this.timer) this.timer = setTimeout(this.expire, this.timeoutMs);
+    else if (this.running.size === 1) this.timer.ref();
     return entry;
   }
 
@@ -30,9 +31,10 @@ export class Deadlines {
 
   forget(entry: Entry): void {
     if (!this.running.delete(entry) || this.running.size > 0 || !this.timer) return;
-    // Nothing left to watch: a timer left armed would keep an idle process alive (up to 15 min).
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    // Nothing left to watch: the timer must not keep an idle process alive (up to 15 min). It is
+    // unref'd rather than cleared: requests one at a time would otherwise arm and clear a timer
+    // each, the very cost this class exists to avoid. It fires early for the next entry at worst.
+    this.timer.unref();
   }
 
   private readonly expire = (): void => {

@@ -2,7 +2,7 @@ import { isOverLimit, payloadTooLarge, responseTooLarge } from './body-limit.js'
 import { Deadlines } from './deadlines.js';
 import { errorResponse, type HandlerErrorInfo } from './error-boundary.js';
 import { functionTimeout } from './timeout.js';
-import type { Handler, NetlifyResponse } from './types.js';
+import type { Handler, NetlifyContext, NetlifyResponse } from './types.js';
 
 export interface GuardOptions {
   /** Netlify's limit for this kind of function (synchronous 10 s, scheduled 15 min). */
@@ -25,33 +25,36 @@ export interface GuardOptions {
 export function guard(handler: Handler, opts: GuardOptions): Handler {
   const { timeoutMs, bodyBytes, onError } = opts;
   const deadlines = new Deadlines(timeoutMs);
-  return async (event, context) => {
-    if (isOverLimit(event.body, event.isBase64Encoded, bodyBytes)) return payloadTooLarge(bodyBytes);
-    let response: NetlifyResponse;
-    try {
-      response = await withinTimeout(handler(event, context), deadlines, () => functionTimeout(context.functionName, timeoutMs));
-    } catch (error) {
-      const failed = errorResponse(error, context.awsRequestId);
-      onError?.({ functionName: context.functionName, requestId: context.awsRequestId, status: failed.statusCode, error });
-      return failed;
-    }
-    if (isOverLimit(response.body, response.isBase64Encoded, bodyBytes)) return responseTooLarge(context.functionName, bodyBytes);
+  const failed = (error: unknown, context: NetlifyContext): NetlifyResponse => {
+    const response = errorResponse(error, context.awsRequestId);
+    onError?.({ functionName: context.functionName, requestId: context.awsRequestId, status: response.statusCode, error });
     return response;
   };
-}
-
-function withinTimeout(running: Promise<NetlifyResponse>, deadlines: Deadlines, timedOut: () => NetlifyResponse): Promise<NetlifyResponse> {
-  return new Promise<NetlifyResponse>((resolve, reject) => {
-    const deadline = deadlines.start(() => resolve(timedOut()));
-    running.then(
-      (response) => {
-        deadline.clear();
-        resolve(response);
-      },
-      (err: unknown) => {
-        deadline.clear();
-        reject(err);
-      },
-    );
-  });
+  // One promise per call, settled by whichever comes first (the handler or its deadline): every
+  // request passes here, and each async layer would cost it another promise and microtask.
+  return (event, context) =>
+    new Promise<NetlifyResponse>((resolve) => {
+      if (isOverLimit(event.body, event.isBase64Encoded, bodyBytes)) return resolve(payloadTooLarge(bodyBytes));
+      let running: Promise<NetlifyResponse>;
+      try {
+        running = handler(event, context);
+      } catch (error) {
+        return resolve(failed(error, context));
+      }
+      const deadline = deadlines.start(() => resolve(functionTimeout(context.functionName, timeoutMs)));
+      Promise.resolve(running).then(
+        (response) => {
+          deadline.clear();
+          try {
+            resolve(isOverLimit(response.body, response.isBase64Encoded, bodyBytes) ? responseTooLarge(context.functionName, bodyBytes) : response);
+          } catch (error) {
+            resolve(failed(error, context)); // not a response object at all
+          }
+        },
+        (error: unknown) => {
+          deadline.clear();
+          resolve(failed(error, context));
+        },
+      );
+    });
 }

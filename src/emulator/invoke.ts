@@ -33,6 +33,11 @@ export interface Invocation {
 export interface Invoker {
   /** Runs a function the way Netlify would for its kind: sync/scheduled wrapped in the limits, background as a job (202). */
   invoke(def: FunctionDef, event: NetlifyEvent, params?: Record<string, string>, requestId?: string): Promise<Invocation>;
+  /**
+   * The response of a sync or scheduled function (the HTTP hot path: no Invocation wrapper and
+   * no extra promise layer). Background functions go through `invoke`.
+   */
+  respond(def: FunctionDef, event: NetlifyEvent, params: Record<string, string>, requestId: string): Promise<NetlifyResponse>;
 }
 
 export interface InvokerOptions {
@@ -62,23 +67,26 @@ export function createInvoker(options: InvokerOptions): Invoker {
     return h;
   };
 
+  const respond: Invoker['respond'] = (def, event, params, requestId) => {
+    if (def.kind === 'scheduled') event = scheduledEvent(def, clock, event);
+    const timeoutMs = def.kind === 'scheduled' ? limits.scheduledTimeoutMs : limits.syncTimeoutMs;
+    const context = new InvocationContext(def.name, requestId, params, clock.now() + timeoutMs, clock, options.signal);
+    return compiledFor(def)(event, context);
+  };
+
   return {
+    respond,
     async invoke(def, event, params = EMPTY_PARAMS, requestId = randomUUID()) {
-      if (def.kind === 'background') {
-        const job = jobs.start(def, event, params);
-        return {
-          job,
-          response: {
-            statusCode: ACCEPTED,
-            headers: { ...JSON_HEADERS, 'x-job-id': job.id },
-            body: JSON.stringify({ jobId: job.id, status: job.status, url: `/api/jobs/${job.id}` }),
-          },
-        };
-      }
-      if (def.kind === 'scheduled') event = scheduledEvent(def, clock, event);
-      const timeoutMs = def.kind === 'scheduled' ? limits.scheduledTimeoutMs : limits.syncTimeoutMs;
-      const context = new InvocationContext(def.name, requestId, params, clock.now() + timeoutMs, clock, options.signal);
-      return { response: await compiledFor(def)(event, context) };
+      if (def.kind !== 'background') return { response: await respond(def, event, params, requestId) };
+      const job = jobs.start(def, event, params);
+      return {
+        job,
+        response: {
+          statusCode: ACCEPTED,
+          headers: { ...JSON_HEADERS, 'x-job-id': job.id },
+          body: JSON.stringify({ jobId: job.id, status: job.status, url: `/api/jobs/${job.id}` }),
+        },
+      };
     },
   };
 }
@@ -89,7 +97,12 @@ export function scheduledEvent(def: FunctionDef, clock: Clock, base?: NetlifyEve
   const event = base ?? syntheticEvent({ path: `/.netlify/functions/${def.name}` });
   const headers = { ...event.headers, 'content-type': 'application/json', 'x-nf-event': 'schedule' };
   return {
-    ...event,
+    // Field by field: the HTTP event computes some fields on access, which a spread would drop.
+    rawUrl: event.rawUrl,
+    rawQuery: event.rawQuery,
+    path: event.path,
+    queryStringParameters: event.queryStringParameters,
+    multiValueQueryStringParameters: event.multiValueQueryStringParameters,
     // An HTTP trigger keeps its method, so the function can refuse anything but POST.
     httpMethod: base?.httpMethod ?? 'POST',
     headers,

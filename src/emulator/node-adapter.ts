@@ -116,9 +116,9 @@ class NodeEvent implements NetlifyEvent {
   readonly queryStringParameters: Record<string, string>;
   private mvHeaders?: Record<string, string[]>;
   private mvQuery?: Record<string, string[]>;
+  private url?: string;
   constructor(
     private readonly req: IncomingMessage,
-    readonly rawUrl: string,
     readonly path: string,
     readonly rawQuery: string,
     readonly body: string | null,
@@ -127,6 +127,9 @@ class NodeEvent implements NetlifyEvent {
   ) {
     this.headers = req.headers as Record<string, string>;
     this.queryStringParameters = query ?? parseQuery(rawQuery);
+  }
+  get rawUrl(): string {
+    return (this.url ??= `http://${this.req.headers.host ?? 'localhost'}${this.req.url ?? this.path}`);
   }
   get httpMethod(): string {
     return this.req.method ?? 'GET';
@@ -151,12 +154,10 @@ export function toEvent(
   body: Buffer | null,
   query?: Record<string, string>,
 ): NetlifyEvent {
-  const host = req.headers.host ?? 'localhost';
-  const rawUrl = `http://${host}${req.url ?? path}`;
-  if (!body) return new NodeEvent(req, rawUrl, path, rawQuery, null, false, query);
+  if (!body) return new NodeEvent(req, path, rawQuery, null, false, query);
   const type = req.headers['content-type'];
   const text = type === undefined || TEXT_TYPE_RE.test(type);
-  return new NodeEvent(req, rawUrl, path, rawQuery, text ? body.toString('utf8') : body.toString('base64'), !text, query);
+  return new NodeEvent(req, path, rawQuery, text ? body.toString('utf8') : body.toString('base64'), !text, query);
 }
 
 /**
@@ -179,16 +180,13 @@ function bodyBytes(body: string): string | Buffer {
   return bytes;
 }
 
-/** Headers given to writeHead are not readable back with getHeader: the log asks here. */
-const sentCacheStatus = new WeakMap<ServerResponse, string>();
-export const cacheStatusOf = (res: ServerResponse): string | undefined =>
-  sentCacheStatus.get(res) ?? (res.getHeader('x-cache') as string | undefined);
-
 /**
  * Writes a function's response; `requestId` goes out as `x-nf-request-id` like Netlify's. One
  * writeHead with every header (and the length) is markedly cheaper than a setHeader per header.
+ * Returns the `x-cache` value sent, for the request log (headers given to writeHead cannot be
+ * read back with getHeader).
  */
-export function writeResponse(res: ServerResponse, response: NetlifyResponse, requestId?: string): void {
+export function writeResponse(res: ServerResponse, response: NetlifyResponse, requestId?: string): string | undefined {
   const out: Record<string, string | string[]> = {};
   if (requestId) out['x-nf-request-id'] = requestId;
   const headers = response.headers;
@@ -198,9 +196,9 @@ export function writeResponse(res: ServerResponse, response: NetlifyResponse, re
   const body = response.body;
   const bytes = !body ? undefined : response.isBase64Encoded ? Buffer.from(body, 'base64') : bodyBytes(body);
   if (bytes !== undefined && out['content-length'] === undefined) out['content-length'] = String(Buffer.byteLength(bytes));
-  const cache = out['x-cache'];
-  if (typeof cache === 'string') sentCacheStatus.set(res, cache);
   res.writeHead(response.statusCode, out);
   if (bytes === undefined) res.end();
   else res.end(bytes);
+  const cache = out['x-cache'];
+  return typeof cache === 'string' ? cache : undefined;
 }

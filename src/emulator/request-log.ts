@@ -147,17 +147,28 @@ export interface BatchedLogWriter {
   flush(): void;
 }
 
+/** How long log lines may wait to be written together (a human tailing the log sees no lag). */
+export const LOG_FLUSH_MS = 20;
+/** Entries that trigger a write at once, whatever the time: bounds the memory a burst holds. */
+const LOG_FLUSH_ENTRIES = 1024;
+
 /**
- * A subscriber that formats and writes the entries of one turn of the event loop together: under
- * load one write call per batch of requests instead of one per request (stdout to a file or a
- * pipe is synchronous in Node, so each call is a system call on the request path), and the
- * formatting runs in one tight loop after the responses have gone out.
+ * A subscriber that formats and writes entries in batches, at most `delayMs` after the first of
+ * them: under load one write call per few hundred requests instead of one per request (stdout to
+ * a file or a pipe is synchronous in Node, so each call is a system call on the serving thread),
+ * and the formatting runs in one tight loop after the responses have gone out.
  */
-export function batchedLogWriter(format: (entry: LogEntry) => string, write: (chunk: string) => void): BatchedLogWriter {
+export function batchedLogWriter(
+  format: (entry: LogEntry) => string,
+  write: (chunk: string) => void,
+  opts: { delayMs?: number } = {},
+): BatchedLogWriter {
+  const delayMs = opts.delayMs ?? LOG_FLUSH_MS;
   let waiting: LogEntry[] = [];
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
-    scheduled = false;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
     if (waiting.length === 0) return;
     const batch = waiting;
     waiting = [];
@@ -168,10 +179,9 @@ export function batchedLogWriter(format: (entry: LogEntry) => string, write: (ch
   return {
     listener(entry) {
       waiting.push(entry);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      if (waiting.length >= LOG_FLUSH_ENTRIES) flush();
+      // Unref'd: a pending write never keeps the process alive (close() and 'exit' flush).
+      else timer ??= setTimeout(flush, delayMs).unref();
     },
     flush,
   };

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
@@ -8,10 +7,11 @@ import { jsonError } from './http-error.js';
 import { createInvoker, syntheticEvent, type Invocation, type Invoker, type SyntheticRequest } from './invoke.js';
 import { createJobRunner, type JobRunner } from './jobs.js';
 import { resolveLimits, SHUTDOWN_DEADLINE_MS, type Limits } from './limits.js';
-import { BodyTooLargeError, cacheStatusOf, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
+import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { createRouter, type RedirectRule, type Router } from './redirects.js';
 import { VeloError } from '../errors.js';
+import { createUlid } from '../util/ulid.js';
 import type { NetlifyResponse } from './types.js';
 
 /**
@@ -103,6 +103,8 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   const shuttingDown = new AbortController();
   const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError, signal: shuttingDown.signal });
   const needsQueryForRouting = router.rules.some((r) => r.query);
+  /** Request ids are ULIDs, as Netlify's x-nf-request-id. */
+  const nextRequestId = createUlid(() => clock.now());
 
   let inFlight = 0;
   let closing = false;
@@ -120,20 +122,22 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const time = clock.now();
-    const requestId = randomUUID();
+    const requestId = nextRequestId();
     const url = req.url ?? '/';
     const [path, rawQuery] = splitUrl(url);
     let fnName: string | null = null;
     let jobId: string | undefined;
-    let status: number;
+    /** The x-cache header sent: writeHead's headers cannot be read back from `res`. */
+    let cache: string | undefined;
+    let clientClosed = false;
     try {
       if (closing) {
         res.setHeader('connection', 'close');
-        status = send(res, jsonError(503, 'SHUTTING_DOWN', 'the emulator is shutting down'), requestId);
+        cache = send(res, jsonError(503, 'SHUTTING_DOWN', 'the emulator is shutting down'), requestId);
       } else if (path.startsWith(JOBS_PREFIX)) {
-        status = send(res, await jobResponse(req.method ?? 'GET', path.slice(JOBS_PREFIX.length)), requestId);
+        cache = send(res, await jobResponse(req.method ?? 'GET', path.slice(JOBS_PREFIX.length)), requestId);
       } else if (mountFor(path) && (await tryMounts(req, res, path))) {
-        status = res.statusCode;
+        cache = res.getHeader('x-cache') as string | undefined;
       } else {
         const query = needsQueryForRouting ? parseQuery(rawQuery) : undefined;
         const match = router.match(path, query);
@@ -143,38 +147,42 @@ export function createEmulator(options: EmulatorOptions): Emulator {
           rewritten = mountFor(match.path) !== undefined && (await tryMounts(req, res, match.path));
         }
         if (rewritten) {
-          status = res.statusCode;
+          cache = res.getHeader('x-cache') as string | undefined;
         } else if (!match || match.kind === 'rewrite') {
-          status = send(res, jsonError(404, 'NOT_FOUND', `no function or route for ${path}`), requestId);
+          cache = send(res, jsonError(404, 'NOT_FOUND', `no function or route for ${path}`), requestId);
         } else if (match.kind === 'redirect') {
           res.setHeader('location', match.location);
-          status = send(res, { statusCode: match.status }, requestId);
+          cache = send(res, { statusCode: match.status }, requestId);
         } else {
           const def = functions.get(match.functionName);
           if (!def) {
-            status = send(res, jsonError(404, 'FUNCTION_NOT_FOUND', `no function named "${match.functionName}"`), requestId);
+            cache = send(res, jsonError(404, 'FUNCTION_NOT_FOUND', `no function named "${match.functionName}"`), requestId);
           } else {
             fnName = def.name;
             let body: Buffer | null = null;
             if (hasBody(req)) body = await readBody(req, limits.bodyBytes);
             const event = toEvent(req, path, rawQuery, body, query);
-            const result = await invoker.invoke(def, event, match.params, requestId);
-            jobId = result.job?.id;
-            status = send(res, result.response, requestId);
+            if (def.kind === 'background') {
+              const result = await invoker.invoke(def, event, match.params, requestId);
+              jobId = result.job?.id;
+              cache = send(res, result.response, requestId);
+            } else {
+              cache = send(res, await invoker.respond(def, event, match.params, requestId), requestId);
+            }
           }
         }
       }
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
-        status = send(res, payloadTooLarge(err.limitBytes), requestId);
+        cache = send(res, payloadTooLarge(err.limitBytes), requestId);
         req.resume();
       } else if (err instanceof ClientClosedError) {
-        status = CLIENT_CLOSED_REQUEST;
+        clientClosed = true;
         res.destroy();
       } else {
         logError({ functionName: fnName, requestId, status: 500, error: err });
-        status = res.headersSent ? res.statusCode : send(res, jsonError(500, 'INTERNAL', `request ${requestId} failed; see the server log`), requestId);
+        if (!res.headersSent) cache = send(res, jsonError(500, 'INTERNAL', `request ${requestId} failed; see the server log`), requestId);
         if (!res.writableEnded) res.end();
       }
     } finally {
@@ -186,9 +194,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       method: req.method ?? 'GET',
       path: url,
       function: fnName,
-      status: status!,
+      // writeHead and a mount's own answer both leave the status sent in res.statusCode.
+      status: clientClosed ? CLIENT_CLOSED_REQUEST : res.statusCode,
       ms: Math.round((performance.now() - started) * 100) / 100,
-      cache: cacheStatusOf(res),
+      cache,
       jobId,
     });
   }
@@ -285,15 +294,14 @@ function isoTime(ms: number): string {
   return isoOf.iso;
 }
 
-function send(res: ServerResponse, response: NetlifyResponse, requestId: string): number {
+/** Writes `response` (a 500 INVALID_RESPONSE if it is not valid HTTP); returns the x-cache sent. */
+function send(res: ServerResponse, response: NetlifyResponse, requestId: string): string | undefined {
   try {
-    writeResponse(res, response, requestId);
-    return response.statusCode;
+    return writeResponse(res, response, requestId);
   } catch (err) {
     if (res.headersSent) throw err;
     for (const name of res.getHeaderNames()) res.removeHeader(name);
-    writeResponse(res, jsonError(500, 'INVALID_RESPONSE', `the function returned a response that is not valid HTTP: ${(err as Error).message}`), requestId);
-    return 500;
+    return writeResponse(res, jsonError(500, 'INVALID_RESPONSE', `the function returned a response that is not valid HTTP: ${(err as Error).message}`), requestId);
   }
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Deadlines } from '../../src/emulator/deadlines.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,5 +40,25 @@ describe('Deadlines (one timer for every running invocation)', () => {
     entry.clear();
     const after = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     expect(after).toBe(before - 1);
+  });
+
+  it('requests one at a time reuse one timer: it is kept, unreferenced, while idle, and still expires a later entry at its own deadline', async () => {
+    const d = new Deadlines(30);
+    const expired: number[] = [];
+    const t0 = performance.now();
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const idle = timeouts();
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    for (let i = 0; i < 100; i++) d.start(() => expired.push(-1)).clear();
+    expect(armed).toHaveBeenCalledTimes(1);
+    armed.mockRestore();
+    expect(timeouts()).toBe(idle);
+    await sleep(15);
+    d.start(() => expired.push(Math.round(performance.now() - t0)));
+    expect(timeouts()).toBe(idle + 1);
+    await sleep(70);
+    expect(expired).toHaveLength(1);
+    expect(expired[0]).toBeGreaterThanOrEqual(44);
+    expect(timeouts()).toBe(idle);
   });
 });

@@ -132,17 +132,18 @@ describe('request log', () => {
     }
   });
 
-  it('the batched writer sends the entries of one event-loop turn in one write, in order, and flushes on demand', async () => {
+  it('the batched writer sends the entries of one flush interval in one write, in order, and flushes on demand', async () => {
     const writes: string[] = [];
     const log = createRequestLog();
-    const lines = batchedLogWriter(jsonLine, (chunk) => writes.push(chunk));
+    const lines = batchedLogWriter(jsonLine, (chunk) => writes.push(chunk), { delayMs: 30 });
     log.subscribe(lines.listener);
     const request = (requestId: string) =>
       log.request({ time: '2026-11-25T00:00:00.000Z', requestId, method: 'GET', path: '/api/activities?access_token=secret-1', function: 'api-activities', status: 200, ms: 1 });
     request('a');
+    await new Promise((r) => setImmediate(r));
     request('b');
     expect(writes).toEqual([]);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 60));
     expect(writes).toHaveLength(1);
     expect(writes[0]!.split('\n').filter(Boolean).map((l) => JSON.parse(l).requestId)).toEqual(['a', 'b']);
     expect(writes[0]).not.toContain('secret-1');
@@ -150,7 +151,19 @@ describe('request log', () => {
     lines.flush();
     expect(writes).toHaveLength(2);
     expect(JSON.parse(writes[1]!).requestId).toBe('c');
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 60));
     expect(writes).toHaveLength(2);
+  });
+
+  it('the batched writer writes at once when a burst fills a batch, without waiting for the timer', () => {
+    const writes: string[] = [];
+    const lines = batchedLogWriter(jsonLine, (chunk) => writes.push(chunk), { delayMs: 60_000 });
+    const log = createRequestLog();
+    log.subscribe(lines.listener);
+    for (let i = 0; i < 1024; i++) log.request({ time: '2026-11-25T00:00:00.000Z', requestId: `r${i}`, method: 'GET', path: '/x', function: null, status: 200, ms: 1 });
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.split('\n').filter(Boolean)).toHaveLength(1024);
+    lines.flush();
+    expect(writes).toHaveLength(1);
   });
 });

@@ -89,15 +89,20 @@ describe('scheduler', () => {
 
   it('POST /.netlify/functions/<scheduled> runs it on demand with next_run in the body', async () => {
     const clock = new ManualClock(T0);
-    let body: string | null = null;
+    let seen: NetlifyEvent | undefined;
     const s = await startEmulator(
-      [{ name: 'cleanup', kind: 'scheduled', schedule: '@hourly', handler: async (e) => ((body = e.body), { statusCode: 200 }) }],
+      [{ name: 'cleanup', kind: 'scheduled', schedule: '@hourly', handler: async (e) => ((seen = e), { statusCode: 200 }) }],
       { clock },
     );
     try {
-      const res = await fetch(`${s.url}/.netlify/functions/cleanup`, { method: 'POST', body: 'ignored' });
+      const res = await fetch(`${s.url}/.netlify/functions/cleanup?dry=1&dry=2`, { method: 'POST', body: 'ignored' });
       expect(res.status).toBe(200);
-      expect(JSON.parse(body!)).toEqual({ next_run: '2026-03-01T03:00:00.000Z' });
+      expect(JSON.parse(seen!.body!)).toEqual({ next_run: '2026-03-01T03:00:00.000Z' });
+      // The rest of the HTTP request reaches the function too.
+      expect(seen!.httpMethod).toBe('POST');
+      expect(seen!.rawUrl).toBe(`${s.url}/.netlify/functions/cleanup?dry=1&dry=2`);
+      expect(seen!.multiValueQueryStringParameters).toEqual({ dry: ['1', '2'] });
+      expect(seen!.headers['x-nf-event']).toBe('schedule');
     } finally {
       await s.close();
     }

@@ -4,6 +4,7 @@ import { HttpError } from '../../src/emulator/http-error.js';
 import type { FunctionDef } from '../../src/emulator/functions.js';
 import type { RequestLogEntry } from '../../src/emulator/request-log.js';
 import { echo, eventually, json, startEmulator, type Started } from './helpers.js';
+import { ULID_RE } from '../../src/util/ulid.js';
 
 let started: Started[] = [];
 afterEach(async () => {
@@ -23,7 +24,7 @@ describe('emulator routing', () => {
     const { url } = await start();
     const res = await fetch(`${url}/api/streams/987?resolution=high&keys=time&keys=watts`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-nf-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('x-nf-request-id')).toMatch(ULID_RE);
     const body = await res.json();
     expect(body).toMatchObject({
       functionName: 'api-streams',

@@ -128,6 +128,13 @@ async function readFresh<T>(
   }
 }
 
+/** `private, max-age=N`; a HIT's N changes once a second, so the last string is reused. */
+let lastMaxAge = { seconds: -1, header: '' };
+function privateMaxAge(seconds: number): string {
+  if (seconds !== lastMaxAge.seconds) lastMaxAge = { seconds, header: `private, max-age=${seconds}` };
+  return lastMaxAge.header;
+}
+
 /**
  * The cached JSON response: `X-Cache`, `Cache-Control: private, max-age=<seconds left>`, a strong
  * ETag over the body, and 304 (no body) when the client already holds it.
@@ -143,7 +150,7 @@ export function cachedResponse(
   const maxAge = Math.max(0, Math.floor((expiresAt - clock.now()) / 1000));
   const headers: Record<string, string> = {
     'content-type': JSON_CONTENT_TYPE,
-    'cache-control': `private, max-age=${maxAge}`,
+    'cache-control': privateMaxAge(maxAge),
     vary: 'Authorization',
     etag,
     'x-cache': status,

@@ -27,12 +27,16 @@ export function handler(
   fn: (event: NetlifyEvent, context: NetlifyContext) => Promise<NetlifyResponse>,
   onUnexpected?: (err: unknown, context: NetlifyContext) => void,
 ): Handler {
-  return async (event, context) => {
+  const failed = (err: unknown, context: NetlifyContext): NetlifyResponse => {
+    if (!(err instanceof HttpError) && !isVeloError(err)) onUnexpected?.(err, context);
+    return toErrorResponse(err);
+  };
+  // A then() rather than an async wrapper: one promise layer less on every request.
+  return (event, context) => {
     try {
-      return await fn(event, context);
+      return fn(event, context).then(undefined, (err: unknown) => failed(err, context));
     } catch (err) {
-      if (!(err instanceof HttpError) && !isVeloError(err)) onUnexpected?.(err, context);
-      return toErrorResponse(err);
+      return Promise.resolve(failed(err, context));
     }
   };
 }
