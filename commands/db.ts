@@ -9,9 +9,9 @@ const DB_URL_HELP = 'Postgres / Supabase connection string (default: DATABASE_UR
 const DEFAULT_TESTS_DIR = 'supabase/tests';
 
 /** Opens the command's database and says which one it is (password redacted) on stderr. */
-async function withDatabase<T>(ctx: CommandContext, fn: (sql: Sql) => Promise<T>): Promise<T> {
+async function withDatabase<T>(ctx: CommandContext, fn: (sql: Sql) => Promise<T>, opts: { pgtap?: boolean } = {}): Promise<T> {
   const { openDatabase } = await import('../src/db/open.js');
-  const sql = await openDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: ctx.config.get('dataDir') ?? DEFAULT_DATA_DIR });
+  const sql = await openDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: ctx.config.get('dataDir') ?? DEFAULT_DATA_DIR, pgtap: opts.pgtap ?? false });
   ctx.out.info(`database: ${sql.target.label}`);
   try {
     return await fn(sql);
@@ -133,6 +133,6 @@ export function register(program: Command): void {
         const report = await runRlsTests(sql, { testsDir });
         ctx.out.result(() => renderRlsReport(report), { target: sql.target, ...report });
         if (!report.passed) process.exitCode = 1;
-      });
+      }, { pgtap: true });
     });
 }

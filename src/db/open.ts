@@ -8,6 +8,8 @@ export interface OpenDatabaseOptions {
   dbUrl?: string | undefined;
   /** The veloready data dir (`.veloready` by default). */
   dataDir: string;
+  /** Load pgTAP when the embedded database is opened here (a running serve has it only with --pgtap). */
+  pgtap?: boolean;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Sql> {
     }
   }
   const { openPglite } = await import('./pglite.js');
-  return openPglite({ dataDir: options.dataDir });
+  return openPglite({ dataDir: options.dataDir, pgtap: options.pgtap ?? false });
 }
 
 function connectError(url: string, err: unknown): VeloError {

@@ -35,7 +35,16 @@ export function listSqlTests(dir: string): string[] {
 async function ensurePgtap(tx: Queryable): Promise<void> {
   // Supabase keeps extensions in schema `extensions` and puts it on the search_path.
   await tx.exec(`create schema if not exists extensions; set local search_path = "$user", public, extensions`);
-  await tx.exec('create extension if not exists pgtap with schema extensions');
+  try {
+    await tx.exec('create extension if not exists pgtap with schema extensions');
+  } catch (err) {
+    const reason = (err as { message?: string }).message ?? String(err);
+    throw new Error(
+      `pgTAP is not available in this database (${reason}). A running \`veloready serve\` loads it only when started with --pgtap; ` +
+        'on a Postgres server, install the pgtap package (Debian: postgresql-<version>-pgtap).',
+      { cause: err },
+    );
+  }
 }
 
 function tapFailures(lines: string[]): string[] {

@@ -30,6 +30,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(dbUrl ? { dbUrl } : {}),
     jwtSecret: secret.value,
     reset: Boolean(opts.reset),
+    pgtap: Boolean(opts.pgtap),
     ...(opts.seed ? { seedAthletes: opts.seed as number } : {}),
     ...(realStrava
       ? {

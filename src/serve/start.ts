@@ -49,6 +49,8 @@ export interface ServeOptions {
   jwtSecret: string;
   /** Delete local state (embedded database, blobs) before starting. */
   reset?: boolean;
+  /** Load pgTAP into the embedded database, for `db test-rls` with pgTAP files while serve runs. */
+  pgtap?: boolean;
   /** Seed this many generated athletes besides the demo athlete. */
   seedAthletes?: number;
   /** PRNG seed of the fake data. */
@@ -133,7 +135,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       sql = await openPg(opts.dbUrl);
     } else {
       const { openPglite } = await import('../db/pglite.js');
-      shared = new SharedPglite(await openPglite({ dataDir }));
+      shared = new SharedPglite(await openPglite({ dataDir, pgtap: opts.pgtap ?? false }));
       sql = shared.sql();
     }
     cleanups.push(() => sql.close());

@@ -33,6 +33,20 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
+/** A data dir holding a migrated copy of the schema. */
+async function migratedDir(): Promise<string> {
+  const dir = await migratedDataDir();
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A --tests folder holding one passing pgTAP file. */
+async function pgtapTestsDir(): Promise<string> {
+  const dir = await tempDir('veloready-tap-');
+  writeFileSync(join(dir, 'tap.test.sql'), "select plan(1);\nselect ok(true, 'pgTAP runs');\nselect * from finish();\n");
+  return dir;
+}
+
 /** The pid of a process that has exited. */
 async function deadPid(): Promise<number> {
   const child = await execa('node', ['-e', 'process.stdout.write(String(process.pid))']);
@@ -173,12 +187,21 @@ describe.skipIf(!HAS_POSTGRES)('veloready db on Postgres', () => {
   });
 });
 
+describe('pgTAP on the embedded database', () => {
+  it('db test-rls loads pgTAP itself when it opens the embedded database (other commands do not need it)', async () => {
+    const dataDir = await migratedDir();
+    const run = await veloready(['db', 'test-rls', '--data-dir', dataDir, '--tests', await pgtapTestsDir(), '--json']);
+    expect([run.exitCode, run.stderr]).toEqual([0, expect.not.stringContaining('via veloready serve')]);
+    expect(run.stdout).toContain('ok 1 - pgTAP runs');
+  });
+});
+
 describe('through a PGlite socket server (what veloready serve runs)', () => {
   /** Serves dataDir's embedded database as `veloready serve` does and points serve.json at it. */
-  async function serveEmbedded(dataDir: string): Promise<PgliteSql> {
+  async function serveEmbedded(dataDir: string, opts: { pgtap?: boolean } = {}): Promise<PgliteSql> {
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const { SharedPglite } = await import('../../src/serve/shared-pglite.js');
-    const served = await openPglite({ dataDir });
+    const served = await openPglite({ dataDir, pgtap: opts.pgtap ?? false });
     cleanups.push(() => served.close());
     const server = new PGLiteSocketServer({ db: new SharedPglite(served).socketGate(), port: 0, host: '127.0.0.1', maxConnections: 8 });
     await server.start();
@@ -192,6 +215,23 @@ describe('through a PGlite socket server (what veloready serve runs)', () => {
     writeFileSync(serveInfoPath(dataDir), JSON.stringify({ pid: holder.pid, pgPort }));
     return served;
   }
+
+  it('db test-rls runs pgTAP files through a serve that loaded pgTAP (--pgtap); without it, the file fails saying so', async () => {
+    const tests = await pgtapTestsDir();
+    const plain = await migratedDir();
+    await serveEmbedded(plain);
+    const refused = await veloready(['db', 'test-rls', '--data-dir', plain, '--tests', tests, '--json']);
+    expect(refused.exitCode).toBe(1);
+    const [file] = (JSON.parse(refused.stdout) as { tests: Array<{ passed: boolean; output: string[] }> }).tests;
+    expect(file!.passed).toBe(false);
+    expect(file!.output.join('\n')).toMatch(/pgTAP is not available in this database .*--pgtap/);
+
+    const withTap = await migratedDir();
+    await serveEmbedded(withTap, { pgtap: true });
+    const ran = await veloready(['db', 'test-rls', '--data-dir', withTap, '--tests', tests, '--json']);
+    expect([ran.exitCode, ran.stderr]).toEqual([0, expect.stringContaining('embedded via veloready serve')]);
+    expect(ran.stdout).toContain('ok 1 - pgTAP runs');
+  });
 
   it('two concurrent db migrate processes on the embedded database apply each migration exactly once', async () => {
     const dataDir = await emptyDataDir();

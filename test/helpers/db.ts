@@ -104,7 +104,7 @@ export async function migratedDataDir(migrationsDir?: string | null): Promise<st
 /** A fresh embedded database with the VeloReady schema; close() also deletes its files. */
 export async function migratedPglite(migrationsDir?: string | null): Promise<PgliteSql> {
   const dataDir = await migratedDataDir(migrationsDir);
-  const sql = await openPglite({ dataDir, skipLock: true, relaxedDurability: true });
+  const sql = await openPglite({ dataDir, skipLock: true, relaxedDurability: true, pgtap: true });
   const close = sql.close.bind(sql);
   return Object.assign(sql, {
     async close(): Promise<void> {

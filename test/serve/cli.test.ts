@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, scratchDir } from '../helpers/cli.js';
@@ -51,10 +51,16 @@ describe('veloready serve in an empty folder', () => {
     expect(out()).toContain('stopped');
     expect(existsSync(join(cwd, '.veloready', 'serve.json'))).toBe(false);
 
-    // A later run keeps the data: no seeding again.
-    const again = await serveUntil(cwd, ['--json'], /"type":"ready".*\n/);
+    // A later run keeps the data: no seeding again. With --pgtap, pgTAP files run through it.
+    const again = await serveUntil(cwd, ['--json', '--pgtap'], /"type":"ready".*\n/);
     const ready = JSON.parse(again.out().split('\n').find((l) => l.includes('"type":"ready"'))!);
     expect(ready.firstRun).toBe(false);
+    const tapDir = scratchDir('vr-tap-');
+    writeFileSync(join(tapDir, 'tap.test.sql'), "select plan(1);\nselect ok(true, 'pgTAP through serve');\nselect * from finish();\n");
+    const tap = await runCli(['db', 'test-rls', '--tests', tapDir], { cwd });
+    expect(tap.exitCode, tap.stdout + tap.stderr).toBe(0);
+    expect(tap.stdout).toContain('ok 1 - pgTAP through serve');
+    expect(tap.stderr).toContain('embedded via veloready serve');
     await (await fetch(`${ready.url}/api/activities?limit=1`, { headers: { authorization: `Bearer ${ready.demoToken}` } })).arrayBuffer();
     const deadline = Date.now() + 5000;
     while (!again.out().includes('"type":"request"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
