@@ -20,7 +20,7 @@ function base32(n: number, chars: number): string {
   return out;
 }
 
-/** Random bytes drawn a few hundred ids at a time: one randomFillSync per id would cost more than the id. */
+/** Random bytes for 128 draws at a time (two per new millisecond): one randomFillSync per draw would cost more than the id. */
 const pool = Buffer.alloc(640);
 let poolAt = pool.length;
 function random40(): number {
