@@ -6,6 +6,7 @@ import { jsonBody } from './lib/body.js';
 import { handler, logUnexpected } from './lib/handle.js';
 import { badRequest, HttpError, json } from './lib/http.js';
 import { requireMethod } from './lib/method.js';
+import { purgeReownedAthlete } from './lib/invalidate.js';
 import { upsertStravaSignIn } from './lib/oauth-store.js';
 import { queryParam } from './lib/query.js';
 import { isStravaClientError } from './lib/strava-errors.js';
@@ -97,11 +98,12 @@ export function createOauthStravaTokenExchangeHandler(deps: FunctionDeps): Handl
     const { userId, email, previousOwner } = await upsertStravaSignIn(deps.sql, athlete, tokens, scope, deps.clock.now());
     if (previousOwner !== null) {
       const revoked = await revokeAllSessionsForUser(deps.sql, previousOwner, { clock: deps.clock, reason: 'athlete_reowned' });
+      await purgeReownedAthlete(deps, athlete.id, previousOwner);
       deps.log?.({
         level: 'warn',
         function: 'oauth-strava-token-exchange',
         status: 200,
-        message: `athlete ${athlete.id} was held by user ${previousOwner}: re-owned by the Strava sign-in, ${revoked} session(s) of that user revoked`,
+        message: `athlete ${athlete.id} was held by user ${previousOwner}: re-owned by the Strava sign-in, ${revoked} session(s) of that user revoked, its caches purged`,
       });
     }
     const session = await createSession(deps.sql, { userId, athleteId: athlete.id, clock: deps.clock });
