@@ -156,7 +156,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         time: new Date(clock.now()).toISOString(),
         requestId: typeof line['requestId'] === 'string' ? line['requestId'] : '-',
         function: typeof line['function'] === 'string' ? line['function'] : null,
-        status: 500,
+        status: typeof line['status'] === 'number' ? line['status'] : 500,
         error: line['error'] ?? line['message'],
       });
 

@@ -29,6 +29,8 @@ export interface ServeSummary {
   demoToken: string;
   curl: string;
   functions: FunctionRow[];
+  /** Athletes `--seed` left out: their id or user is held by another row. */
+  skippedAthletes?: number[];
 }
 
 export function serveSummary(s: RunningServe): ServeSummary {
@@ -42,6 +44,7 @@ export function serveSummary(s: RunningServe): ServeSummary {
     // The URL is quoted: zsh (macOS's shell) would otherwise glob the `?` and refuse the line.
     curl: `curl -H "Authorization: Bearer ${s.demo.token}" "${s.url}/api/activities?limit=5"`,
     functions: functionRows(s.functions.list(), s.emulator.router.rules),
+    ...(s.seeded?.skippedAthletes.length ? { skippedAthletes: s.seeded.skippedAthletes } : {}),
   };
 }
 
@@ -57,6 +60,7 @@ export function bannerLines(s: ServeSummary, firstRun: boolean): string[] {
     `  blobs      NETLIFY_BLOBS_CONTEXT from: veloready blobs context --url ${s.url}`,
     `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
     firstRun ? `  first run: seeded demo athlete ${s.demoAthleteId} with a year of rides` : `  demo athlete ${s.demoAthleteId}`,
+    ...(s.skippedAthletes ? [`  skipped    athlete(s) ${s.skippedAthletes.join(', ')} not seeded: id or user held by another row`] : []),
     `  token      ${s.demoToken}`,
     `  try        ${s.curl}`,
   ];

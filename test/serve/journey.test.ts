@@ -141,7 +141,7 @@ describe('serve: the app developer journey', () => {
     const hourMs = 3_600_000;
     for (const [id, offsetMs] of [[expired, -hourMs], [live, hourMs]] as const) {
       await serve.sql.query(
-        `insert into public.activity_streams (activity_id, athlete_id, streams, expires_at) values ($1, $2, '{}'::jsonb, $3)`,
+        `insert into public.activity_streams (activity_id, athlete_id, stream_type, data, expires_at) values ($1, $2, 'time', '[]'::jsonb, $3)`,
         [id, DEMO_ATHLETE_ID, new Date(Date.now() + offsetMs).toISOString()],
       );
       await serve.blobs.store(CACHE_STORE).set(streamsKey(DEMO_ATHLETE_ID, id), '{}', { expiresAt: Date.now() + offsetMs });
