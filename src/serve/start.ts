@@ -31,6 +31,7 @@ import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
+import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
 import type { SeedProgress, SeedResult } from '../seed/seed.js';
 
 export const DEFAULT_PG_PORT = 54322;
@@ -60,6 +61,8 @@ export interface ServeOptions {
   stravaClientId?: string;
   stravaClientSecret?: string;
   stravaVerifyToken?: string;
+  /** The push subscription id webhook deliveries must carry (default: the fake Strava's). */
+  stravaSubscriptionId?: number;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
   deepLink?: string;
@@ -174,7 +177,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       ai: selectAi({ openAiApiKey: opts.openaiApiKey, openAiBaseUrl: opts.openaiBaseUrl, clock }),
       clock,
       secrets: { jwtSecret: opts.jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
-      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK },
+      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK, stravaSubscriptionId: opts.stravaSubscriptionId ?? LOCAL_STRAVA_SUBSCRIPTION_ID },
       rateLimits,
       log: logHandlerError,
     };
