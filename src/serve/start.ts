@@ -29,6 +29,7 @@ import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
 import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
 import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
+import { createServeGuard } from './operator-guard.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
 import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
@@ -206,6 +207,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       clock,
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
+      guard: createServeGuard(deps, sql),
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
