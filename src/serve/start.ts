@@ -30,6 +30,7 @@ import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './
 import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { createServeGuard } from './operator-guard.js';
+import { isSessionRevoked } from '../functions/lib/revocations.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
 import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
@@ -193,7 +194,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     );
 
     // One options object for both Supabase mounts: its issuer is set once the port is known.
-    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock };
+    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
     const mounts: Mount[] = [
       ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
       { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
