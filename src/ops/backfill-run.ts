@@ -95,7 +95,7 @@ const record = (r: JobView) => ({ ...r.raw, ...(r.conflict ? { conflict: true } 
 export async function runBackfill(ctx: CommandContext, plan: BackfillPlan, clock: Clock = systemClock): Promise<void> {
   const url = siteUrl(ctx);
   ctx.out.info(`target: ${url}`);
-  const token = ctx.opts.dryRun ? 'dry-run' : await operatorToken(ctx, url, clock);
+  const token = ctx.opts.dryRun && ctx.opts.token === undefined ? 'dry-run' : await operatorToken(ctx, url, clock);
   const client = siteClientFor(ctx, token, clock);
   try {
     const started = await mapLimit(plan.athletes, plan.concurrency, async (athleteId) => {

@@ -19,6 +19,10 @@ export async function runServe(ctx: CommandContext): Promise<void> {
   if (realStrava && (!config.get('stravaClientId') || !config.get('stravaClientSecret'))) {
     throw new VeloError('STRAVA_NOT_CONFIGURED', 'the real Strava API needs STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET', 'set them in the environment or .env, or drop --strava real');
   }
+  const subscriptionId = Number(config.get('stravaSubscriptionId'));
+  if (!Number.isSafeInteger(subscriptionId) || subscriptionId < 1) {
+    throw usageError('STRAVA_SUBSCRIPTION_ID', 'STRAVA_SUBSCRIPTION_ID must be a whole number (the id Strava gave the push subscription)');
+  }
   const dbUrl = config.get('databaseUrl');
   if (!out.json) out.info(`starting: ${dbUrl ? 'database from --db-url / DATABASE_URL' : `embedded database in ${config.get('dataDir')}`}…`);
 
@@ -40,6 +44,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
         }
       : {}),
     stravaVerifyToken: config.get('stravaVerifyToken')!,
+    stravaSubscriptionId: subscriptionId,
     ...(config.get('openaiApiKey') ? { openaiApiKey: config.get('openaiApiKey')!, openaiBaseUrl: config.get('openaiBaseUrl')! } : {}),
     deepLink: opts.deepLink as string,
     syncTimeoutMs: (opts.syncTimeout as number) * 1000,

@@ -30,8 +30,11 @@ import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
 import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
 import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
+import { createServeGuard } from './operator-guard.js';
+import { isSessionRevoked } from '../functions/lib/revocations.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
+import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
 import type { SeedProgress, SeedResult } from '../seed/seed.js';
 
 export const DEFAULT_PG_PORT = 54322;
@@ -61,6 +64,8 @@ export interface ServeOptions {
   stravaClientId?: string;
   stravaClientSecret?: string;
   stravaVerifyToken?: string;
+  /** The push subscription id webhook deliveries must carry (default: the fake Strava's). */
+  stravaSubscriptionId?: number;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
   deepLink?: string;
@@ -175,7 +180,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       ai: selectAi({ openAiApiKey: opts.openaiApiKey, openAiBaseUrl: opts.openaiBaseUrl, clock }),
       clock,
       secrets: { jwtSecret: opts.jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
-      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK },
+      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK, stravaSubscriptionId: opts.stravaSubscriptionId ?? LOCAL_STRAVA_SUBSCRIPTION_ID },
       rateLimits,
       log: logHandlerError,
     };
@@ -190,7 +195,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     );
 
     // One options object for both Supabase mounts: its issuer is set once the port is known.
-    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock };
+    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
     const mounts: Mount[] = [
       ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
       { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
@@ -205,6 +210,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       clock,
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
+      guard: createServeGuard(deps, sql),
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');

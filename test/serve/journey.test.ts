@@ -147,7 +147,7 @@ describe('serve: the app developer journey', () => {
       await serve.blobs.store(CACHE_STORE).set(streamsKey(DEMO_ATHLETE_ID, id), '{}', { expiresAt: Date.now() + offsetMs });
     }
 
-    const r = await fetch(`${serve.url}/.netlify/functions/cleanup`, { method: 'POST' });
+    const r = await fetch(`${serve.url}/.netlify/functions/cleanup`, { method: 'POST', headers: bearer(serve.tokenFor(0, 'service_role')) });
     expect(r.status).toBe(200);
     const summary = await r.json();
     expect(summary.stream_rows_deleted).toBe(1);
