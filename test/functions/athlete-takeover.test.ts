@@ -59,6 +59,18 @@ function takeoverSuite(postgres: boolean): void {
     expect(line?.['message']).toContain('1 session(s) of that user revoked');
   });
 
+  it("OAuth whose user already holds another athlete row answers 409 ATHLETE_CONFLICT and changes nothing", async () => {
+    const athlete = h.athleteIds[1]!;
+    await h.sql.query(`insert into auth.users (id, email) values ($1, 'held@example.com') on conflict do nothing`, [userIdForAthlete(athlete)]);
+    await h.sql.query(`insert into public.athletes (id, user_id) values (31337, $1)`, [userIdForAthlete(athlete)]);
+    const code = h.strava.fake.issueCode(athlete, 'read');
+    const res = await oauth(event('/oauth/strava/callback', { query: { code } }), context('oauth-strava-token-exchange'));
+    expect(res.statusCode).toBe(409);
+    expect(bodyOf(res).error.code).toBe('ATHLETE_CONFLICT');
+    expect((await h.sql.query('select 1 from public.athletes where id = $1', [athlete])).rowCount).toBe(0);
+    await h.sql.query('delete from public.athletes where id = 31337');
+  });
+
   it("a tenant cannot store a stream row for another tenant's activity, and the owner's /api/streams/:id stays 200", async () => {
     const [attacker, owner] = h.athleteIds as [number, number];
     await connectAthlete(h, attacker);
