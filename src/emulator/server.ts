@@ -9,6 +9,7 @@ import { createJobRunner, type JobRunner } from './jobs.js';
 import { resolveLimits, SHUTDOWN_DEADLINE_MS, type Limits } from './limits.js';
 import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
+import { captureExchange, keepRequestBody } from './exchange.js';
 import { createRouter, type RedirectRule, type Router } from './redirects.js';
 import { VeloError } from '../errors.js';
 import { createUlid } from '../util/ulid.js';
@@ -130,6 +131,8 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     /** The x-cache header sent: writeHead's headers cannot be read back from `res`. */
     let cache: string | undefined;
     let clientClosed = false;
+    // Headers and bodies are copied only while the inspector watches.
+    const exchange = log.capturing ? captureExchange(req, res) : undefined;
     try {
       if (closing) {
         res.setHeader('connection', 'close');
@@ -161,6 +164,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
             fnName = def.name;
             let body: Buffer | null = null;
             if (hasBody(req)) body = await readBody(req, limits.bodyBytes);
+            if (exchange) keepRequestBody(exchange, body);
             const event = toEvent(req, path, rawQuery, body, query);
             if (def.kind === 'background') {
               const result = await invoker.invoke(def, event, match.params, requestId);
@@ -199,6 +203,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       ms: Math.round((performance.now() - started) * 100) / 100,
       cache,
       jobId,
+      exchange,
     });
   }
 
