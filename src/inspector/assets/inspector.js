@@ -18,8 +18,13 @@ function h(tag, attrs, ...children) {
     else if (k === 'text') el.textContent = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
+}
+
+/** replaceChildren for nested lists of nodes (sections built with ternaries and maps). */
+function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 }
 
 async function api(path, opts = {}) {
@@ -104,7 +109,7 @@ window.addEventListener('hashchange', () => {
 });
 
 // ---- live events ----
-const requests = []; // newest first
+let requests = []; // newest first
 const jobs = new Map();
 function connect() {
   const live = document.getElementById('live');
@@ -113,7 +118,7 @@ function connect() {
   es.addEventListener('error', () => (live.textContent = 'reconnecting…'));
   es.addEventListener('requests', (e) => {
     const batch = JSON.parse(e.data);
-    for (const r of batch) requests.unshift(r);
+    requests = batch.reverse().concat(requests);
     if (requests.length > MAX_REQUESTS) requests.length = MAX_REQUESTS;
     for (const r of batch) knownFunctions.add(r.function || '');
     if (current === 'requests') scheduleRequests();
@@ -133,7 +138,7 @@ async function loadOverview() {
   const body = bodyOf('overview');
   try {
     const [o, a] = await Promise.all([api('/overview'), api('/athletes')]);
-    body.replaceChildren(
+    fill(body, 
       h('div', { class: 'counts' }, Object.entries(o.counts).map(([k, v]) => h('div', { class: 'count' }, h('b', {}, String(v)), k))),
       h('div', { class: 'grid2' },
         h('div', { class: 'card' }, h('h3', {}, 'URLs'), h('dl', { class: 'kv' }, Object.entries(o.urls).flatMap(([k, v]) => kvRow(k, v, { copy: true }))),
@@ -144,7 +149,7 @@ async function loadOverview() {
       table(['Athlete', 'Name', { label: 'Activities', cls: 'num' }, ''], a.athletes.slice(0, 20).map((x) => h('tr', {}, h('td', {}, String(x.id)), h('td', {}, x.name || '—'), h('td', { class: 'num' }, String(x.activities)), h('td', {}, tokenButton(x.id))))),
     );
   } catch (err) {
-    body.replaceChildren(h('p', { class: 'empty' }, String(err.message)));
+    fill(body, h('p', { class: 'empty' }, String(err.message)));
   }
 }
 function tokenButton(id) {
@@ -190,6 +195,28 @@ function visibleRequests() {
   if (!fn && !status && !athlete) return requests;
   return requests.filter((r) => (!fn || r.function === fn) && (!status || String(r.status)[0] === status) && (!athlete || String(r.athleteId ?? '') === athlete));
 }
+function requestRow() {
+  const cells = [h('span', { class: 'mono' }), h('span'), h('span', { class: 'mono' }), h('span', { class: 'wide' }), h('span', {}, h('span')), h('span', { class: 'wide mono' }), h('span', {}, h('span'))];
+  const row = h('button', { type: 'button', class: 'req-row', role: 'option', tabindex: '-1', onclick: () => openRequest(row.dataset.id) }, cells);
+  row.cells = cells;
+  return row;
+}
+function fillRow(row, r, i) {
+  const c = row.cells;
+  row.dataset.id = r.requestId;
+  row.setAttribute('aria-selected', r.requestId === selectedRequest ? 'true' : 'false');
+  row.style.top = `${(i + 1) * ROW_HEIGHT}px`;
+  c[0].textContent = fmtTime(r.time);
+  c[1].textContent = r.method;
+  c[2].textContent = r.path;
+  c[2].title = r.path;
+  c[3].textContent = r.function || '—';
+  c[4].firstChild.textContent = String(r.status);
+  c[4].firstChild.className = `badge s${String(r.status)[0]}`;
+  c[5].textContent = String(r.ms);
+  c[6].firstChild.textContent = r.cache || '';
+  c[6].firstChild.className = r.cache ? `badge ${r.cache === 'HIT' ? 'hit' : 'miss'}` : '';
+}
 function renderRequests() {
   if (!reqDom) buildRequestsView();
   const { list, spacer, fnSelect, count } = reqDom;
@@ -198,21 +225,18 @@ function renderRequests() {
   const shown = visibleRequests();
   count.textContent = `${shown.length} of ${requests.length} requests`;
   spacer.style.height = `${shown.length * ROW_HEIGHT + ROW_HEIGHT}px`;
-  // A window of rows: only what the list shows (plus a few) is in the DOM, however many arrived.
+  // A window of rows: only what the list shows (plus a few) is in the DOM, however many arrived;
+  // the row elements are reused, only their text changes.
   const first = Math.max(0, Math.floor(list.scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(shown.length, Math.ceil((list.scrollTop + list.clientHeight) / ROW_HEIGHT) + OVERSCAN);
-  for (const row of reqDom.rows) row.remove();
-  reqDom.rows = [];
-  for (let i = first; i < last; i++) {
-    const r = shown[i];
-    const row = h('button', { type: 'button', class: 'req-row', role: 'option', 'aria-selected': r.requestId === selectedRequest ? 'true' : 'false', 'data-id': r.requestId, onclick: () => openRequest(r.requestId) },
-      h('span', { class: 'mono' }, fmtTime(r.time)), h('span', {}, r.method), h('span', { class: 'mono', title: r.path }, r.path), h('span', { class: 'wide' }, r.function || '—'),
-      h('span', {}, statusBadge(r.status)), h('span', { class: 'wide mono' }, String(r.ms)), h('span', {}, cacheBadge(r.cache)));
-    row.style.top = `${(i + 1) * ROW_HEIGHT}px`;
-    row.tabIndex = -1;
-    reqDom.rows.push(row);
+  const rows = reqDom.rows;
+  while (rows.length < last - first) {
+    const row = requestRow();
+    rows.push(row);
     list.append(row);
   }
+  while (rows.length > last - first) rows.pop().remove();
+  for (let i = first; i < last; i++) fillRow(rows[i - first], shown[i], i);
 }
 function onListKey(e) {
   if (!['ArrowDown', 'ArrowUp', 'Enter'].includes(e.key)) return;
@@ -237,7 +261,7 @@ async function openRequest(id) {
   try {
     const d = await api(`/requests/${encodeURIComponent(id)}`);
     const e = d.entry;
-    detail.replaceChildren(
+    fill(detail, 
       h('h3', {}, `${e.method} ${e.path}`),
       h('p', {}, statusBadge(e.status), ' ', cacheBadge(e.cache), ` ${e.function || 'no function'} · ${e.ms} ms · `, h('code', {}, e.requestId)),
       h('div', { class: 'toolbar' }, copyButton(d.curl, 'request as curl', 'Copy as curl')),
@@ -248,7 +272,7 @@ async function openRequest(id) {
       h('h3', {}, 'Function log lines'),
       d.logs.length ? d.logs.map((l) => h('pre', {}, `${l.time} ${l.status} ${l.message}`)) : h('p', { class: 'muted' }, 'none for this request id'));
   } catch (err) {
-    detail.replaceChildren(h('p', { class: 'empty' }, err.message));
+    fill(detail, h('p', { class: 'empty' }, err.message));
   }
 }
 async function loadRequests() {
@@ -269,11 +293,11 @@ async function loadFunctions() {
   const body = bodyOf('functions');
   try {
     const { functions } = await api('/functions');
-    body.replaceChildren(table(['Name', 'Source', 'Kind', 'Routes', 'Schedule', 'Next run', ''], functions.map((f) => h('tr', {},
+    fill(body, table(['Name', 'Source', 'Kind', 'Routes', 'Schedule', 'Next run', ''], functions.map((f) => h('tr', {},
       h('td', {}, h('code', {}, f.name)), h('td', {}, f.source), h('td', {}, f.kind), h('td', {}, f.routes.map((r) => h('div', { class: 'mono' }, r))),
       h('td', {}, f.schedule || '—'), h('td', {}, fmtDate(f.nextRun)),
       h('td', {}, f.runnable ? runControls(f) : '')))));
-  } catch (err) { body.replaceChildren(h('p', { class: 'empty' }, err.message)); }
+  } catch (err) { fill(body, h('p', { class: 'empty' }, err.message)); }
 }
 function runControls(f) {
   const input = f.kind === 'background' ? h('input', { 'aria-label': `JSON body for ${f.name}`, value: '{}', size: 16, class: 'mono' }) : null;
@@ -314,7 +338,7 @@ function renderJobs() {
   const list = [...jobs.values()].sort((a, b) => (b.createdAt || '').localeCompare(a.createdAt || ''));
   const body = bodyOf('jobs');
   const follow = followed && jobs.get(followed);
-  body.replaceChildren(
+  fill(body, 
     follow ? h('div', { class: 'card', id: 'job-follow', 'aria-live': 'polite' }, h('h3', {}, `Following ${follow.function} `, h('code', {}, follow.id)), h('p', {}, h('span', { class: `badge ${follow.status === 'succeeded' ? 'pass' : follow.status === 'failed' ? 'fail' : 'skipv'}`, 'data-status': follow.status }, follow.status)), h('pre', {}, JSON.stringify(follow, null, 2))) : '',
     h('h3', {}, 'Background jobs and scheduled runs'),
     list.length
@@ -346,7 +370,7 @@ async function loadCache() {
     const athleteInput = h('input', { id: 'c-athlete', inputmode: 'numeric', size: 10, value: cacheFilter.athlete });
     const kindSelect = h('select', { id: 'c-kind' }, ['', 'activities', 'streams', 'brief'].map((k) => h('option', { value: k, selected: k === cacheFilter.kind }, k || 'all')));
     const viewer = h('div', { id: 'cache-value' });
-    body.replaceChildren(
+    fill(body, 
       h('h3', {}, 'Stores'),
       table(['Store', 'Kind', { label: 'Keys', cls: 'num' }, { label: 'Size', cls: 'num' }, { label: 'Expired', cls: 'num' }], c.stores.map((s) => h('tr', {}, h('td', {}, s.store), h('td', {}, s.kind), h('td', { class: 'num' }, String(s.count)), h('td', { class: 'num' }, fmtBytes(s.bytes)), h('td', { class: 'num' }, String(s.expired))))),
       h('h3', {}, 'Keys'),
@@ -364,12 +388,12 @@ async function loadCache() {
               h('button', { type: 'button', class: 'small danger', onclick: () => purge({ store: e.store, key: e.key }, `the key ${e.key}`, true) }, 'Purge'))))))
         : h('p', { class: 'empty' }, 'No cache entries match.'),
       viewer);
-  } catch (err) { body.replaceChildren(h('p', { class: 'empty' }, err.message)); }
+  } catch (err) { fill(body, h('p', { class: 'empty' }, err.message)); }
 }
 async function viewValue(e, viewer) {
   try {
     const v = await api(`/cache/value?store=${encodeURIComponent(e.store)}&key=${encodeURIComponent(e.key)}`);
-    viewer.replaceChildren(h('h3', {}, `Value of ${v.key}`), h('p', { class: 'muted' }, `${fmtBytes(v.size)}${v.truncated ? ' — truncated' : ''}`), h('pre', { tabindex: '0' }, v.text));
+    fill(viewer, h('h3', {}, `Value of ${v.key}`), h('p', { class: 'muted' }, `${fmtBytes(v.size)}${v.truncated ? ' — truncated' : ''}`), h('pre', { tabindex: '0' }, v.text));
     viewer.scrollIntoView({ block: 'nearest' });
   } catch (err) { fail(err); }
 }
@@ -391,7 +415,7 @@ async function loadData() {
     const { tables } = await api('/tables');
     const rowsBox = h('div', { id: 'rows-box' });
     const rlsBox = h('div', { id: 'rls-box' });
-    body.replaceChildren(
+    fill(body, 
       table(['Table', { label: 'Rows', cls: 'num' }, 'RLS', ''], tables.map((t) => h('tr', {}, h('td', {}, h('code', {}, t.name)), h('td', { class: 'num' }, String(t.rows)), h('td', {}, t.rlsEnabled ? 'on' : 'OFF'),
         h('td', {}, h('button', { type: 'button', class: 'small', 'data-table': t.name, onclick: () => { dataState.table = t; dataState.offset = 0; dataState.athlete = ''; loadRows(rowsBox); } }, 'Browse'))))),
       rowsBox,
@@ -399,7 +423,7 @@ async function loadData() {
       h('p', {}, h('button', { type: 'button', class: 'primary', id: 'run-rls', onclick: () => runRls(rlsBox) }, 'Run db test-rls'), h('span', { class: 'muted' }, ' in a rolled-back transaction')),
       rlsBox);
     if (dataState.table) loadRows(rowsBox);
-  } catch (err) { body.replaceChildren(h('p', { class: 'empty' }, err.message)); }
+  } catch (err) { fill(body, h('p', { class: 'empty' }, err.message)); }
 }
 async function loadRows(box) {
   const t = dataState.table;
@@ -409,7 +433,7 @@ async function loadRows(box) {
     const page = await api(`/tables/${encodeURIComponent(t.name)}/rows?${q}`);
     const athleteInput = t.hasAthleteId ? h('input', { id: 'd-athlete', inputmode: 'numeric', size: 10, value: dataState.athlete }) : null;
     const end = Math.min(page.total, page.offset + page.rows.length);
-    box.replaceChildren(
+    fill(box, 
       h('h3', {}, `public.${page.table}`),
       h('form', { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); dataState.athlete = athleteInput ? athleteInput.value.trim() : ''; dataState.offset = 0; loadRows(box); } },
         athleteInput ? [h('label', { for: 'd-athlete' }, 'athlete_id', athleteInput), h('button', { type: 'submit' }, 'Filter')] : '',
@@ -417,16 +441,16 @@ async function loadRows(box) {
         h('button', { type: 'button', id: 'rows-next', disabled: end >= page.total, onclick: () => { dataState.offset += dataState.limit; loadRows(box); } }, 'Next →'),
         h('span', { id: 'rows-range', role: 'status' }, page.total ? `rows ${page.offset + 1}–${end} of ${page.total}` : 'no rows')),
       table(page.columns, page.rows.map((r) => h('tr', {}, r.map((v) => h('td', { title: v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v) }, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v))))), 'data'));
-  } catch (err) { box.replaceChildren(h('p', { class: 'empty' }, err.message)); }
+  } catch (err) { fill(box, h('p', { class: 'empty' }, err.message)); }
 }
 async function runRls(box) {
-  box.replaceChildren(h('p', { class: 'muted', role: 'status' }, 'running…'));
+  fill(box, h('p', { class: 'muted', role: 'status' }, 'running…'));
   try {
     const r = await post('/rls/run');
     const ops = [...new Map(r.checks.map((c) => [c.operation, c.identity])).entries()];
     const tables = [...new Set(r.checks.map((c) => c.table))];
     const cell = new Map(r.checks.map((c) => [`${c.table}\u0000${c.operation}`, c]));
-    box.replaceChildren(
+    fill(box, 
       h('p', { role: 'status' }, h('span', { class: `badge ${r.passed ? 'pass' : 'fail'}`, id: 'rls-verdict' }, r.passed ? 'PASS' : 'FAIL'),
         ` ${r.summary.checks - r.summary.failedChecks}/${r.summary.checks} isolation checks passed`),
       table([{ label: 'Table' }, ...ops.map(([op, who]) => ({ label: h('span', {}, op, h('small', {}, who)), cls: 'rot' }))],
@@ -435,7 +459,7 @@ async function runRls(box) {
           if (!c) return h('td', {}, '');
           return h('td', { class: c.verdict === 'skip' ? 'skipv' : c.verdict, title: c.detail }, c.verdict.toUpperCase());
         }))), 'matrix'));
-  } catch (err) { box.replaceChildren(h('p', { class: 'empty' }, err.message)); }
+  } catch (err) { fill(box, h('p', { class: 'empty' }, err.message)); }
 }
 
 // ---- Athletes ----
@@ -444,7 +468,7 @@ async function loadAthletes() {
   try {
     const { athletes } = await api('/athletes');
     const count = h('input', { id: 'seed-count', type: 'number', min: '1', max: '50', value: '2', size: 4 });
-    body.replaceChildren(
+    fill(body, 
       h('form', { class: 'toolbar', onsubmit: async (e) => {
         e.preventDefault();
         const button = e.target.querySelector('button[type=submit]');
@@ -458,7 +482,7 @@ async function loadAthletes() {
       table(['Athlete', 'Name', { label: 'Activities', cls: 'num' }, 'Last ride', ''], athletes.map((a) => h('tr', {},
         h('td', {}, String(a.id), a.demo ? h('span', { class: 'muted' }, ' (demo)') : ''), h('td', {}, a.name || '—'), h('td', { class: 'num' }, String(a.activities)), h('td', {}, fmtDate(a.lastRide)),
         h('td', {}, tokenButton(a.id))))));
-  } catch (err) { body.replaceChildren(h('p', { class: 'empty' }, err.message)); }
+  } catch (err) { fill(body, h('p', { class: 'empty' }, err.message)); }
 }
 
 const loaders = { overview: loadOverview, requests: loadRequests, functions: loadFunctions, jobs: loadJobs, cache: loadCache, data: loadData, athletes: loadAthletes };
