@@ -1,4 +1,7 @@
+import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
+import { serveInfoPath } from '../../src/db/paths.js';
+import { bannerLines, serveSummary } from '../../src/serve/summary.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN_HEADER } from '../../src/control/admin-guard.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
@@ -106,6 +109,15 @@ describe('inspector security', () => {
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(r.headers.get('cache-control')).toBe('no-store');
     expect(html).not.toMatch(/https?:\/\//);
+  });
+});
+
+describe('inspector wiring', () => {
+  it('prints the inspector URL in the banner and writes the per-run token to serve.json (0600)', () => {
+    expect(bannerLines(serveSummary(serve), false).join('\n')).toContain(`inspector  ${serve.url}/_/`);
+    const info = JSON.parse(readFileSync(serveInfoPath(serve.dataDir), 'utf8'));
+    expect(info.adminToken).toBe(serve.adminGuard.token);
+    expect(statSync(serveInfoPath(serve.dataDir)).mode & 0o777).toBe(0o600);
   });
 });
 

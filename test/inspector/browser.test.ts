@@ -207,6 +207,8 @@ describe.skipIf(!haveChromium)('inspector in headless Chromium', () => {
         }
         const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
         expect(scrollWidth, `${view} at ${size.width}px scrolls sideways`).toBeLessThanOrEqual(size.width);
+        if (view === 'data') await page.locator('#rls-box').screenshot({ path: join(SHOTS, `rls-matrix-${size.name}.png`) });
+        await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: join(SHOTS, `${view}-${size.name}.png`) });
       }
       await page.close();

@@ -82,8 +82,8 @@ const fmtMs = (ms) => (ms === null || ms === undefined ? '—' : new Date(ms).to
 const fmtBytes = (n) => (n === null || n === undefined ? '—' : n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
 const statusBadge = (s) => h('span', { class: `badge s${String(s)[0]}` }, String(s));
 const cacheBadge = (c) => (c ? h('span', { class: `badge ${c === 'HIT' ? 'hit' : 'miss'}` }, c) : '');
-function table(headers, rows, cls) {
-  return h('div', { class: 'table-wrap' }, h('table', { class: cls || '' }, h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col', class: x.cls || '' }, x.label || x)))), h('tbody', {}, rows)));
+function table(headers, rows, cls, wrapCls) {
+  return h('div', { class: `table-wrap ${wrapCls || ''}` }, h('table', { class: cls || '' }, h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col', class: x.cls || '' }, x.label || x)))), h('tbody', {}, rows)));
 }
 function bodyOf(view) {
   return document.querySelector(`#view-${view} .body`);
@@ -440,7 +440,7 @@ async function loadRows(box) {
         h('button', { type: 'button', id: 'rows-prev', disabled: page.offset === 0, onclick: () => { dataState.offset = Math.max(0, dataState.offset - dataState.limit); loadRows(box); } }, '← Previous'),
         h('button', { type: 'button', id: 'rows-next', disabled: end >= page.total, onclick: () => { dataState.offset += dataState.limit; loadRows(box); } }, 'Next →'),
         h('span', { id: 'rows-range', role: 'status' }, page.total ? `rows ${page.offset + 1}–${end} of ${page.total}` : 'no rows')),
-      table(page.columns, page.rows.map((r) => h('tr', {}, r.map((v) => h('td', { title: v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v) }, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v))))), 'data'));
+      table(page.columns, page.rows.map((r) => h('tr', {}, r.map((v) => h('td', { title: v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v) }, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v))))), 'data', 'tall'));
   } catch (err) { fill(box, h('p', { class: 'empty' }, err.message)); }
 }
 async function runRls(box) {
