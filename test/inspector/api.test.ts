@@ -215,6 +215,32 @@ describe('inspector API', () => {
     expect(r.checks.some((c: any) => c.identity === 'anon')).toBe(true);
   });
 
+  it('resumes a failed backfill from its checkpoint as a background job', async () => {
+    const { rows } = await serve.sql.query<{ id: string }>(
+      `insert into public.backfill_jobs (athlete_id, status, since, until, checkpoint, error, finished_at)
+       values ($1, 'failed', now() - interval '30 days', now(), '{"page": 1}', 'FUNCTION_TIMEOUT: stopped by the time limit', now())
+       returning id::text as id`,
+      [DEMO_ATHLETE_ID],
+    );
+    const id = rows[0]!.id;
+    expect((await getJson('/jobs')).backfills.find((b: any) => b.id === id).status).toBe('failed');
+    expect((await post(`/backfills/${id}/resume`, {}, {})).status).toBe(403);
+    const { job } = (await (await post(`/backfills/${id}/resume`)).json()) as any;
+    expect(job.function).toBe('backfill-background');
+    const finished = await until(async () => {
+      const { backfill } = await getJson(`/jobs/${id}`);
+      return backfill.status === 'succeeded' ? backfill : undefined;
+    }, 20_000);
+    expect(finished.error).toBeNull();
+    expect((await post(`/backfills/${id}/resume`)).status).toBe(409);
+  }, 30_000);
+
+  it('passes /_/api/ paths it does not know on to later mounts (the clock, snapshots)', async () => {
+    const r = await fetch(api('/no-such-thing'));
+    expect(r.status).toBe(404);
+    expect(((await r.json()) as any).error.code).toBe('NOT_FOUND');
+  });
+
   it('answers the overview with keys, the blobs context and counts', async () => {
     const o = await getJson('/overview');
     expect(o.keys.SUPABASE_SERVICE_ROLE_KEY).toBe(localKeys(TEST_SECRET).serviceRoleKey);
@@ -222,6 +248,26 @@ describe('inspector API', () => {
     expect(o.counts.athletes).toBeGreaterThanOrEqual(1);
     expect(o.urls.postgres).toContain(String(serve.pgPort));
   });
+});
+
+describe('inspector athletes (changes the demo data: last)', () => {
+  it('seeds N more athletes, then resets the demo data only when confirmed', async () => {
+    const before = (await getJson('/athletes')).athletes.length;
+    const seeded = (await (await post('/athletes/seed', { count: 1 })).json()) as any;
+    expect(seeded.seeded).toBe(1);
+    const after = (await getJson('/athletes')).athletes;
+    expect(after.length).toBe(before + 1);
+    expect(after.find((a: any) => a.id === 1_000_001).activities).toBeGreaterThan(50);
+    expect((await post('/athletes/seed', { count: 0 })).status).toBe(400);
+
+    expect((await post('/athletes/reset', {})).status).toBe(400);
+    const reset = (await (await post('/athletes/reset', { confirm: true })).json()) as any;
+    expect(reset.deletedUsers).toBeGreaterThanOrEqual(2);
+    const left = (await getJson('/athletes')).athletes;
+    expect(left.map((a: any) => a.id)).toEqual([DEMO_ATHLETE_ID]);
+    expect(left[0].activities).toBeGreaterThan(100);
+    expect((await fetch(`${serve.url}/api/activities?limit=1`, { headers: bearer(serve.tokenFor(DEMO_ATHLETE_ID)) })).headers.get('x-cache')).toBe('MISS');
+  }, 60_000);
 });
 
 describe('inspector availability', () => {
