@@ -12,6 +12,8 @@ export interface Exchange {
   /** The request body as the function read it (null when none, or a mount read it itself). */
   requestBody: Buffer | null;
   requestBytes: number;
+  /** False when a mount (blobs, Supabase, fake Strava) read the body itself: it was not kept. */
+  requestBodyKept: boolean;
   responseHeaders: Record<string, string | string[] | number | undefined>;
   responseBody: Buffer;
   /** Bytes the answer really had (responseBody holds at most EXCHANGE_BODY_BYTES of them). */
@@ -22,7 +24,7 @@ type Chunk = string | Uint8Array | undefined | ((...args: unknown[]) => void);
 
 /** Starts copying `res` as it is written: writeHead's headers and the first bytes of the body. */
 export function captureExchange(req: IncomingMessage, res: ServerResponse, capBytes = EXCHANGE_BODY_BYTES): Exchange {
-  const exchange: Exchange = { requestHeaders: { ...req.headers }, requestBody: null, requestBytes: 0, responseHeaders: {}, responseBody: Buffer.alloc(0), responseBytes: 0 };
+  const exchange: Exchange = { requestHeaders: { ...req.headers }, requestBody: null, requestBytes: 0, requestBodyKept: false, responseHeaders: {}, responseBody: Buffer.alloc(0), responseBytes: 0 };
   const parts: Buffer[] = [];
   let kept = 0;
   const copy = (chunk: Chunk): void => {
@@ -60,4 +62,5 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, capBy
 export function keepRequestBody(exchange: Exchange, body: Buffer | null, capBytes = EXCHANGE_BODY_BYTES): void {
   exchange.requestBody = body && Buffer.from(body.subarray(0, capBytes));
   exchange.requestBytes = body?.byteLength ?? 0;
+  exchange.requestBodyKept = true;
 }

@@ -27,7 +27,9 @@ export function requestDetail(entry: RequestLogEntry, exchange: Exchange | undef
   const logs = errors.map((e) => ({ time: e.time, status: e.status, message: e.message }));
   if (!exchange) return { entry, captured: false, logs, curl: curlFor(entry, undefined, undefined, origin) };
   const requestHeaders = redactHeaders(exchange.requestHeaders);
-  const requestBody = shownBody(exchange.requestBody, exchange.requestBytes, String(exchange.requestHeaders['content-type'] ?? ''));
+  const requestBody = exchange.requestBodyKept
+    ? shownBody(exchange.requestBody, exchange.requestBytes, String(exchange.requestHeaders['content-type'] ?? ''))
+    : { text: null, bytes: Number(exchange.requestHeaders['content-length'] ?? 0) || 0, truncated: false };
   return {
     entry,
     captured: true,

@@ -55,7 +55,7 @@ describe('request log exchanges', () => {
     const seen: Array<[RequestLogEntry, Exchange]> = [];
     const off = log.subscribeExchanges((e, x) => seen.push([e, x]));
     expect(log.capturing).toBe(true);
-    const exchange: Exchange = { requestHeaders: {}, requestBody: null, requestBytes: 0, responseHeaders: {}, responseBody: Buffer.alloc(0), responseBytes: 0 };
+    const exchange: Exchange = { requestHeaders: {}, requestBody: null, requestBytes: 0, requestBodyKept: false, responseHeaders: {}, responseBody: Buffer.alloc(0), responseBytes: 0 };
     log.request({ time: 't', requestId: 'r1', method: 'GET', path: '/a', function: null, status: 200, ms: 1, exchange });
     log.request({ time: 't', requestId: 'r2', method: 'GET', path: '/b', function: null, status: 200, ms: 1 });
     expect(seen.map(([e, x]) => [e.requestId, x])).toEqual([['r1', exchange]]);

@@ -26,6 +26,7 @@ describe('request detail', () => {
       requestHeaders: { host: '127.0.0.1:8888', authorization: `Bearer ${JWT}`, 'content-type': 'application/json', 'x-note': "it's" },
       requestBody: Buffer.from('{"refresh_token":"r"}'),
       requestBytes: 21,
+      requestBodyKept: true,
       responseHeaders: { 'content-type': 'application/json' },
       responseBody: Buffer.from('{}'),
       responseBytes: 2,

@@ -83,6 +83,9 @@ const fmtBytes = (n) => (n === null || n === undefined ? '—' : n < 1024 ? `${n
 const statusBadge = (s) => h('span', { class: `badge s${String(s)[0]}` }, String(s));
 const cacheBadge = (c) => (c ? h('span', { class: `badge ${c === 'HIT' ? 'hit' : 'miss'}` }, c) : '');
 function table(headers, rows, cls, wrapCls) {
+  // Each cell names its column, so a narrow screen can stack a row as "label: value" lines.
+  const labels = headers.map((x) => (typeof x === 'string' ? x : typeof x.label === 'string' ? x.label : ''));
+  for (const tr of rows) [...tr.children].forEach((td, i) => labels[i] && (td.dataset.label = labels[i]));
   return h('div', { class: `table-wrap ${wrapCls || ''}` }, h('table', { class: cls || '' }, h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col', class: x.cls || '' }, x.label || x)))), h('tbody', {}, rows)));
 }
 function bodyOf(view) {
@@ -296,7 +299,7 @@ async function loadFunctions() {
     fill(body, table(['Name', 'Source', 'Kind', 'Routes', 'Schedule', 'Next run', ''], functions.map((f) => h('tr', {},
       h('td', {}, h('code', {}, f.name)), h('td', {}, f.source), h('td', {}, f.kind), h('td', {}, f.routes.map((r) => h('div', { class: 'mono' }, r))),
       h('td', {}, f.schedule || '—'), h('td', {}, fmtDate(f.nextRun)),
-      h('td', {}, f.runnable ? runControls(f) : '')))));
+      h('td', {}, f.runnable ? runControls(f) : ''))), '', 'stack'));
   } catch (err) { fill(body, h('p', { class: 'empty' }, err.message)); }
 }
 function runControls(f) {
@@ -345,7 +348,7 @@ function renderJobs() {
       ? table(['Function', 'Kind', 'Status', 'Progress', 'Error', 'Created', 'Finished', ''], list.map((j) => h('tr', { 'data-job': j.id },
           h('td', {}, h('code', {}, j.function)), h('td', {}, j.kind || ''), h('td', {}, h('span', { class: `badge ${j.status === 'succeeded' ? 'pass' : j.status === 'failed' ? 'fail' : 'skipv'}` }, j.status)),
           h('td', {}, progressText(j.progress)), h('td', {}, j.error ? `${j.error.code}: ${j.error.message}` : '—'), h('td', {}, fmtDate(j.createdAt)), h('td', {}, fmtDate(j.finishedAt)),
-          h('td', {}, h('button', { type: 'button', class: 'small', onclick: () => { followed = j.id; renderJobs(); } }, 'Follow')))))
+          h('td', {}, h('button', { type: 'button', class: 'small', onclick: () => { followed = j.id; renderJobs(); } }, 'Follow')))), '', 'stack')
       : h('p', { class: 'empty' }, 'No jobs yet: run a background or scheduled function from Functions.'),
     h('h3', {}, 'Backfill jobs (database)'),
     backfills.length
@@ -354,7 +357,7 @@ function renderJobs() {
           h('td', {}, b.error || '—'), h('td', {}, fmtDate(b.created_at)),
           h('td', {}, b.status === 'failed' ? h('button', { type: 'button', class: 'small primary', onclick: async () => {
             try { const { job } = await post(`/backfills/${b.id}/resume`); jobs.set(job.id, { ...job, kind: 'background' }); followed = job.id; renderJobs(); } catch (err) { fail(err); }
-          } }, 'Resume') : ''))))
+          } }, 'Resume') : ''))), '', 'stack')
       : h('p', { class: 'empty' }, 'No backfill jobs.'));
 }
 
@@ -385,7 +388,7 @@ async function loadCache() {
             h('td', {}, fmtMs(e.updatedAt)), h('td', {}, e.expired ? 'expired' : fmtMs(e.expiresAt)),
             h('td', {}, h('span', { class: 'toolbar' },
               h('button', { type: 'button', class: 'small', onclick: () => viewValue(e, viewer) }, 'View'),
-              h('button', { type: 'button', class: 'small danger', onclick: () => purge({ store: e.store, key: e.key }, `the key ${e.key}`, true) }, 'Purge'))))))
+              h('button', { type: 'button', class: 'small danger', onclick: () => purge({ store: e.store, key: e.key }, `the key ${e.key}`, true) }, 'Purge'))))), '', 'stack')
         : h('p', { class: 'empty' }, 'No cache entries match.'),
       viewer);
   } catch (err) { fill(body, h('p', { class: 'empty' }, err.message)); }
@@ -481,7 +484,7 @@ async function loadAthletes() {
         } }, 'Reset demo data')),
       table(['Athlete', 'Name', { label: 'Activities', cls: 'num' }, 'Last ride', ''], athletes.map((a) => h('tr', {},
         h('td', {}, String(a.id), a.demo ? h('span', { class: 'muted' }, ' (demo)') : ''), h('td', {}, a.name || '—'), h('td', { class: 'num' }, String(a.activities)), h('td', {}, fmtDate(a.lastRide)),
-        h('td', {}, tokenButton(a.id))))));
+        h('td', {}, tokenButton(a.id)))), '', 'stack'));
   } catch (err) { fill(body, h('p', { class: 'empty' }, err.message)); }
 }
 
