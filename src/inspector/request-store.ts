@@ -3,6 +3,8 @@ import type { ErrorLogEntry, LogEntry, RequestLog, RequestLogEntry } from '../em
 
 /** Requests the inspector remembers with their exchange (bodies are capped, so this bounds memory). */
 export const KEPT_EXCHANGES = 500;
+/** How long new requests gather before they go to the page together. */
+export const BATCH_MS = 100;
 /** The inspector's own API and page are not shown among the requests it inspects. */
 export const INSPECTOR_PATH_PREFIX = '/_/';
 
@@ -137,6 +139,3 @@ export function createRequestStore(log: RequestLog, opts: { keep?: number } = {}
     },
   };
 }
-
-/** How long new requests gather before they go to the page together. */
-export const BATCH_MS = 100;

@@ -39,10 +39,21 @@ export function shownCell(column: string, value: unknown): unknown {
   return value;
 }
 
+/** How long a read of the catalog is reused while paging (a migration while serving shows up after it). */
+const CATALOG_REUSE_MS = 5000;
+
 export function dataRoutes(s: InspectorSources): ApiRoute[] {
+  let catalog: { at: number; tables: Promise<TableInfo[]> } | undefined;
+  const tablesNow = (): Promise<TableInfo[]> => {
+    if (!catalog || performance.now() - catalog.at > CATALOG_REUSE_MS) {
+      catalog = { at: performance.now(), tables: publicTables(s.sql) };
+      catalog.tables.catch(() => (catalog = undefined));
+    }
+    return catalog.tables;
+  };
   /** The catalog's tables: the only identifiers a query may name. */
   const tableNamed = async (name: string): Promise<TableInfo> => {
-    const table = (await publicTables(s.sql)).find((t) => t.name === name);
+    const table = (await tablesNow()).find((t) => t.name === name);
     if (!table) throw new ApiError(404, 'TABLE_NOT_FOUND', `no table public.${name}`);
     return table;
   };
@@ -52,7 +63,7 @@ export function dataRoutes(s: InspectorSources): ApiRoute[] {
       method: 'GET',
       path: '/tables',
       handler: async () => {
-        const tables = await publicTables(s.sql);
+        const tables = await tablesNow();
         const out = [];
         for (const t of tables) {
           const { rows } = await s.sql.query<{ n: string }>(`select count(*)::text as n from ${t.qualified}`);
@@ -77,15 +88,18 @@ export function dataRoutes(s: InspectorSources): ApiRoute[] {
         const athleteId = optionalNumber(query.get('athlete_id'), 'athlete_id', { min: 1 });
         const hasOwner = table.columns.some((c) => c.name === OWNER_COLUMN);
         if (athleteId !== undefined && !hasOwner) throw new ApiError(400, 'NO_ATHLETE_COLUMN', `public.${table.name} has no ${OWNER_COLUMN} column`);
-        const where = athleteId !== undefined ? `where ${quoteIdent(OWNER_COLUMN)} = $3` : '';
+        const filtered = athleteId !== undefined;
         const order = (table.primaryKey.length ? table.primaryKey : [table.columns[0]!.name]).map(quoteIdent).join(', ');
-        const params3 = athleteId !== undefined ? [limit, offset, athleteId] : [limit, offset];
         // Read-only, as the service role (what the inspector is: an operator's view), never as the owner.
         const { rows, total } = await s.sql.transaction(async (tx) => {
           await tx.query('set transaction read only');
           await asRole(tx, 'service_role', { role: 'service_role' });
-          const page = await tx.query<Record<string, unknown>>(`select * from ${table.qualified} ${where} order by ${order} limit $1 offset $2`, params3);
-          const count = await tx.query<{ n: string }>(`select count(*)::text as n from ${table.qualified} ${where.replace('$3', '$1')}`, athleteId !== undefined ? [athleteId] : []);
+          const page = filtered
+            ? await tx.query<Record<string, unknown>>(`select * from ${table.qualified} where ${quoteIdent(OWNER_COLUMN)} = $1 order by ${order} limit $2 offset $3`, [athleteId, limit, offset])
+            : await tx.query<Record<string, unknown>>(`select * from ${table.qualified} order by ${order} limit $1 offset $2`, [limit, offset]);
+          const count = filtered
+            ? await tx.query<{ n: string }>(`select count(*)::text as n from ${table.qualified} where ${quoteIdent(OWNER_COLUMN)} = $1`, [athleteId])
+            : await tx.query<{ n: string }>(`select count(*)::text as n from ${table.qualified}`);
           return { rows: page.rows, total: Number(count.rows[0]?.n ?? 0) };
         });
         const columns = table.columns.map((c) => c.name);
