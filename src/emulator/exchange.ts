@@ -29,13 +29,16 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, capBy
   let kept = 0;
   const copy = (chunk: Chunk): void => {
     if (chunk === undefined || typeof chunk === 'function') return;
+    if (kept >= capBytes) {
+      // Full: only counted (a long stream, such as server-sent events, costs no copies).
+      exchange.responseBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      return;
+    }
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     exchange.responseBytes += buf.byteLength;
-    if (kept < capBytes) {
-      const part = Buffer.from(buf.subarray(0, capBytes - kept));
-      parts.push(part);
-      kept += part.byteLength;
-    }
+    const part = Buffer.from(buf.subarray(0, capBytes - kept));
+    parts.push(part);
+    kept += part.byteLength;
   };
   const writeHead = res.writeHead;
   const write = res.write;
