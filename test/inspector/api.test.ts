@@ -141,6 +141,12 @@ describe('inspector API', () => {
       expect(JSON.parse(detail.response.body.text)).toBeTruthy();
       expect(detail.curl).toContain('authorization: Bearer $TOKEN');
       expect(detail.curl).toContain('/api/activities?limit=2');
+
+      // A function's own failure lines for that request id come with it, redacted as the log redacts them.
+      serve.log.error({ time: new Date().toISOString(), requestId, function: 'api-activities', status: 500, error: new Error(`upstream refused Bearer ${userToken}`) });
+      const withLogs = await getJson(`/requests/${requestId}`);
+      expect(withLogs.logs).toHaveLength(1);
+      expect(withLogs.logs[0].message).toBe(`upstream refused Bearer ${REDACTED}`);
     } finally {
       events.close();
     }
