@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminGuard } from '../control/admin-guard.js';
 import type { Mount } from '../emulator/server.js';
 import { splitUrl, writeResponse } from '../emulator/node-adapter.js';
-import { createApiRouter, sendJson, type ApiRouter } from './api-router.js';
+import { createApiRouter, sendJson, type ApiRoute, type ApiRouter } from './api-router.js';
 import type { InspectorSources } from './context.js';
 import { createInspectorPage, type InspectorPage } from './page.js';
 import { createRequestStore, type RequestStore } from './request-store.js';
@@ -17,6 +17,8 @@ import { createScheduledRunBook, type ScheduledRunBook } from './scheduled-runs.
 
 export const INSPECTOR_PREFIX = '/_/';
 const API_PREFIX = '/_/api';
+/** First segments of the inspector's own API paths; any other `/_/api/…` belongs to a later mount. */
+export const API_SECTIONS = new Set(['overview', 'requests', 'events', 'functions', 'jobs', 'backfills', 'cache', 'tables', 'rls', 'athletes']);
 
 export interface InspectorMount {
   /** Mounted at `/_/` before serve listens; answers 503 until `attach` gives it serve's parts. */
@@ -32,6 +34,19 @@ interface Attached {
   runs: ScheduledRunBook;
 }
 
+/** Every route of the inspector's API, below `/_/api`. */
+export function inspectorRoutes(sources: InspectorSources, store: RequestStore, runs: ScheduledRunBook): ApiRoute[] {
+  return [
+    ...overviewRoutes(sources),
+    ...requestRoutes(sources, store, runs),
+    ...functionRoutes(sources, runs),
+    ...jobRoutes(sources, runs),
+    ...cacheRoutes(sources),
+    ...dataRoutes(sources),
+    ...athleteRoutes(sources),
+  ];
+}
+
 /**
  * The browser inspector: the page at `/_/` and its JSON API at `/_/api/`, every request through the
  * admin guard (Host, Origin, the per-run token for state-changing calls, the key off loopback).
@@ -43,6 +58,7 @@ export function createInspectorMount(guard: AdminGuard): InspectorMount {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const [path, rawQuery] = splitUrl(req.url ?? '/');
     const apiPath = path === API_PREFIX || path.startsWith(`${API_PREFIX}/`) ? path.slice(API_PREFIX.length) || '/' : undefined;
+    if (apiPath !== undefined && !API_SECTIONS.has(apiPath.split('/')[1] ?? '')) return false;
     const refused = guard.check(req);
     if (refused) {
       writeResponse(res, refused);
@@ -62,15 +78,7 @@ export function createInspectorMount(guard: AdminGuard): InspectorMount {
     attach(sources) {
       const store = createRequestStore(sources.log);
       const runs = createScheduledRunBook(sources.scheduler, sources.clock);
-      const api = createApiRouter([
-        ...overviewRoutes(sources),
-        ...requestRoutes(sources, store, runs),
-        ...functionRoutes(sources, runs),
-        ...jobRoutes(sources, runs),
-        ...cacheRoutes(sources),
-        ...dataRoutes(sources),
-        ...athleteRoutes(sources),
-      ]);
+      const api = createApiRouter(inspectorRoutes(sources, store, runs));
       attached = { page: createInspectorPage(guard.token), api, store, runs };
     },
     close() {

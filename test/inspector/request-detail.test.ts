@@ -48,3 +48,12 @@ describe('request detail', () => {
     expect(athleteOfRequest(undefined)).toBeUndefined();
   });
 });
+
+describe('inspector routes', () => {
+  it('claims only the /_/api/ sections it answers, so later mounts (clock, snapshots) get the rest', async () => {
+    const { API_SECTIONS, inspectorRoutes } = await import('../../src/inspector/inspector.js');
+    const routes = inspectorRoutes({} as never, {} as never, {} as never);
+    const sections = new Set(routes.map((r) => r.path.split('/')[1]));
+    expect([...sections].sort()).toEqual([...API_SECTIONS].sort());
+  });
+});
