@@ -20,6 +20,7 @@ export function register(program: Command): void {
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
     .option('--pgtap', 'load pgTAP into the embedded database, for `veloready db test-rls` with pgTAP files while serve runs (off by default: it slows serving)')
     .option('--no-ui', 'no dashboard: one log line per request')
+    .option('--no-inspector', 'no browser inspector at /_/')
     .addHelpText(
       'after',
       examples([

@@ -9,6 +9,7 @@ import { createJobRunner, type JobRunner } from './jobs.js';
 import { resolveLimits, SHUTDOWN_DEADLINE_MS, type Limits } from './limits.js';
 import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
+import { captureExchange, keepRequestBody } from './exchange.js';
 import { createRouter, type RedirectRule, type Router } from './redirects.js';
 import { jobOwner, refuseJobRead, refuseNonOperator, type OperatorGuard } from './operator-guard.js';
 import { VeloError } from '../errors.js';
@@ -142,6 +143,8 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     /** The x-cache header sent: writeHead's headers cannot be read back from `res`. */
     let cache: string | undefined;
     let clientClosed = false;
+    // Headers and bodies are copied only while the inspector watches.
+    const exchange = log.capturing ? captureExchange(req, res) : undefined;
     try {
       if (closing) {
         res.setHeader('connection', 'close');
@@ -174,6 +177,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
             const refused = guard && def.kind === 'scheduled' ? await refuseNonOperator(guard, req.headers.authorization, def.name) : undefined;
             let body: Buffer | null = null;
             if (!refused && hasBody(req)) body = await readBody(req, limits.bodyBytes);
+            if (exchange) keepRequestBody(exchange, body);
             const event = toEvent(req, path, rawQuery, body, query);
             if (refused) {
               req.resume();
@@ -217,6 +221,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       ms: Math.round((performance.now() - started) * 100) / 100,
       cache,
       jobId,
+      exchange,
     });
   }
 

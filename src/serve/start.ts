@@ -28,6 +28,9 @@ import { createStravaClient } from '../strava/client.js';
 import { createAthleteDirectory } from '../strava/fake-athletes.js';
 import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
 import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
+import { createAdminGuard, isLoopbackHost, type AdminGuard } from '../control/admin-guard.js';
+import { createInspectorMount } from '../inspector/inspector.js';
+import { localKeys } from '../supabase/keys.js';
 import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { createServeGuard } from './operator-guard.js';
@@ -74,6 +77,8 @@ export interface ServeOptions {
   schedule?: boolean;
   clock?: Clock;
   log?: RequestLog;
+  /** The browser inspector at /_/ (on unless false: `--no-inspector`). */
+  inspector?: boolean;
   onSeedProgress?: (p: SeedProgress) => void;
 }
 
@@ -94,6 +99,10 @@ export interface RunningServe {
   firstRun: boolean;
   seeded?: SeedResult;
   resumedBackfills: string[];
+  /** Guards the admin surfaces under /_/; its per-run token is in serve.json. */
+  adminGuard: AdminGuard;
+  /** The inspector's address, unless --no-inspector. */
+  inspectorUrl?: string;
   close(deadlineMs?: number): Promise<void>;
 }
 
@@ -194,6 +203,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       }),
     );
 
+    // Admin surfaces (/_/): Host and Origin checked, a per-run token, the service-role key off loopback.
+    let listeningPort = 0;
+    const adminGuard = createAdminGuard({
+      boundHost: opts.host ?? '127.0.0.1',
+      port: () => listeningPort,
+      ...(opts.host !== undefined && !isLoopbackHost(opts.host) ? { serviceRoleKey: localKeys(opts.jwtSecret).serviceRoleKey } : {}),
+    });
+    const inspector = opts.inspector === false ? undefined : createInspectorMount(adminGuard);
+
     // One options object for both Supabase mounts: its issuer is set once the port is known.
     const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
     const mounts: Mount[] = [
@@ -202,6 +220,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       { prefix: '/rest/v1/', handler: createSupabaseHandler(supabase) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
       { prefix: `${OPENAI_ENDPOINT_PREFIX}/v1/`, handler: createOpenAiEndpoint({ clock }) },
+      ...(inspector ? [inspector.mount] : []),
     ];
     const emulator = createEmulator({
       functions,
@@ -214,6 +233,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
+    listeningPort = listening.port;
     // Tokens the functions mint name this site as their issuer, as the demo token does.
     deps.config.issuer = `${listening.url}/auth/v1`;
     supabase.issuer = deps.config.issuer;
@@ -262,6 +282,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       url: listening.url,
       startedAt: new Date(clock.now()).toISOString(),
       database: sql.target.label,
+      adminToken: adminGuard.token,
     });
     cleanups.push(() => removeServeInfo(dataDir));
 
@@ -277,6 +298,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const scheduler = createScheduler({ functions, invoker: emulator.invoker, clock });
     if (opts.schedule !== false) scheduler.start();
     cleanups.push(() => scheduler.stop());
+
+    inspector?.attach({ url: listening.url, database: sql.target.label, ...(pgPort !== undefined ? { pgPort } : {}), sql, blobs, clock, log, functions, emulator, scheduler, jwtSecret: opts.jwtSecret, seed, ...(fakeStrava ? { fakeStrava } : {}) });
+    cleanups.push(() => inspector?.close());
 
     const demo = {
       athleteId: DEMO_ATHLETE_ID,
@@ -299,6 +323,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       firstRun,
       ...(seeded ? { seeded } : {}),
       resumedBackfills: resumed.jobIds,
+      adminGuard,
+      ...(inspector ? { inspectorUrl: `${listening.url}/_/` } : {}),
       close: (deadlineMs?: number) => {
         // No new scheduled runs and resumed backfills checkpoint, while the emulator drains its
         // requests and jobs; then the stores under them close.

@@ -25,6 +25,7 @@ export interface ServeSummary {
   pgPort?: number;
   psql?: string;
   stravaUrl?: string;
+  inspector?: string;
   demoAthleteId: number;
   demoToken: string;
   curl: string;
@@ -39,6 +40,7 @@ export function serveSummary(s: RunningServe): ServeSummary {
     database: s.database,
     ...(s.pgPort ? { pgPort: s.pgPort, psql: `psql postgres://postgres@127.0.0.1:${s.pgPort}/postgres` } : {}),
     ...(s.fakeStrava ? { stravaUrl: `${s.url}/strava` } : {}),
+    ...(s.inspectorUrl ? { inspector: s.inspectorUrl } : {}),
     demoAthleteId: s.demo.athleteId,
     demoToken: s.demo.token,
     // The URL is quoted: zsh (macOS's shell) would otherwise glob the `?` and refuse the line.
@@ -59,6 +61,7 @@ export function bannerLines(s: ServeSummary, firstRun: boolean): string[] {
     ...(s.stravaUrl ? [`  strava     ${s.stravaUrl} (fake)`] : []),
     `  blobs      NETLIFY_BLOBS_CONTEXT from: veloready blobs context --url ${s.url}`,
     `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
+    ...(s.inspector ? [`  inspector  ${s.inspector}`] : []),
     firstRun ? `  first run: seeded demo athlete ${s.demoAthleteId} with a year of rides` : `  demo athlete ${s.demoAthleteId}`,
     ...(s.skippedAthletes ? [`  skipped    athlete(s) ${s.skippedAthletes.join(', ')} not seeded: id or user held by another row`] : []),
     `  token      ${s.demoToken}`,
