@@ -30,6 +30,8 @@ import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './
 import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { createServeGuard } from './operator-guard.js';
+import { createRequestGate } from '../ratelimit/gate.js';
+import type { Budget } from '../ratelimit/limiter.js';
 import { isSessionRevoked } from '../functions/lib/revocations.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
@@ -69,6 +71,8 @@ export interface ServeOptions {
   openaiBaseUrl?: string;
   deepLink?: string;
   syncTimeoutMs?: number;
+  /** Budgets of the rate limits: login endpoints (default DEFAULT_LOGIN_BUDGET), /api/* reads per user (only when set: --rate-limit). */
+  rateLimits?: { login?: Budget; api?: Budget };
   /** Run scheduled functions on their cron schedule (tests turn it off and trigger them). */
   schedule?: boolean;
   clock?: Clock;
@@ -209,6 +213,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
       guard: createServeGuard(deps, sql),
+      gate: createRequestGate({ clock, jwtSecret: opts.jwtSecret, ...(opts.rateLimits?.login ? { login: opts.rateLimits.login } : {}), ...(opts.rateLimits?.api ? { api: opts.rateLimits.api } : {}) }),
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
