@@ -1,8 +1,9 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mintAccessToken } from '../auth/jwt.js';
 import { BLOBS_FILE } from '../blobs/target.js';
-import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../blobs/context.js';
+import { LOCAL_SITE_ID } from '../blobs/context.js';
+import { loadOrCreateBlobsToken } from '../auth/secret.js';
 import { createBlobsHandler } from '../blobs/server.js';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
 import type { Blobs } from '../blobs/store.js';
@@ -30,6 +31,7 @@ import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './
 import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { createServeGuard } from './operator-guard.js';
+import { makeDataDirPrivate } from '../config/private-dir.js';
 import { createRequestGate } from '../ratelimit/gate.js';
 import type { Budget } from '../ratelimit/limiter.js';
 import { isSessionRevoked } from '../functions/lib/revocations.js';
@@ -92,6 +94,8 @@ export interface RunningServe {
   sql: Sql;
   /** The local blob cache (what the Netlify Blobs API and the functions use). */
   blobs: Blobs;
+  /** The bearer token the Netlify Blobs API requires: the data dir's own. */
+  blobsToken: string;
   fakeStrava?: FakeStrava;
   demo: { athleteId: number; token: string };
   firstRun: boolean;
@@ -134,7 +138,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       if (!opts.dbUrl) rmSync(pgliteDir(dataDir), { recursive: true, force: true });
       for (const f of [BLOBS_FILE, `${BLOBS_FILE}-wal`, `${BLOBS_FILE}-shm`]) rmSync(join(dataDir, f), { force: true });
     }
-    mkdirSync(dataDir, { recursive: true });
+    makeDataDirPrivate(dataDir);
 
     // Database: the embedded one shared with the Postgres socket, or a server.
     let shared: SharedPglite | undefined;
@@ -156,6 +160,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     }
 
     const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock, backgroundCheckpoints: true });
+    const blobsToken = await loadOrCreateBlobsToken(dataDir);
     cleanups.push(() => blobs.close());
     const log = opts.log ?? createRequestLog();
     // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
@@ -200,7 +205,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     // One options object for both Supabase mounts: its issuer is set once the port is known.
     const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
     const mounts: Mount[] = [
-      ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
+      ...blobsMounts(createBlobsHandler({ blobs, token: blobsToken, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
       { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
       { prefix: '/rest/v1/', handler: createSupabaseHandler(supabase) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
@@ -297,6 +302,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       log,
       sql,
       blobs,
+      blobsToken,
       ...(fakeStrava ? { fakeStrava } : {}),
       demo,
       firstRun,
