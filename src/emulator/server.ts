@@ -48,6 +48,8 @@ export interface EmulatorOptions {
   log?: RequestLog;
   jobs?: JobRunner;
   jobLookup?: JobLookup;
+  /** Requests refused before routing (rate limits): `applies` is asked first, so unaffected paths pay one call. */
+  gate?: { applies(path: string): boolean; check(req: IncomingMessage, path: string): NetlifyResponse | undefined };
   /** Scheduled functions over HTTP only for operators; job records only for their owner or an operator. Unset: open. */
   guard?: OperatorGuard;
 }
@@ -109,6 +111,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError, signal: shuttingDown.signal });
   const needsQueryForRouting = router.rules.some((r) => r.query);
   const guard = options.guard;
+  const gate = options.gate;
   /** Who started each job the runner holds (guarded emulators only). */
   const jobOwners = new Map<string, string | undefined>();
   const rememberOwner = (id: string, owner: string | undefined): void => {
@@ -145,10 +148,14 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     let clientClosed = false;
     // Headers and bodies are copied only while the inspector watches.
     const exchange = log.capturing ? captureExchange(req, res) : undefined;
+    let limited: NetlifyResponse | undefined;
     try {
       if (closing) {
         res.setHeader('connection', 'close');
         cache = send(res, jsonError(503, 'SHUTTING_DOWN', 'the emulator is shutting down'), requestId);
+      } else if (gate?.applies(path) && (limited = gate.check(req, path))) {
+        req.resume();
+        cache = send(res, limited, requestId);
       } else if (path.startsWith(JOBS_PREFIX)) {
         cache = send(res, await jobResponse(req.method ?? 'GET', path.slice(JOBS_PREFIX.length), req.headers.authorization), requestId);
       } else if (mountFor(path) && (await tryMounts(req, res, path))) {

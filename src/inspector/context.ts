@@ -21,6 +21,8 @@ export interface InspectorSources {
   emulator: Emulator;
   scheduler: Scheduler;
   jwtSecret: string;
+  /** The data dir's token for the Netlify Blobs API. */
+  blobsToken: string;
   /** PRNG seed of the demo data (for "seed N more" and "reset"). */
   seed: string;
   fakeStrava?: FakeStrava;

@@ -5,6 +5,7 @@ import { redactText } from '../util/redact.js';
 import { usageError, VeloError } from '../errors.js';
 import { MAX_SEED_ATHLETES } from '../seed/seed.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
+import { DEFAULT_API_BUDGET } from '../ratelimit/gate.js';
 import { startServe } from './start.js';
 import { attachServeUi } from './ui.js';
 
@@ -49,6 +50,9 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     deepLink: opts.deepLink as string,
     syncTimeoutMs: (opts.syncTimeout as number) * 1000,
     inspector: opts.inspector !== false,
+    ...(opts.rateLimit
+      ? { rateLimits: { api: typeof opts.rateLimit === 'number' ? { limit: opts.rateLimit, windowMs: 60_000 } : DEFAULT_API_BUDGET } }
+      : {}),
   });
   const ui = await attachServeUi(out, serve, { ui: opts.ui !== false });
 

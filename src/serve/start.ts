@@ -1,8 +1,9 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mintAccessToken } from '../auth/jwt.js';
 import { BLOBS_FILE } from '../blobs/target.js';
-import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../blobs/context.js';
+import { LOCAL_SITE_ID } from '../blobs/context.js';
+import { loadOrCreateBlobsToken } from '../auth/secret.js';
 import { createBlobsHandler } from '../blobs/server.js';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
 import type { Blobs } from '../blobs/store.js';
@@ -34,6 +35,9 @@ import { localKeys } from '../supabase/keys.js';
 import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { createServeGuard } from './operator-guard.js';
+import { makeDataDirPrivate } from '../config/private-dir.js';
+import { createRequestGate } from '../ratelimit/gate.js';
+import type { Budget } from '../ratelimit/limiter.js';
 import { isSessionRevoked } from '../functions/lib/revocations.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
@@ -73,6 +77,8 @@ export interface ServeOptions {
   openaiBaseUrl?: string;
   deepLink?: string;
   syncTimeoutMs?: number;
+  /** Budgets of the rate limits: login endpoints (default DEFAULT_LOGIN_BUDGET), /api/* reads per user (only when set: --rate-limit). */
+  rateLimits?: { login?: Budget; api?: Budget };
   /** Run scheduled functions on their cron schedule (tests turn it off and trigger them). */
   schedule?: boolean;
   clock?: Clock;
@@ -94,6 +100,8 @@ export interface RunningServe {
   sql: Sql;
   /** The local blob cache (what the Netlify Blobs API and the functions use). */
   blobs: Blobs;
+  /** The bearer token the Netlify Blobs API requires: the data dir's own. */
+  blobsToken: string;
   fakeStrava?: FakeStrava;
   demo: { athleteId: number; token: string };
   firstRun: boolean;
@@ -140,7 +148,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       if (!opts.dbUrl) rmSync(pgliteDir(dataDir), { recursive: true, force: true });
       for (const f of [BLOBS_FILE, `${BLOBS_FILE}-wal`, `${BLOBS_FILE}-shm`]) rmSync(join(dataDir, f), { force: true });
     }
-    mkdirSync(dataDir, { recursive: true });
+    makeDataDirPrivate(dataDir);
 
     // Database: the embedded one shared with the Postgres socket, or a server.
     let shared: SharedPglite | undefined;
@@ -162,6 +170,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     }
 
     const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock, backgroundCheckpoints: true });
+    const blobsToken = await loadOrCreateBlobsToken(dataDir);
     cleanups.push(() => blobs.close());
     const log = opts.log ?? createRequestLog();
     // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
@@ -215,7 +224,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     // One options object for both Supabase mounts: its issuer is set once the port is known.
     const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
     const mounts: Mount[] = [
-      ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
+      ...blobsMounts(createBlobsHandler({ blobs, token: blobsToken, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
       { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
       { prefix: '/rest/v1/', handler: createSupabaseHandler(supabase) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
@@ -230,6 +239,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
       guard: createServeGuard(deps, sql),
+      gate: createRequestGate({ clock, jwtSecret: opts.jwtSecret, ...(opts.rateLimits?.login ? { login: opts.rateLimits.login } : {}), ...(opts.rateLimits?.api ? { api: opts.rateLimits.api } : {}) }),
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
@@ -299,7 +309,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     if (opts.schedule !== false) scheduler.start();
     cleanups.push(() => scheduler.stop());
 
-    inspector?.attach({ url: listening.url, database: sql.target.label, ...(pgPort !== undefined ? { pgPort } : {}), sql, blobs, clock, log, functions, emulator, scheduler, jwtSecret: opts.jwtSecret, seed, ...(fakeStrava ? { fakeStrava } : {}) });
+    inspector?.attach({ url: listening.url, database: sql.target.label, ...(pgPort !== undefined ? { pgPort } : {}), sql, blobs, clock, log, functions, emulator, scheduler, jwtSecret: opts.jwtSecret, blobsToken, seed, ...(fakeStrava ? { fakeStrava } : {}) });
     cleanups.push(() => inspector?.close());
 
     const demo = {
@@ -318,6 +328,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       log,
       sql,
       blobs,
+      blobsToken,
       ...(fakeStrava ? { fakeStrava } : {}),
       demo,
       firstRun,

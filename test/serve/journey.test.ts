@@ -1,6 +1,6 @@
 import { getStore } from '@netlify/blobs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBlobsContext, LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../../src/blobs/context.js';
+import { encodeBlobsContext, LOCAL_SITE_ID } from '../../src/blobs/context.js';
 import { activitiesKey, CACHE_STORE, streamsKey } from '../../src/cache/keys.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
 import { bearer, startTestServe, waitForJob, type TestServe } from './helpers.js';
@@ -169,7 +169,7 @@ describe('serve: the app developer journey', () => {
     const token = serve.tokenFor(DEMO_ATHLETE_ID);
     await (await fetch(`${serve.url}/api/streams/${state.otherActivityId}`, { headers: bearer(token) })).arrayBuffer();
     // Configured the way Netlify configures functions: NETLIFY_BLOBS_CONTEXT.
-    process.env.NETLIFY_BLOBS_CONTEXT = encodeBlobsContext({ url: serve.url, siteID: LOCAL_SITE_ID, token: LOCAL_BLOBS_TOKEN });
+    process.env.NETLIFY_BLOBS_CONTEXT = encodeBlobsContext({ url: serve.url, siteID: LOCAL_SITE_ID, token: serve.blobsToken });
     const store = getStore(CACHE_STORE);
     const { blobs } = await store.list();
     delete process.env.NETLIFY_BLOBS_CONTEXT;

@@ -1,4 +1,4 @@
-import { encodeBlobsContext, LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID, BLOBS_CONTEXT_ENV } from '../../blobs/context.js';
+import { encodeBlobsContext, LOCAL_SITE_ID, BLOBS_CONTEXT_ENV } from '../../blobs/context.js';
 import { CACHE_STORE } from '../../cache/keys.js';
 import { localKeys } from '../../supabase/keys.js';
 import type { ApiRoute } from '../api-router.js';
@@ -37,7 +37,7 @@ export function overviewRoutes(s: InspectorSources): ApiRoute[] {
             ...(s.pgPort !== undefined ? { postgres: `postgres://postgres@127.0.0.1:${s.pgPort}/postgres` } : {}),
           },
           keys: { SUPABASE_URL: s.url, SUPABASE_ANON_KEY: keys.anonKey, SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey },
-          blobsContext: `${BLOBS_CONTEXT_ENV}=${encodeBlobsContext({ url: s.url, siteID: LOCAL_SITE_ID, token: LOCAL_BLOBS_TOKEN })}`,
+          blobsContext: `${BLOBS_CONTEXT_ENV}=${encodeBlobsContext({ url: s.url, siteID: LOCAL_SITE_ID, token: s.blobsToken })}`,
           cacheStore: CACHE_STORE,
           database: s.database,
           counts: {
