@@ -5,6 +5,7 @@ import { redactText } from '../util/redact.js';
 import { usageError, VeloError } from '../errors.js';
 import { MAX_SEED_ATHLETES } from '../seed/seed.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
+import { describeMigrationsDir, resolveMigrationsDir } from '../db/migrations-dir.js';
 import { startServe } from './start.js';
 import { attachServeUi } from './ui.js';
 
@@ -29,6 +30,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     pgPort: opts.pgPort as number,
     ...(dbUrl ? { dbUrl } : {}),
     jwtSecret: secret.value,
+    migrations: resolveMigrationsDir({ envValue: config.get('migrationsDir') }),
     reset: Boolean(opts.reset),
     pgtap: Boolean(opts.pgtap),
     ...(opts.seed ? { seedAthletes: opts.seed as number } : {}),
@@ -44,6 +46,10 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     deepLink: opts.deepLink as string,
     syncTimeoutMs: (opts.syncTimeout as number) * 1000,
   });
+  if (!out.json) {
+    out.info(describeMigrationsDir(serve.migration.migrations));
+    for (const w of serve.migration.warnings) out.warn(w);
+  }
   const ui = await attachServeUi(out, serve, { ui: opts.ui !== false });
 
   await untilShutdown({
