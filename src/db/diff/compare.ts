@@ -37,14 +37,17 @@ export function describeColumn(c: ColumnSnapshot): string {
   ].filter(Boolean).join(' ');
 }
 
+/** Deparsed SQL on one line (pg_get_expr breaks subqueries over lines). */
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
 export function describePolicy(p: PolicySnapshot): string {
-  return [
+  return oneLine([
     p.permissive === 'PERMISSIVE' ? '' : p.permissive.toLowerCase(),
     `for ${p.command.toLowerCase()}`,
     `to ${p.roles.join(', ')}`,
     p.using !== null ? `using (${p.using})` : '',
     p.withCheck !== null ? `with check (${p.withCheck})` : '',
-  ].filter(Boolean).join(' ');
+  ].filter(Boolean).join(' '));
 }
 
 const describeRls = (r: TableSnapshot['rls']): string => (r.enabled ? 'enabled' : 'disabled') + (r.forced ? ', forced' : '');
@@ -136,7 +139,7 @@ export function compareSnapshots(expected: SchemaSnapshot, found: SchemaSnapshot
       d.name = nameOf(d.name);
     }
   };
-  bySchema('view', expected.views, found.views, (d) => d);
+  bySchema('view', expected.views, found.views, oneLine);
   bySchema('enum', expected.enums, found.enums, (l) => l.join(', '));
   bySchema('function', expected.functions, found.functions, describeFunction);
   return out;

@@ -1,7 +1,7 @@
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openPglite, type PgliteSql } from '../pglite.js';
 
 /**
@@ -15,7 +15,7 @@ const SCRATCH_LABEL = 'scratch (in memory)';
 
 /** Identifies the PGlite build: a cluster from another build may not load. */
 function pgliteBuildKey(): string {
-  let dir = dirname(fileURLToPath(import.meta.resolve('@electric-sql/pglite')));
+  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   const pkg = join(dir, 'package.json');
   const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
