@@ -110,7 +110,7 @@ function compareTable(out: SchemaDifference[], e: TableSnapshot, f: TableSnapsho
     change: (role, ep, fp) => grantSql(f, role, ep, fp),
   });
   // Column grants are keyed `role column`.
-  const split = (key: string) => key.split(' ') as [string, string];
+  const split = (key: string): [string, string] => [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
   compareMap(out, t, 'column grant', e.columnGrants, f.columnGrants, privileges, {
     add: (key, p) => grantSql(f, split(key)[0], [], p, split(key)[1]),
     drop: (key, p) => grantSql(f, split(key)[0], p, [], split(key)[1]),
