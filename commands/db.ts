@@ -287,7 +287,11 @@ export function register(program: Command): void {
       const { baseline } = await import('../src/db/baseline.js');
       const { renderDifferences } = await import('../src/db/diff/render.js');
       const { dir } = await migrationsDir(ctx);
-      await withDatabase(ctx, async (sql) => {
+      await withExistingDatabase(ctx, async (sql, absentReason) => {
+        if (!sql) {
+          const { VeloError } = await import('../src/errors.js');
+          throw new VeloError('DB_NOT_FOUND', `Nothing to adopt: ${absentReason ?? 'no database'}.`, 'Pass --db-url (or set DATABASE_URL).');
+        }
         const result = await baseline(sql, { dir, to: ctx.opts.to as string, force: Boolean(ctx.opts.force) });
         ctx.out.result(
           () => {

@@ -109,7 +109,8 @@ export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<M
   if (options.to !== undefined && !files.some((f) => f.version === options.to)) {
     throw new VeloError('MIGRATION_UNKNOWN_VERSION', `--to ${options.to}: no migration with that version in ${dir}.`, 'Run `veloready db status` to list versions.', 2);
   }
-  const rows = compareHistory(files, await readHistory(sql));
+  const history = await readHistory(sql);
+  const rows = compareHistory(files, history);
   if (!options.allowDrift) refuseDrift(rows, dir);
   const pendingVersions = new Set(rows.filter((r) => r.state === 'pending').map((r) => r.version));
   const pending = files.filter(
@@ -142,7 +143,7 @@ export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<M
         try {
           await tx.exec(statement.text);
         } catch (err) {
-          throw migrationFailed(m.file, statement, err);
+          throw migrationFailed(m.file, statement, err, history.length === 0);
         }
       }
       await recordApplied(tx, m, statements.map((s) => s.text));

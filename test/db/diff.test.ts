@@ -118,6 +118,11 @@ describe.each(backends)('db diff on $name', (backend) => {
     await appliedByHand(sql);
     const files = listMigrationFiles(defaultMigrationsDir());
     const last = files.at(-1)!.version;
+    // migrate alone fails on the first "already exists" and says to baseline instead.
+    await expect(migrate(sql as Sql, { dir: defaultMigrationsDir() })).rejects.toMatchObject({
+      code: 'MIGRATION_FAILED',
+      hint: expect.stringContaining('veloready db baseline --to VERSION'),
+    });
     expect(await baselineSuggestion(sql, defaultMigrationsDir())).toEqual({ version: last, differences: 0 });
 
     const adopted = await baseline(sql as Sql, { dir: defaultMigrationsDir(), to: last });

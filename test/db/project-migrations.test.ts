@@ -7,6 +7,8 @@ import { openPglite } from '../../src/db/pglite.js';
 import { defaultMigrationsDir } from '../../src/db/paths.js';
 import { nextMigrationVersion } from '../../src/db/new-migration.js';
 import { resolveMigrationsDir } from '../../src/db/migrations-dir.js';
+import { listMigrationFiles } from '../../src/db/migration-files.js';
+import { authShimScript } from '../../src/db/shim.js';
 import { runCli } from '../helpers/cli.js';
 import { freshPostgresDb, migratedDataDir } from '../helpers/db.js';
 import { startTestServe } from '../serve/helpers.js';
@@ -23,8 +25,9 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-function veloready(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return runCli(args, { cwd, env: { NO_COLOR: '1', ...env } });
+async function veloready(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+  const run = await runCli(args, { cwd, env: { NO_COLOR: '1', ...env } });
+  return { exitCode: run.exitCode, stdout: String(run.stdout), stderr: String(run.stderr) };
 }
 
 const EXTRA_VERSION = '20270101000000';
@@ -263,4 +266,33 @@ describe('db diff and db baseline (the CLI)', () => {
     expect([run.exitCode, run.stderr]).toEqual([1, expect.stringContaining('Nothing to compare: no embedded database')]);
     expect(readdirSync(empty)).toEqual([]);
   });
+
+  it('status suggests baseline for a database made by hand; baseline adopts it; on the reference schema it refuses naming the differences', async () => {
+    const cwd = await tempDir('vr-baseline-');
+    const last = readdirSync(defaultMigrationsDir()).sort().at(-1)!.slice(0, 14);
+    const byHand = await migratedDataDir(null);
+    cleanups.push(() => rm(byHand, { recursive: true, force: true }));
+    const sql = await openPglite({ dataDir: byHand });
+    await sql.exec(authShimScript());
+    for (const f of listMigrationFiles(defaultMigrationsDir())) await sql.exec(f.script);
+    await sql.close();
+
+    const status = await veloready(cwd, ['db', 'status', '--data-dir', byHand]);
+    expect([status.exitCode, status.stdout]).toEqual([1, expect.stringContaining(`adopt it with: veloready db baseline --to ${last}`)]);
+    const adopted = await veloready(cwd, ['db', 'baseline', '--to', last, '--data-dir', byHand]);
+    expect([adopted.exitCode, adopted.stdout]).toEqual([0, expect.stringContaining(`recorded ${last}_`)]);
+    const migrated = await veloready(cwd, ['db', 'migrate', '--data-dir', byHand]);
+    expect(migrated.stdout).toContain('nothing to migrate');
+    expect((await veloready(cwd, ['db', 'status', '--data-dir', byHand])).exitCode).toBe(0);
+
+    const reference = await migratedDataDir(join(FIXTURES, 'reference-schema'));
+    cleanups.push(() => rm(reference, { recursive: true, force: true }));
+    const ref = await openPglite({ dataDir: reference });
+    await ref.exec('drop schema veloready cascade'); // applied "by hand": no history
+    await ref.close();
+    const refused = await veloready(cwd, ['db', 'baseline', '--to', last, '--data-dir', reference]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toContain('baseline refused');
+    expect(refused.stdout).toMatch(/public\.athletes\n(.*\n)*\s+missing\s+policy athletes_select_own/);
+  }, 300_000);
 });
