@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { migrate } from '../migrate.js';
-import { listMigrationFiles } from '../migration-files.js';
+import { compareVersions, listMigrationFiles } from '../migration-files.js';
+import { authShimScript } from '../shim.js';
 import type { Queryable } from '../sql.js';
 import { compareSnapshots, type SchemaDifference } from './compare.js';
-import { openScratchDatabase } from './scratch.js';
-import { snapshotSchema, type SchemaSnapshot } from './snapshot.js';
+import { openScratchDatabase, pgliteBuildKey, SCRATCH_CACHE_DIR } from './scratch.js';
+import { snapshotCodeKey, snapshotSchema, type SchemaSnapshot } from './snapshot.js';
 
 export interface DiffOptions {
   /** The migrations folder. */
@@ -18,15 +22,47 @@ export interface DiffResult {
   differences: SchemaDifference[];
 }
 
-/** What the migrations in `dir` (up to `to`) create, read from a scratch database. */
+/**
+ * Key of what a scratch database migrated with these files would look like: the shim, the files
+ * up to `to` (names and bytes), the PGlite build and the snapshot code.
+ */
+function expectedKey(options: DiffOptions): string {
+  const hash = createHash('sha256').update(authShimScript()).update(pgliteBuildKey()).update(snapshotCodeKey());
+  for (const f of listMigrationFiles(options.dir)) {
+    if (options.to !== undefined && compareVersions(f.version, options.to) > 0) break;
+    hash.update(f.file).update(f.checksum);
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * What the migrations in `dir` (up to `to`) create, read from a scratch database. The snapshot is
+ * kept beside the scratch cluster, keyed by every input, so a repeat diff of unchanged migrations
+ * skips the scratch database altogether.
+ */
 export async function expectedSchema(options: DiffOptions): Promise<SchemaSnapshot> {
+  const cached = join(SCRATCH_CACHE_DIR, `expected-${expectedKey(options)}.json`);
+  try {
+    return JSON.parse(readFileSync(cached, 'utf8')) as SchemaSnapshot;
+  } catch {
+    // not cached yet (or unreadable): built below
+  }
   const scratch = await openScratchDatabase();
+  let snapshot: SchemaSnapshot;
   try {
     await migrate(scratch, { dir: options.dir, ...(options.to !== undefined ? { to: options.to } : {}) });
-    return await snapshotSchema(scratch);
+    snapshot = await snapshotSchema(scratch);
   } finally {
     await scratch.close();
   }
+  try {
+    mkdirSync(SCRATCH_CACHE_DIR, { recursive: true });
+    writeFileSync(`${cached}.${process.pid}`, JSON.stringify(snapshot));
+    renameSync(`${cached}.${process.pid}`, cached);
+  } catch {
+    // only a cache
+  }
+  return snapshot;
 }
 
 /** `db diff`: the target's schema against what the migrations create. */

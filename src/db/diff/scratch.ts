@@ -10,11 +10,11 @@ import { openPglite, type PgliteSql } from '../pglite.js';
  * class of machine while loading a cluster takes ~0.5 s. The cache is one file per PGlite build
  * in the OS temp folder; without it the first run pays initdb once and writes it.
  */
-const CACHE_DIR = join(tmpdir(), 'veloready-scratch');
+export const SCRATCH_CACHE_DIR = join(tmpdir(), 'veloready-scratch');
 const SCRATCH_LABEL = 'scratch (in memory)';
 
 /** Identifies the PGlite build: a cluster from another build may not load. */
-function pgliteBuildKey(): string {
+export function pgliteBuildKey(): string {
   let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   const pkg = join(dir, 'package.json');
@@ -23,7 +23,7 @@ function pgliteBuildKey(): string {
 }
 
 function templatePath(): string {
-  return join(CACHE_DIR, `empty-cluster-${pgliteBuildKey()}.tar`);
+  return join(SCRATCH_CACHE_DIR, `empty-cluster-${pgliteBuildKey()}.tar`);
 }
 
 async function saveTemplate(db: PgliteSql, path: string): Promise<void> {

@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Queryable } from '../sql.js';
+
+/** Changes whenever this module does: a cached snapshot is only valid for the code that took it. */
+export function snapshotCodeKey(): string {
+  return readFileSync(fileURLToPath(import.meta.url), 'utf8');
+}
 
 /**
  * Schemas `db diff` never compares: Postgres' own, Supabase's own (they differ between a real
