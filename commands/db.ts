@@ -44,12 +44,20 @@ async function warnServeOnServer(ctx: CommandContext): Promise<void> {
   if (note) ctx.out.warn(note);
 }
 
-/** Where `db new` and `db diff --write` create files: never inside the installed package. */
+/** Where `db new` and `db diff --write` create files: never inside the installed package (said on stderr). */
 async function writableDir(ctx: CommandContext): Promise<{ dir: string; created: boolean }> {
-  const { writableMigrationsDir } = await import('../src/db/migrations-dir.js');
+  const { prepareWritableMigrationsDir, describeMigrationsDir } = await import('../src/db/migrations-dir.js');
   const source = ctx.config.source('migrationsDir');
   const value = ctx.config.get('migrationsDir');
-  return writableMigrationsDir(source === 'flag' ? { flag: value } : { envValue: value });
+  const prepared = prepareWritableMigrationsDir(source === 'flag' ? { flag: value } : { envValue: value });
+  ctx.out.info(describeMigrationsDir(prepared));
+  if (prepared.created) {
+    ctx.out.info(
+      `created folder ${prepared.dir}` +
+        (prepared.copied.length > 0 ? ` with a copy of veloready's ${prepared.copied.length} shipped migrations (every command now uses this folder)` : ''),
+    );
+  }
+  return prepared;
 }
 
 /** For read-only commands: the database if it exists; never creates the embedded one. */
@@ -169,7 +177,7 @@ export function register(program: Command): void {
       const { createMigrationFile } = await import('../src/db/new-migration.js');
       const target = await writableDir(ctx);
       const path = createMigrationFile(target.dir, name, new Date());
-      ctx.out.result(`${target.created ? `created folder ${target.dir}\n` : ''}created ${path}`, { path, dir: target.dir, createdDir: target.created });
+      ctx.out.result(`created ${path}`, { path, dir: target.dir, createdDir: target.created });
     });
 
   db.command('repair')

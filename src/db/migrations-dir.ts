@@ -1,5 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { MIGRATION_FILE_RE } from './migration-files.js';
 import { defaultMigrationsDir } from './paths.js';
 
 /** Supabase's convention: a project keeps its migrations here, relative to its root. */
@@ -52,13 +53,29 @@ export function describeMigrationsDir(resolved: ResolvedMigrationsDir, cwd = pro
   return `migrations: ${shown} (${SOURCE_LABEL[resolved.source]})`;
 }
 
+export interface WritableMigrationsDir extends ResolvedMigrationsDir {
+  /** The folder did not exist and was created. */
+  created: boolean;
+  /** Shipped migrations copied into a newly created project folder. */
+  copied: string[];
+}
+
 /**
- * Where `db new` and `db diff --write` create files: the resolved folder unless that is the
- * installed package's own schema, which is never written to; then `./supabase/migrations`.
+ * Where `db new` and `db diff --write` create files: the resolved folder, unless that is the
+ * installed package's own schema, which is never written to; then `./supabase/migrations`, created
+ * with a copy of the shipped migrations, because from then on every command resolves that folder
+ * and it must still hold the schema the database was migrated with.
  */
-export function writableMigrationsDir(options: ResolveMigrationsDirOptions = {}): ResolvedMigrationsDir & { created: boolean } {
+export function prepareWritableMigrationsDir(options: ResolveMigrationsDirOptions = {}): WritableMigrationsDir {
   const resolved = resolveMigrationsDir(options);
-  if (resolved.source !== 'shipped') return { ...resolved, created: !existsSync(resolved.dir) };
+  if (resolved.source !== 'shipped') {
+    const created = !existsSync(resolved.dir);
+    mkdirSync(resolved.dir, { recursive: true });
+    return { ...resolved, created, copied: [] };
+  }
   const project = resolve(options.cwd ?? process.cwd(), PROJECT_MIGRATIONS_DIR);
-  return { dir: project, source: 'project', created: !existsSync(project) };
+  mkdirSync(project, { recursive: true });
+  const copied = readdirSync(resolved.dir).filter((f) => MIGRATION_FILE_RE.test(f)).sort();
+  for (const f of copied) copyFileSync(join(resolved.dir, f), join(project, f), constants.COPYFILE_EXCL);
+  return { dir: project, source: 'project', created: true, copied };
 }

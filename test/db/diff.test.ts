@@ -48,6 +48,23 @@ async function use(backend: Backend, kind: 'empty'): Promise<Sql> {
   return db.sql;
 }
 
+/** What a Supabase project has before any migration: its own auth, its history schema, its default privileges. */
+const SUPABASE_LIKE = `
+  do $$ declare r text; begin
+    foreach r in array array['anon', 'authenticated', 'service_role'] loop
+      if not exists (select 1 from pg_roles where rolname = r) then execute format('create role %I nologin', r); end if;
+    end loop;
+  end $$;
+  create schema auth;
+  create table auth.users (id uuid primary key);
+  create function auth.uid() returns uuid language sql stable as $f$ select nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $f$;
+  create schema supabase_migrations;
+  create table supabase_migrations.schema_migrations (version text primary key, statements text[], name text);
+  grant usage on schema public to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on functions to anon, authenticated, service_role;`;
+
 const backends = [pgliteBackend, ...(HAS_POSTGRES ? [postgresBackend] : [])];
 
 describe.each(backends)('db diff on $name', (backend) => {
@@ -132,6 +149,17 @@ describe.each(backends)('db diff on $name', (backend) => {
     const status = await migrationStatus(sql, defaultMigrationsDir());
     expect(status.rows.map((r) => r.state)).toEqual(files.map(() => 'applied'));
     expect(await baselineSuggestion(sql, defaultMigrationsDir())).toBeUndefined();
+  }, 60_000);
+
+  it('on a Supabase-like database (its own auth, default privileges `all`): nothing listed after migrate', async () => {
+    const sql = await use(backend, 'empty');
+    await sql.exec(SUPABASE_LIKE);
+    await migrate(sql as Sql, { dir: defaultMigrationsDir() });
+    expect((await diffAgainstMigrations(sql, { dir: defaultMigrationsDir() })).differences).toEqual([]);
+    // Compared as if it were a local database, Supabase's grants would all be differences.
+    const asLocal = await diffAgainstMigrations(sql, { dir: defaultMigrationsDir(), platform: 'local' });
+    expect(asLocal.differences.length).toBeGreaterThan(0);
+    expect(asLocal.differences.every((d) => d.object === 'grant')).toBe(true);
   }, 60_000);
 
   it('baseline keeps Supabase\'s own history table in step', async () => {

@@ -102,17 +102,21 @@ describe('one migrations folder for every command', () => {
 });
 
 describe('db new', () => {
-  it('without a project folder creates ./supabase/migrations there, never under the package', async () => {
+  it('without a project folder creates ./supabase/migrations there (with the shipped schema), never under the package', async () => {
     const project = await tempDir('vr-new-');
     const shipped = readdirSync(defaultMigrationsDir());
     const first = await veloready(project, ['db', 'new', 'add_gear']);
     const second = await veloready(project, ['db', 'new', 'add_gear_brand']);
     expect([first.exitCode, second.exitCode]).toEqual([0, 0]);
-    expect(first.stdout).toContain(`created folder ${join(project, 'supabase', 'migrations')}`);
-    const files = readdirSync(join(project, 'supabase', 'migrations'));
-    expect(files).toEqual([expect.stringMatching(/^\d{14}_add_gear\.sql$/), expect.stringMatching(/^\d{14}_add_gear_brand\.sql$/)]);
+    expect(first.stderr).toContain(`created folder ${join(project, 'supabase', 'migrations')} with a copy of veloready's ${shipped.length} shipped migrations`);
+    expect(second.stderr).not.toContain('created folder');
+    const files = readdirSync(join(project, 'supabase', 'migrations')).sort();
+    const added = files.filter((f) => !shipped.includes(f));
+    expect(files.filter((f) => shipped.includes(f))).toEqual([...shipped].sort());
+    expect(added).toEqual([expect.stringMatching(/^\d{14}_add_gear\.sql$/), expect.stringMatching(/^\d{14}_add_gear_brand\.sql$/)]);
     // Two within one second still get distinct versions, in creation order.
-    expect(files[0]!.slice(0, 14) < files[1]!.slice(0, 14)).toBe(true);
+    expect(added[0]!.slice(0, 14) < added[1]!.slice(0, 14)).toBe(true);
+    expect(first.stdout).toContain(added[0]);
     expect(readdirSync(defaultMigrationsDir())).toEqual(shipped);
   });
 

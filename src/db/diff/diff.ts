@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate } from '../migrate.js';
 import { compareVersions, listMigrationFiles } from '../migration-files.js';
-import { authShimScript } from '../shim.js';
+import { authShimScript, detectAuth } from '../shim.js';
 import type { Queryable } from '../sql.js';
 import { compareSnapshots, type SchemaDifference } from './compare.js';
 import { openScratchDatabase, pgliteBuildKey, SCRATCH_CACHE_DIR } from './scratch.js';
@@ -14,6 +14,25 @@ export interface DiffOptions {
   dir: string;
   /** Migrate the scratch database only up to this version. */
   to?: string;
+  /**
+   * What the scratch database stands in for: `local` (the auth shim's grants) or `supabase`
+   * (Supabase's default privileges, `all` on public tables to anon, authenticated and
+   * service_role), so a real project's grants are not all reported as differences.
+   */
+  platform?: Platform;
+}
+
+export type Platform = 'local' | 'supabase';
+
+/** Supabase's default privileges on `public` (its `postgres` role's), on top of the shim's grants. */
+const SUPABASE_DEFAULT_PRIVILEGES = `
+  alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on functions to anon, authenticated, service_role;`;
+
+/** The platform a target database is: Supabase when it has Supabase's own auth. */
+export async function platformOf(target: Queryable): Promise<Platform> {
+  return (await detectAuth(target)) === 'supabase' ? 'supabase' : 'local';
 }
 
 export interface DiffResult {
@@ -28,6 +47,7 @@ export interface DiffResult {
  */
 function expectedKey(options: DiffOptions): string {
   const hash = createHash('sha256').update(authShimScript()).update(pgliteBuildKey()).update(snapshotCodeKey());
+  if (options.platform === 'supabase') hash.update(SUPABASE_DEFAULT_PRIVILEGES);
   for (const f of listMigrationFiles(options.dir)) {
     if (options.to !== undefined && compareVersions(f.version, options.to) > 0) break;
     hash.update(f.file).update(f.checksum);
@@ -50,6 +70,7 @@ export async function expectedSchema(options: DiffOptions): Promise<SchemaSnapsh
   const scratch = await openScratchDatabase();
   let snapshot: SchemaSnapshot;
   try {
+    await preparePlatform(scratch, options.platform ?? 'local');
     await migrate(scratch, { dir: options.dir, ...(options.to !== undefined ? { to: options.to } : {}) });
     snapshot = await snapshotSchema(scratch);
   } finally {
@@ -65,9 +86,16 @@ export async function expectedSchema(options: DiffOptions): Promise<SchemaSnapsh
   return snapshot;
 }
 
+/** The shim (as migrate would apply it), plus Supabase's default privileges when standing in for Supabase. */
+async function preparePlatform(scratch: Queryable, platform: Platform): Promise<void> {
+  await scratch.exec(authShimScript());
+  if (platform === 'supabase') await scratch.exec(SUPABASE_DEFAULT_PRIVILEGES);
+}
+
 /** `db diff`: the target's schema against what the migrations create. */
 export async function diffAgainstMigrations(target: Queryable, options: DiffOptions): Promise<DiffResult> {
-  const [expected, found] = [await expectedSchema(options), await snapshotSchema(target)];
+  const platform = options.platform ?? (await platformOf(target));
+  const [expected, found] = [await expectedSchema({ ...options, platform }), await snapshotSchema(target)];
   return { dir: options.dir, to: options.to ?? null, differences: compareSnapshots(expected, found) };
 }
 
@@ -88,6 +116,7 @@ export async function closestVersion(target: Queryable, dir: string): Promise<Ve
   const scratch = await openScratchDatabase();
   let best: VersionMatch | undefined;
   try {
+    await preparePlatform(scratch, await platformOf(target));
     for (const f of files) {
       await migrate(scratch, { dir, to: f.version });
       const count = compareSnapshots(await snapshotSchema(scratch), found).length;

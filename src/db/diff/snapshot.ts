@@ -19,7 +19,10 @@ export const EXCLUDED_SCHEMAS = [
 /** LIKE patterns of excluded schemas (`_` escaped). */
 const EXCLUDED_PATTERNS = ['pg\\_%', 'supabase\\_%', 'graphql%'];
 
-/** The roles whose grants on tables are compared: what Supabase's API acts as. */
+/**
+ * The roles whose grants on tables are compared: what Supabase's API acts as. (MAINTAIN, new in
+ * Postgres 17 and part of `all` there, is left out: PGlite is 17, Supabase projects 15 or 17.)
+ */
 export const API_ROLES = ['anon', 'authenticated', 'service_role'];
 
 export interface ColumnSnapshot {
@@ -171,7 +174,7 @@ export async function snapshotSchema(q: Queryable): Promise<SchemaSnapshot> {
     `select n.nspname as schema, c.relname as table, r.rolname as role, array_to_json(array_agg(distinct a.privilege_type::text)) as privileges
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
        cross join lateral aclexplode(c.relacl) a join pg_roles r on r.oid = a.grantee
-      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and r.rolname = any($3::text[])
+      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and r.rolname = any($3::text[]) and a.privilege_type <> 'MAINTAIN'
       group by 1, 2, 3`,
     [...params, API_ROLES],
   );
@@ -185,7 +188,7 @@ export async function snapshotSchema(q: Queryable): Promise<SchemaSnapshot> {
             array_to_json(array_agg(distinct a.privilege_type::text)) as privileges
        from pg_attribute att join pg_class c on c.oid = att.attrelid join pg_namespace n on n.oid = c.relnamespace
        cross join lateral aclexplode(att.attacl) a join pg_roles r on r.oid = a.grantee
-      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and att.attacl is not null and r.rolname = any($3::text[])
+      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and att.attacl is not null and r.rolname = any($3::text[]) and a.privilege_type <> 'MAINTAIN'
       group by 1, 2, 3, 4`,
     [...params, API_ROLES],
   );
