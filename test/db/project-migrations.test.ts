@@ -71,7 +71,7 @@ describe('one migrations folder for every command', () => {
     const migrated = await veloready(project, ['db', 'migrate', '--data-dir', dataDir]);
     expect([migrated.exitCode, migrated.stdout]).toEqual([0, expect.stringContaining(`applied ${EXTRA_MIGRATION}`)]);
     expect((await veloready(project, ['db', 'status', '--data-dir', dataDir])).exitCode).toBe(0);
-  });
+  }, 120_000);
 
   it('files not named <version>_<name>.sql are listed as ignored', async () => {
     const project = await projectWithExtraMigration();
@@ -79,7 +79,7 @@ describe('one migrations folder for every command', () => {
     const dataDir = await migratedCopy();
     const status = await veloready(project, ['db', 'status', '--data-dir', dataDir]);
     expect(status.stdout).toContain('ignored add_bikes.sql (not named <version>_<name>.sql)');
-  });
+  }, 120_000);
 
   it('db status in an empty folder creates nothing and exits 1 (everything pending)', async () => {
     const empty = await tempDir('vr-empty-');
@@ -118,7 +118,7 @@ describe('db new', () => {
     expect(added[0]!.slice(0, 14) < added[1]!.slice(0, 14)).toBe(true);
     expect(first.stdout).toContain(added[0]);
     expect(readdirSync(defaultMigrationsDir())).toEqual(shipped);
-  });
+  }, 120_000);
 
   it('versions are unique within one second and follow the newest file', () => {
     const now = new Date('2026-12-03T10:00:00.400Z');
