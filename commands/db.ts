@@ -80,9 +80,9 @@ async function withExistingDatabase<T>(ctx: CommandContext, fn: (sql: Sql | unde
 export function register(program: Command): void {
   const db = program
     .command('db')
-    .description('migrate the VeloReady schema, show its status, and prove RLS isolation')
+    .description('migrate the schema, compare a live database with it, adopt one made by hand, and prove RLS isolation')
     .helpCommand(false)
-    .addHelpText('after', examples(['veloready db migrate', 'veloready db status --json', 'veloready db test-rls --db-url "$DATABASE_URL"']));
+    .addHelpText('after', examples(['veloready db migrate', 'veloready db status --json', 'veloready db diff --db-url "$DATABASE_URL"', 'veloready db test-rls --db-url "$DATABASE_URL"']));
 
   db.command('migrate')
     .description('apply pending migrations in order, each in its own transaction')
