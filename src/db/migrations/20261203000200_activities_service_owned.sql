@@ -13,3 +13,8 @@ grant update (name, type, sport_type, start_date, start_date_local, timezone, di
 revoke update on public.activity_streams from anon, authenticated;
 grant update (stream_type, data, series_type, original_size, resolution, cached_at, expires_at)
   on public.activity_streams to authenticated;
+
+-- The per-type streams table was created while its predecessor still held the natural foreign-key
+-- names; give them back, so `db diff` against production names what differs and nothing else.
+alter table public.activity_streams rename constraint activity_streams_activity_id_fkey1 to activity_streams_activity_id_fkey;
+alter table public.activity_streams rename constraint activity_streams_athlete_id_fkey1 to activity_streams_athlete_id_fkey;
