@@ -27,12 +27,17 @@ export function makeDataDirPrivate(dataDir: string): void {
  * between, the 0700 data dir keeps everyone else out).
  */
 export function privateTree(path: string): void {
-  const stat = lstatSync(path);
-  if (stat.isSymbolicLink()) return;
-  if (stat.isDirectory()) {
-    chmodSync(path, PRIVATE_DIR_MODE);
-    for (const name of readdirSync(path)) privateTree(join(path, name));
-  } else {
-    chmodSync(path, PRIVATE_FILE_MODE);
+  try {
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return;
+    if (stat.isDirectory()) {
+      chmodSync(path, PRIVATE_DIR_MODE);
+      for (const name of readdirSync(path)) privateTree(join(path, name));
+    } else {
+      chmodSync(path, PRIVATE_FILE_MODE);
+    }
+  } catch (err) {
+    // Gone meanwhile (a WAL segment recycled, a directory deleted after use): nothing to protect.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
