@@ -5,6 +5,7 @@
  */
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
@@ -15,7 +16,8 @@ const PRIVATE_UMASK = 0o077;
  * taken as done, so opening it stays cheap), and sets this process's umask so new files are too.
  */
 export function makeDataDirPrivate(dataDir: string): void {
-  if (process.umask() !== PRIVATE_UMASK) process.umask(PRIVATE_UMASK);
+  // Worker threads cannot set it (the main thread's applies to them).
+  if (isMainThread) process.umask(PRIVATE_UMASK);
   mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   if ((lstatSync(dataDir).mode & 0o777) === PRIVATE_DIR_MODE) return;
   privateTree(dataDir);
@@ -27,12 +29,17 @@ export function makeDataDirPrivate(dataDir: string): void {
  * between, the 0700 data dir keeps everyone else out).
  */
 export function privateTree(path: string): void {
-  const stat = lstatSync(path);
-  if (stat.isSymbolicLink()) return;
-  if (stat.isDirectory()) {
-    chmodSync(path, PRIVATE_DIR_MODE);
-    for (const name of readdirSync(path)) privateTree(join(path, name));
-  } else {
-    chmodSync(path, PRIVATE_FILE_MODE);
+  try {
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return;
+    if (stat.isDirectory()) {
+      chmodSync(path, PRIVATE_DIR_MODE);
+      for (const name of readdirSync(path)) privateTree(join(path, name));
+    } else {
+      chmodSync(path, PRIVATE_FILE_MODE);
+    }
+  } catch (err) {
+    // Gone meanwhile (a WAL segment recycled, a directory deleted after use): nothing to protect.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }

@@ -138,7 +138,11 @@ async function tableWide(tx: Queryable, table: TableInfo, cmd: string): Promise<
 function withColumn(insert: { text: string; params: string[] }, col: ColumnInfo, value: string): { text: string; params: string[] } {
   const quoted = quoteIdent(col.name);
   const m = /^insert into (\S+) \((.*?)\) overriding system value values \((.*?)\) returning/.exec(insert.text);
-  if (!m) return insert;
+  if (!m) {
+    // `default values`: the column alone.
+    const text = insert.text.replace(' default values ', ` (${quoted}) overriding system value values ($1::${col.type}) `);
+    return { text, params: [value] };
+  }
   const names = m[2]!.split(', ');
   const idx = names.indexOf(quoted);
   const params = [...insert.params];

@@ -97,8 +97,9 @@ describe('veloready db on the embedded database', () => {
     const rls = await veloready(['db', 'test-rls', '--data-dir', dataDir]);
     expect(rls.exitCode).toBe(0);
     expect(rls.stdout).toMatch(/athletes\s+SELECT\s+PASS/);
-    expect(rls.stdout).toContain('PASS: 56/56 isolation checks passed');
-  });
+    // Every check passes, whatever their number (it grows with the schema and the attack classes).
+    expect(rls.stdout).toMatch(/PASS: (\d+)\/\1 isolation checks passed/);
+  }, 60_000);
 
   it('a failing migration exits 1 with the file, the line and Postgres message', async () => {
     const dataDir = await emptyDataDir();
