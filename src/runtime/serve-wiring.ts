@@ -1,0 +1,74 @@
+import { basename } from 'node:path';
+import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID, encodeBlobsContext } from '../blobs/context.js';
+import type { Scheduler } from '../emulator/scheduler.js';
+import { localKeys } from '../supabase/keys.js';
+import { buildFunctionEnv, type FunctionEnv } from './environment.js';
+import type { ProjectRuntime } from './project.js';
+import { watchProject } from './watch.js';
+
+/** The deploy id functions see locally (`x-nf-deploy-id`, `context.deploy.id`). */
+export const LOCAL_DEPLOY_ID = '0';
+export const OPENAI_PREFIX = '/openai';
+
+export interface ProjectServeInput {
+  runtime: ProjectRuntime;
+  projectDir: string;
+  /** serve's own URL. */
+  url: string;
+  jwtSecret: string;
+  databaseUrl?: string;
+  /** The fake Strava's base URL, when serve mounts it. */
+  fakeStravaUrl?: string;
+  online?: boolean;
+  useEnv?: string[];
+  watch?: boolean;
+  scheduler: Scheduler;
+}
+
+export interface ProjectServe {
+  /** Project values serve replaced with its local ones (the banner names them). */
+  replaced: FunctionEnv['replaced'];
+  close(): void;
+}
+
+/** Connects the project's functions to the running serve: their environment, interception, reload. */
+export function connectProject(input: ProjectServeInput): ProjectServe {
+  const { runtime, projectDir, url } = input;
+  const keys = localKeys(input.jwtSecret);
+  const blobs = { url, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID, deployID: LOCAL_DEPLOY_ID };
+  const fnEnv = buildFunctionEnv({
+    projectDir,
+    serveUrl: url,
+    anonKey: keys.anonKey,
+    serviceRoleKey: keys.serviceRoleKey,
+    jwtSecret: input.jwtSecret,
+    ...(input.databaseUrl ? { databaseUrl: input.databaseUrl } : {}),
+    blobsContext: encodeBlobsContext(blobs),
+    ...(input.useEnv?.length ? { useEnv: input.useEnv } : {}),
+  });
+  runtime.connect({
+    env: fnEnv.env,
+    blobs,
+    site: { id: LOCAL_SITE_ID, name: basename(projectDir), url },
+    outbound: {
+      rewrites: {
+        ...(input.fakeStravaUrl ? { 'www.strava.com': input.fakeStravaUrl } : {}),
+        'api.openai.com': `${url}${OPENAI_PREFIX}`,
+      },
+      online: input.online ?? false,
+    },
+  });
+  const offReload = runtime.onReload(() => input.scheduler.reload());
+  if (input.watch === false) return { replaced: fnEnv.replaced, close: offReload };
+  const watcher = watchProject(projectDir, () => void runtime.reload());
+  watcher.update(runtime.watched());
+  const offWatch = runtime.onReload(() => watcher.update(runtime.watched()));
+  return {
+    replaced: fnEnv.replaced,
+    close() {
+      offReload();
+      offWatch();
+      watcher.close();
+    },
+  };
+}
