@@ -11,6 +11,8 @@ export interface WorkerSetup {
   /** The function's own source file (for `__filename`, `__dirname` and messages). */
   source: string;
   form: FunctionForm;
+  /** A background function's result is ignored (it may return nothing). */
+  background: boolean;
   /** Where the official @netlify/blobs client reaches serve's blob store. */
   blobs: { url: string; token: string; siteID: string; deployID: string };
   site: { id: string; name: string; url: string };

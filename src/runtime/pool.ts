@@ -58,6 +58,8 @@ interface Instance {
   coldMs?: number;
   served: number;
   call?: Call;
+  /** Told once the instance is ready or gone (warm-up waits on it). */
+  onSettled?: () => void;
 }
 
 let nextCallId = 0;
@@ -120,9 +122,13 @@ export class FunctionPool {
     await Promise.all([...this.instances].map((i) => this.stop(i)));
   }
 
-  /** Starts one instance ahead of the first request (cold start measured at startup). */
-  warm(): void {
-    if (!this.broken && this.instances.size === 0) this.spawn();
+  /** Starts one instance ahead of the first request; resolves once it is ready (or could not start). */
+  warm(): Promise<void> {
+    if (this.broken || this.closing || this.instances.size > 0) return Promise.resolve();
+    const instance = this.spawn();
+    return new Promise<void>((resolve) => {
+      instance.onSettled = resolve;
+    });
   }
 
   private pump(): void {
@@ -167,9 +173,11 @@ export class FunctionPool {
     switch (m.t) {
       case 'ready':
         instance.coldMs = performance.now() - instance.spawnedAt;
+        instance.onSettled?.();
         this.idle(instance);
         return;
       case 'load-error':
+        instance.onSettled?.();
         this.fail(loadFailure(this.name, m.error, this.spec.projectDir));
         void this.stop(instance);
         return;
@@ -205,6 +213,7 @@ export class FunctionPool {
   }
 
   private onCrash(instance: Instance, why: string, err?: SerializedError): void {
+    instance.onSettled?.();
     if (instance.state === 'stopped') return;
     const wasStarting = instance.state === 'starting';
     instance.state = 'stopped';
@@ -250,6 +259,7 @@ export class FunctionPool {
   }
 
   private stop(instance: Instance): Promise<void> {
+    instance.onSettled?.();
     instance.state = 'stopped';
     this.instances.delete(instance);
     return instance.worker.terminate().then(() => undefined, () => undefined);

@@ -35,6 +35,8 @@ export interface ProjectRuntimeOptions {
   log: RequestLog;
   maxInstances?: number;
   memoryMb?: number;
+  /** Start one instance of each function ahead of its first request (at start and after a reload); default on. */
+  prewarm?: boolean;
 }
 
 /** A project function as analysed (before or without a running pool). */
@@ -120,10 +122,17 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     log.console({ time: new Date(clock.now()).toISOString(), requestId: null, function: fn, level, text });
   const poolLog = (line: PoolLogLine): void => log.console({ time: new Date(clock.now()).toISOString(), ...line });
 
+  // Warm-ups run one at a time, behind whatever serve is doing: a cold instance costs a module load.
+  let warming: Promise<void> = Promise.resolve();
+  const prewarm = (pool: FunctionPool): void => {
+    if (options.prewarm === false) return;
+    warming = warming.then(() => pool.warm());
+  };
+
   function startPool(l: Loaded): void {
     if (!connection || !l.build.ok) return;
     l.pool = new FunctionPool({
-      setup: { name: l.fn.name, bundle: l.build.bundle, source: l.fn.file, form: l.build.form, ...connection },
+      setup: { name: l.fn.name, bundle: l.build.bundle, source: l.fn.file, form: l.build.form, background: l.fn.kind === 'background', ...connection },
       env: connection.env,
       projectDir,
       clock,
@@ -131,6 +140,8 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
       ...(options.maxInstances ? { maxInstances: options.maxInstances } : {}),
       ...(options.memoryMb ? { memoryMb: options.memoryMb } : {}),
     });
+    // Scheduled functions run rarely: their instance starts when they do.
+    if (l.fn.kind !== 'scheduled') prewarm(l.pool);
   }
 
   function defFor(l: Loaded): FunctionDef {

@@ -65,13 +65,13 @@ async function invoke(fn: LambdaHandler | V2Handler, m: InvokeMessage): Promise<
         getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
       };
       const result = await callLambda(fn as LambdaHandler, lambdaEvent(m.event, setup.blobs), context);
-      post({ t: 'result', id: m.id, response: lambdaResponse(result) });
+      post({ t: 'result', id: m.id, response: setup.background && result === undefined ? { statusCode: 200 } : lambdaResponse(result) });
     } else {
       const request = webRequest(m.event);
       const pending: Array<Promise<unknown>> = [];
       const context = v2Context({ request, params: m.params, requestId: m.requestId, setup, waitUntil: (p) => void pending.push(Promise.resolve(p).catch((e: unknown) => console.error(e))) });
       const result = await (fn as V2Handler)(request, context);
-      post({ t: 'result', id: m.id, response: await fromWebResponse(result, context.cookies) });
+      post({ t: 'result', id: m.id, response: setup.background && !(result instanceof Response) ? { statusCode: 200 } : await fromWebResponse(result, context.cookies) });
     }
   } catch (err) {
     post({ t: 'error', id: m.id, error: serialize(err) });
