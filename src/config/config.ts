@@ -31,7 +31,8 @@ export interface ResolvedConfig {
 
 export const DEFAULT_ENV_FILE = '.env';
 
-function readEnvFile(path: string): { path: string; vars: Record<string, string> } {
+/** A .env file as name → value (Node's own parser, util.parseEnv). */
+export function readEnvFile(path: string): { path: string; vars: Record<string, string> } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

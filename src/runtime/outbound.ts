@@ -1,23 +1,29 @@
-// STAND-IN until the outbound helper's src/runtime/outbound.ts is merged (it replaces this file).
+import { installOutboundDispatcher } from './outbound-fetch.js';
+import { installOutboundHttp } from './outbound-http.js';
+import { compilePolicy } from './outbound-route.js';
+
+export { OutboundRefusedError, OUTBOUND_OFFLINE } from './outbound-route.js';
+
+/** Where a project function's outbound requests go under serve. */
 export interface OutboundPolicy {
+  /**
+   * Lower-case host, optionally with its port (`www.strava.com`, `api.example.com:8443`) → the
+   * base URL its requests go to instead, path appended (`http://127.0.0.1:8888/strava`). Mapping
+   * a host to its own origin (`https://www.strava.com`) lets just that host through offline.
+   */
   rewrites: Record<string, string>;
+  /** Let requests to hosts without a rewrite through (serve --online). */
   online: boolean;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
+/**
+ * Intercepts a worker's outbound HTTP: `fetch` and `undici` (through the global dispatcher they
+ * share) and node:http(s) `request`/`get`. Rewritten hosts go to their local base URL, loopback
+ * and the rewrite targets pass, any other host fails at once naming it unless `online`. Call it
+ * inside the worker thread before the project's code loads; it changes that thread only.
+ */
 export function installOutbound(policy: OutboundPolicy): void {
-  const realFetch = globalThis.fetch;
-  globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const base = policy.rewrites[url.host];
-    if (base) {
-      const target = `${base.replace(/\/$/, '')}${url.pathname}${url.search}`;
-      return realFetch(input instanceof Request ? new Request(target, input) : target, init);
-    }
-    if (!policy.online && !LOOPBACK.has(url.hostname)) {
-      return Promise.reject(new Error(`veloready serve is offline: ${url.host} is not reachable from functions (serve --online lets it through)`));
-    }
-    return realFetch(input, init);
-  }) as typeof fetch;
+  const compiled = compilePolicy(policy);
+  installOutboundDispatcher(compiled);
+  installOutboundHttp(compiled);
 }

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { OPENAI_ENDPOINT_PREFIX } from '../ai/openai-endpoint.js';
 import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID, encodeBlobsContext } from '../blobs/context.js';
 import type { Scheduler } from '../emulator/scheduler.js';
 import { localKeys } from '../supabase/keys.js';
@@ -6,9 +7,9 @@ import { buildFunctionEnv, type FunctionEnv } from './environment.js';
 import type { ProjectRuntime } from './project.js';
 import { watchProject } from './watch.js';
 
+const STRAVA_ORIGIN = 'https://www.strava.com';
 /** The deploy id functions see locally (`x-nf-deploy-id`, `context.deploy.id`). */
 export const LOCAL_DEPLOY_ID = '0';
-export const OPENAI_PREFIX = '/openai';
 
 export interface ProjectServeInput {
   runtime: ProjectRuntime;
@@ -52,8 +53,9 @@ export function connectProject(input: ProjectServeInput): ProjectServe {
     site: { id: LOCAL_SITE_ID, name: basename(projectDir), url },
     outbound: {
       rewrites: {
-        ...(input.fakeStravaUrl ? { 'www.strava.com': input.fakeStravaUrl } : {}),
-        'api.openai.com': `${url}${OPENAI_PREFIX}`,
+        // The fake Strava, or (--strava real) Strava itself let through while offline.
+        'www.strava.com': input.fakeStravaUrl ?? STRAVA_ORIGIN,
+        'api.openai.com': `${url}${OPENAI_ENDPOINT_PREFIX}`,
       },
       online: input.online ?? false,
     },

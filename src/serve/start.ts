@@ -12,6 +12,7 @@ import { pgliteDir } from '../db/paths.js';
 import { liveServeInfo } from '../db/serve-info.js';
 import type { Sql } from '../db/sql.js';
 import { selectAi } from '../ai/select.js';
+import { createOpenAiEndpoint, OPENAI_ENDPOINT_PREFIX } from '../ai/openai-endpoint.js';
 import { createEmulator, type Emulator, type Mount } from '../emulator/server.js';
 import type { FunctionRegistry } from '../emulator/functions.js';
 import { loadSchedules, netlifyTomlPath, scheduleFor } from '../emulator/redirects.js';
@@ -213,6 +214,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
       { prefix: '/rest/v1/', handler: createSupabaseHandler(supabase) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
+      { prefix: `${OPENAI_ENDPOINT_PREFIX}/v1/`, handler: createOpenAiEndpoint({ clock }) },
     ];
     const emulator = createEmulator({
       functions,
