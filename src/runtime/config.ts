@@ -17,6 +17,8 @@ export interface ConfigReading {
   config: InSourceConfig;
   /** Why the config could not be read (Netlify reads it statically too: literals only). */
   warning?: string;
+  /** The file does not parse: its config is unknown (the build reports the error). */
+  unparsable?: boolean;
 }
 
 const CONFIG_RE = /export\s+(?:const|let|var)\s+config\s*=\s*/;
@@ -33,7 +35,7 @@ export function readInSourceConfig(file: string): ConfigReading {
     if (/\.[mc]?ts$/.test(extname(file))) code = transformSync(code, { loader: 'ts' }).code;
   } catch {
     // A syntax error: the build reports it with its line and column.
-    return { config: {} };
+    return { config: {}, unparsable: true };
   }
   const m = CONFIG_RE.exec(code);
   if (!m) return { config: {} };

@@ -32,6 +32,12 @@ export interface InvokeMessage {
   now: number;
 }
 
+/** Serve's thread → worker: load this (rebuilt) bundle in place of the current one. */
+export interface LoadMessage {
+  t: 'load';
+  setup: WorkerSetup;
+}
+
 export interface SerializedError {
   name: string;
   message: string;

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { functionTimeout } from '../emulator/timeout.js';
 import type { NetlifyContext, NetlifyEvent, NetlifyResponse } from '../emulator/types.js';
 import { crashFailure, handlerFailure, loadFailure, type FunctionFailure } from './failures.js';
-import type { ConsoleLevel, InvokeMessage, SerializedError, WorkerMessage, WorkerSetup } from './messages.js';
+import type { ConsoleLevel, InvokeMessage, LoadMessage, SerializedError, WorkerMessage, WorkerSetup } from './messages.js';
 
 /** Netlify's default memory per function instance. */
 export const FUNCTION_MEMORY_MB = 1024;
@@ -30,6 +30,60 @@ export interface PoolSpec {
   log(line: PoolLogLine): void;
   maxInstances?: number;
   memoryMb?: number;
+  /** A blank instance started ahead (runtime loaded, no function yet), taken instead of starting one. */
+  spare?: () => Worker | undefined;
+}
+
+/** Starts a worker thread running worker.js for `setup` (a blank one when its bundle is ''). */
+export function startWorker(setup: WorkerSetup, env: Record<string, string>, memoryMb = FUNCTION_MEMORY_MB): Worker {
+  return new Worker(workerFile(), {
+    workerData: setup,
+    env,
+    resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+    stdout: true,
+    stderr: true,
+  });
+}
+
+/**
+ * One blank instance kept ready (the thread started, the runtime and its interception loaded):
+ * a function's first instance, after a new file or a crash, then only loads its own module.
+ */
+export class SpareInstance {
+  private worker?: Worker;
+  private closed = false;
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly start: () => Worker, private readonly refillDelayMs = 250) {}
+
+  fill(): void {
+    if (this.worker || this.closed) return;
+    const worker = this.start();
+    worker.unref();
+    // A spare that dies idle is just dropped.
+    worker.once('exit', () => {
+      if (this.worker === worker) this.worker = undefined;
+    });
+    this.worker = worker;
+  }
+
+  take(): Worker | undefined {
+    const worker = this.worker;
+    this.worker = undefined;
+    worker?.ref();
+    // The next spare starts once the taken one had its head start.
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fill(), this.refillDelayMs);
+    this.timer.unref();
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
 }
 
 /** worker.js beside this file when built; from the TypeScript sources (tests), the built one in dist/. */
@@ -58,6 +112,10 @@ interface Instance {
   coldMs?: number;
   served: number;
   call?: Call;
+  /** Runs an older build: loads the current one as soon as it is free. */
+  stale?: boolean;
+  /** Has loaded a build after its first (the cold start log says so). */
+  reloaded?: boolean;
   /** Told once the instance is ready or gone (warm-up waits on it). */
   onSettled?: () => void;
 }
@@ -76,7 +134,6 @@ export class FunctionPool {
   private broken?: FunctionFailure;
   private closing = false;
   private readonly max: number;
-  private readonly file = workerFile();
 
   constructor(private readonly spec: PoolSpec) {
     this.max = spec.maxInstances ?? MAX_INSTANCES_PER_FUNCTION;
@@ -107,6 +164,29 @@ export class FunctionPool {
       this.queue.push(call);
       this.pump();
     });
+  }
+
+  /**
+   * A new build of the same function: each instance loads it in place as soon as it is free (its
+   * packages stay loaded), so the next request runs the new code without a cold start's cost.
+   */
+  reload(setup: WorkerSetup): void {
+    this.spec.setup = setup;
+    this.broken = undefined;
+    for (const instance of this.instances) {
+      if (instance.state === 'idle') this.loadInPlace(instance);
+      else instance.stale = true;
+    }
+    if (this.instances.size === 0) void this.warm();
+  }
+
+  private loadInPlace(instance: Instance): void {
+    instance.stale = false;
+    instance.state = 'starting';
+    instance.spawnedAt = performance.now();
+    instance.served = 0;
+    instance.reloaded = true;
+    instance.worker.postMessage({ t: 'load', setup: this.spec.setup } satisfies LoadMessage);
   }
 
   /** After a reload: instances finish what they run (and what waits), then stop. */
@@ -151,13 +231,9 @@ export class FunctionPool {
   }
 
   private spawn(): Instance {
-    const worker = new Worker(this.file, {
-      workerData: this.spec.setup,
-      env: this.spec.env,
-      resourceLimits: { maxOldGenerationSizeMb: this.spec.memoryMb ?? FUNCTION_MEMORY_MB },
-      stdout: true,
-      stderr: true,
-    });
+    const spare = this.spec.spare?.();
+    const worker = spare ?? startWorker(this.spec.setup, this.spec.env, this.spec.memoryMb);
+    if (spare) spare.postMessage({ t: 'load', setup: this.spec.setup } satisfies LoadMessage);
     const instance: Instance = { worker, state: 'starting', spawnedAt: performance.now(), served: 0 };
     this.instances.add(instance);
     worker.on('message', (m: WorkerMessage) => this.onMessage(instance, m));
@@ -199,6 +275,7 @@ export class FunctionPool {
 
   /** Free again: it takes the next waiting call; a retired pool's instance with nothing to do stops. */
   private idle(instance: Instance): void {
+    if (instance.stale) return this.loadInPlace(instance);
     instance.state = 'idle';
     this.pump();
     if (this.closing && instance.state === 'idle') void this.stop(instance);
@@ -208,7 +285,10 @@ export class FunctionPool {
     instance.state = 'busy';
     instance.call = call;
     call.instance = instance;
-    if (instance.served++ === 0) this.log(call.requestId, 'runtime', `cold start: ${Math.round(instance.coldMs ?? 0)} ms (instance started and module loaded)`);
+    if (instance.served++ === 0) {
+      const what = instance.reloaded ? 'new build loaded in the warm instance' : 'instance started and module loaded';
+      this.log(call.requestId, 'runtime', `cold start: ${Math.round(instance.coldMs ?? 0)} ms (${what})`);
+    }
     instance.worker.postMessage(call.message);
   }
 

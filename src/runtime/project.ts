@@ -12,7 +12,7 @@ import { readInSourceConfig, type InSourceConfig } from './config.js';
 import { discoverFunctionFiles, functionFolders, readProjectToml, type FunctionFile, type ProjectToml } from './discover.js';
 import { buildFailure, type FunctionFailure } from './failures.js';
 import type { WorkerSetup } from './messages.js';
-import { FunctionPool, type PoolLogLine } from './pool.js';
+import { FunctionPool, SpareInstance, startWorker, type PoolLogLine } from './pool.js';
 import { createProjectRouter, createSwitchableRouter, type FunctionRoutes } from './routes.js';
 
 const BACKGROUND_SUFFIX = '-background';
@@ -46,6 +46,8 @@ export interface ProjectFunction {
   kind: FunctionKind;
   schedule?: string;
   config: InSourceConfig;
+  /** The file does not parse, so its config is unknown: a reload keeps the previous one (and its routes). */
+  unparsable?: boolean;
 }
 
 export interface ReloadReport {
@@ -68,7 +70,8 @@ export interface ProjectRuntime {
   watched(): { folders: string[]; inputs: string[] };
   /** Gives the instances serve's URL, environment and interception; pools start here. */
   connect(connection: RuntimeConnection): void;
-  reload(): Promise<ReloadReport>;
+  /** Picks up what changed: `changed` lists the files saved (all functions are rebuilt without it). */
+  reload(changed?: Iterable<string>): Promise<ReloadReport>;
   onReload(listener: (report: ReloadReport) => void): () => void;
   close(): Promise<void>;
 }
@@ -101,7 +104,7 @@ export function analyse(file: FunctionFile, toml: ProjectToml, warn: (w: string)
     warn(`${rel} is in functions-scheduled/ but has no schedule, so it never runs on its own: add export const config = { schedule: '@daily' } or [functions."${file.name}"] schedule in netlify.toml`);
   }
   if (background && schedule) warn(`${rel}: a background function cannot be scheduled; its schedule is ignored`);
-  return { name: file.name, file: file.file, kind, ...(kind === 'scheduled' ? { schedule: schedule! } : {}), config: reading.config };
+  return { name: file.name, file: file.file, kind, ...(kind === 'scheduled' ? { schedule: schedule! } : {}), config: reading.config, ...(reading.unparsable ? { unparsable: true } : {}) };
 }
 
 /** Discovers, builds and serves the project's own functions; reload() picks up what changed. */
@@ -129,16 +132,24 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     warming = warming.then(() => pool.warm());
   };
 
+  const setupFor = (l: Loaded): WorkerSetup => {
+    if (!connection || !l.build.ok) throw new Error('no build to run');
+    return { name: l.fn.name, bundle: l.build.bundle, source: l.fn.file, form: l.build.form, background: l.fn.kind === 'background', ...connection };
+  };
+
+  let spare: SpareInstance | undefined;
+
   function startPool(l: Loaded): void {
     if (!connection || !l.build.ok) return;
     l.pool = new FunctionPool({
-      setup: { name: l.fn.name, bundle: l.build.bundle, source: l.fn.file, form: l.build.form, background: l.fn.kind === 'background', ...connection },
+      setup: setupFor(l),
       env: connection.env,
       projectDir,
       clock,
       log: poolLog,
       ...(options.maxInstances ? { maxInstances: options.maxInstances } : {}),
       ...(options.memoryMb ? { memoryMb: options.memoryMb } : {}),
+      ...(spare ? { spare: () => spare!.take() } : {}),
     });
     // Scheduled functions run rarely: their instance starts when they do.
     if (l.fn.kind !== 'scheduled') prewarm(l.pool);
@@ -165,8 +176,10 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     };
   }
 
+  const bundles: string[] = [];
   async function load(fn: ProjectFunction): Promise<Loaded> {
     const build = await buildFunction(projectDir, fn.name, fn.file);
+    if (build.ok) bundles.push(build.bundle);
     const l = { fn, build } as Loaded;
     if (!build.ok) {
       l.failure = buildFailure(fn.name, build.problem);
@@ -206,9 +219,11 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
   }
 
   const sameFunction = (a: ProjectFunction, b: ProjectFunction): boolean =>
+    a.unparsable === b.unparsable &&
     a.file === b.file && a.kind === b.kind && a.schedule === b.schedule && JSON.stringify(a.config) === JSON.stringify(b.config);
 
-  async function doReload(): Promise<ReloadReport> {
+  /** Rebuilds what `changed` touches (everything when undefined), picks up added and removed files. */
+  async function doReload(changed?: ReadonlySet<string>): Promise<ReloadReport> {
     const report: ReloadReport = { added: [], removed: [], changed: [], failed: [] };
     const seenWarnings: string[] = [];
     let fns: ProjectFunction[];
@@ -219,32 +234,50 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
       return report;
     }
     for (const w of seenWarnings) if (!warnings.includes(w)) note('-', w, 'warn');
-    const next = await Promise.all(fns.map(load));
     const retired: Array<FunctionPool | undefined> = [];
-    const byName = new Map(next.map((l) => [l.fn.name, l]));
+    const names = new Set(fns.map((f) => f.name));
     for (const [name, old] of loaded) {
-      if (!byName.has(name)) {
+      if (!names.has(name)) {
         report.removed.push(name);
         retired.push(old.pool);
-        if (old.build.ok) rmSync(old.build.bundle, { force: true });
         loaded.delete(name);
       }
     }
-    for (const l of next) {
-      const old = loaded.get(l.fn.name);
+    const touches = (old: Loaded): boolean => !changed || !old.build.ok || old.build.inputs.some((p) => changed.has(p));
+    const next = await Promise.all(
+      fns.map(async (fn) => {
+        const old = loaded.get(fn.name);
+        if (fn.unparsable && old) fn = { ...old.fn, unparsable: true };
+        return { fn, old, l: !old || touches(old) || old.fn.file !== fn.file ? await load(fn) : undefined };
+      }),
+    );
+    for (const { fn, old, l } of next) {
+      if (!l) {
+        // Not rebuilt: only its kind, schedule or routes (netlify.toml, its config) may have changed.
+        if (old && !sameFunction(old.fn, fn)) {
+          old.fn = fn;
+          old.def = defFor(old);
+          if (old.build.ok) old.pool?.reload(setupFor(old));
+          report.changed.push(fn.name);
+        }
+        continue;
+      }
       if (old && old.build.ok && l.build.ok && old.build.hash === l.build.hash && sameFunction(old.fn, l.fn)) {
         rmSync(l.build.bundle, { force: true });
         continue;
       }
-      if (!l.build.ok) report.failed.push(l.fn.name);
-      else if (old) report.changed.push(l.fn.name);
-      else report.added.push(l.fn.name);
-      if (old) {
-        retired.push(old.pool);
-        if (old.build.ok) rmSync(old.build.bundle, { force: true });
+      if (!l.build.ok) report.failed.push(fn.name);
+      else if (old) report.changed.push(fn.name);
+      else report.added.push(fn.name);
+      if (old?.pool && l.build.ok) {
+        // The warm instances load the new build in place.
+        l.pool = old.pool;
+        l.pool.reload(setupFor(l));
+      } else {
+        retired.push(old?.pool);
+        startPool(l);
       }
-      startPool(l);
-      loaded.set(l.fn.name, l);
+      loaded.set(fn.name, l);
     }
     publish();
     await Promise.all(retired.map((p) => p?.retire()));
@@ -261,16 +294,24 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
   publish(true);
 
   const functions: FunctionRegistry = { get: (name) => registry.get(name), list: () => registry.list() };
-  const reload = (): Promise<ReloadReport> => {
+  // Changes seen while a reload runs make one more reload after it, with everything they touched.
+  let pending: Set<string> | undefined;
+  let pendingAll = false;
+  const reload = (changed?: Iterable<string>): Promise<ReloadReport> => {
     if (reloading) {
       again = true;
+      if (!changed) pendingAll = true;
+      else for (const p of changed) (pending ??= new Set()).add(p);
       return reloading;
     }
-    reloading = doReload().finally(() => {
+    reloading = doReload(changed ? new Set(changed) : undefined).finally(() => {
       reloading = undefined;
       if (again) {
+        const next = pendingAll ? undefined : pending;
         again = false;
-        void reload();
+        pending = undefined;
+        pendingAll = false;
+        void reload(next);
       }
     });
     return reloading;
@@ -284,7 +325,13 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     watched: () => ({ folders, inputs: [...loaded.values()].flatMap((l) => l.build.inputs) }),
     connect(c) {
       connection = c;
+      if (options.prewarm !== false) {
+        const blank: WorkerSetup = { name: '', bundle: '', source: projectDir, form: 'v1', background: false, ...c };
+        spare = new SpareInstance(() => startWorker(blank, c.env, options.memoryMb));
+      }
       for (const l of loaded.values()) if (!l.pool) startPool(l);
+      const s = spare;
+      if (s) warming = warming.then(() => s.fill());
     },
     reload,
     onReload(listener) {
@@ -292,8 +339,9 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
       return () => listeners.delete(listener);
     },
     async close() {
-      await Promise.all([...loaded.values()].map((l) => l.pool?.close()));
-      for (const l of loaded.values()) if (l.build.ok) rmSync(l.build.bundle, { force: true });
+      await Promise.all([...[...loaded.values()].map((l) => l.pool?.close()), spare?.close()]);
+      // Older bundles stay until here: an instance may still be importing one when a newer build lands.
+      for (const bundle of bundles) rmSync(bundle, { force: true });
       loaded.clear();
     },
   };

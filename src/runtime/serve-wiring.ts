@@ -62,7 +62,7 @@ export function connectProject(input: ProjectServeInput): ProjectServe {
   });
   const offReload = runtime.onReload(() => input.scheduler.reload());
   if (input.watch === false) return { replaced: fnEnv.replaced, close: offReload };
-  const watcher = watchProject(projectDir, () => void runtime.reload());
+  const watcher = watchProject(projectDir, (changed) => void runtime.reload(changed));
   watcher.update(runtime.watched());
   const offWatch = runtime.onReload(() => watcher.update(runtime.watched()));
   return {

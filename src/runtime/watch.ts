@@ -25,12 +25,20 @@ const ROOT_FILES_RE = /^(netlify\.toml|\.env(\..+)?|netlify)$/;
  * changes: the function folders (recursively), the folder of each file they import, and
  * netlify.toml / .env in the project root.
  */
-export function watchProject(projectDir: string, onChange: () => void): ProjectWatcher {
+export function watchProject(projectDir: string, onChange: (changed: ReadonlySet<string> | undefined) => void): ProjectWatcher {
   const watchers = new Map<string, FSWatcher>();
   let timer: NodeJS.Timeout | undefined;
-  const changed = (): void => {
+  // The files saved in this burst; undefined once something calls for a full reload (netlify.toml, .env, an unnamed event).
+  let burst: Set<string> | undefined = new Set();
+  const changed = (path: string | null): void => {
+    if (path === null) burst = undefined;
+    else burst?.add(path);
     clearTimeout(timer);
-    timer = setTimeout(onChange, RELOAD_DEBOUNCE_MS);
+    timer = setTimeout(() => {
+      const files = burst;
+      burst = new Set();
+      onChange(files);
+    }, RELOAD_DEBOUNCE_MS);
   };
   const relevant = (dir: string, file: string | null): boolean => {
     if (!file) return true;
@@ -41,7 +49,8 @@ export function watchProject(projectDir: string, onChange: () => void): ProjectW
     if (watchers.has(key) || !existsSync(dir)) return;
     try {
       const w = watch(dir, { recursive, persistent: false }, (_event, file) => {
-        if (filter(file ? String(file) : null)) changed();
+        const name = file ? String(file) : null;
+        if (filter(name)) changed(name === null || (dir === projectDir && ROOT_FILES_RE.test(name)) ? null : join(dir, name));
       });
       w.on('error', () => {
         w.close();
@@ -52,6 +61,7 @@ export function watchProject(projectDir: string, onChange: () => void): ProjectW
       /* a folder that vanished meanwhile: the next update follows what exists */
     }
   };
+  // Files of the root are the configuration: any of them rebuilds everything.
   follow(`root:${projectDir}`, projectDir, false, (file) => file === null || ROOT_FILES_RE.test(file));
   return {
     update(targets) {

@@ -8,13 +8,13 @@ import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { forwardConsole } from './console-forward.js';
 import { callLambda, lambdaEvent, lambdaResponse, type LambdaHandler } from './lambda.js';
-import type { InvokeMessage, SerializedError, WorkerMessage, WorkerSetup } from './messages.js';
+import type { InvokeMessage, LoadMessage, SerializedError, WorkerMessage, WorkerSetup } from './messages.js';
 import { installNetlifyGlobal } from './netlify-global.js';
 import { installOutbound } from './outbound.js';
 import { fromWebResponse, v2Context, webRequest } from './v2.js';
 import { installVirtualTime } from './virtual-time.js';
 
-const setup = workerData as WorkerSetup;
+let setup = workerData as WorkerSetup;
 const port = parentPort!;
 const post = (m: WorkerMessage): void => port.postMessage(m);
 let currentRequest: string | null = null;
@@ -24,18 +24,29 @@ forwardConsole(post, () => currentRequest);
 const time = installVirtualTime();
 installNetlifyGlobal();
 installOutbound(setup.outbound);
-// Lambda-compatible functions get the Blobs context only through their event, as on Netlify.
-if (setup.form === 'v1') delete process.env.NETLIFY_BLOBS_CONTEXT;
-// CommonJS code inside the ESM bundle: require resolves from the project, __dirname names the source's folder.
-Object.assign(globalThis, { require: createRequire(setup.bundle), __filename: setup.source, __dirname: dirname(setup.source) });
+const blobsContext = process.env.NETLIFY_BLOBS_CONTEXT;
 
-const serialize = (err: unknown): SerializedError =>
-  err instanceof Error ? { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } : { name: 'Error', message: String(err) };
+/** What a fresh container of this function would have: its env's Blobs context, its CommonJS globals. */
+function prepare(): void {
+  // Lambda-compatible functions get the Blobs context only through their event, as on Netlify.
+  if (setup.form === 'v1' || blobsContext === undefined) delete process.env.NETLIFY_BLOBS_CONTEXT;
+  else process.env.NETLIFY_BLOBS_CONTEXT = blobsContext;
+  // CommonJS code inside the ESM bundle: require resolves from the project, __dirname names the source's folder.
+  Object.assign(globalThis, { require: createRequire(setup.bundle), __filename: setup.source, __dirname: dirname(setup.source) });
+}
+
+/** The error as data; a cause's message joins it (fetch's "fetch failed" says why only in its cause). */
+function serialize(err: unknown): SerializedError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return { name: err.name, message: `${err.message}${cause}`, ...(err.stack ? { stack: err.stack } : {}) };
+}
 
 type V2Handler = (req: Request, context: unknown) => unknown;
 
 async function load(): Promise<LambdaHandler | V2Handler | undefined> {
   const started = performance.now();
+  prepare();
   try {
     const mod = (await import(pathToFileURL(setup.bundle).href)) as { handler?: unknown; default?: unknown };
     const fn = setup.form === 'v2' ? mod.default : (mod.handler ?? (mod.default as { handler?: unknown } | undefined)?.handler);
@@ -78,5 +89,19 @@ async function invoke(fn: LambdaHandler | V2Handler, m: InvokeMessage): Promise<
   }
 }
 
-const fn = await load();
-if (fn) port.on('message', (m: InvokeMessage) => void invoke(fn, m));
+/**
+ * A reload imports the new bundle into this same instance: the project's modules are evaluated
+ * afresh (a new file), while the packages they import stay loaded, so a save costs milliseconds.
+ */
+// A spare instance (no bundle yet) waits for its function.
+let fn = setup.bundle ? await load() : undefined;
+port.on('message', (m: InvokeMessage | LoadMessage) => {
+  if (m.t === 'load') {
+    setup = m.setup;
+    void load().then((next) => {
+      fn = next;
+    });
+  } else if (fn) {
+    void invoke(fn, m);
+  }
+});

@@ -157,6 +157,24 @@ describe("serve runs the project's own functions", () => {
     expect(serve.scheduler.nextRuns().map((r) => r.function)).toContain('nightly-digest');
   });
 
+  it('a call to a host serve does not emulate fails at once, naming the host', async () => {
+    const started = performance.now();
+    const res = await get('/.netlify/functions/weather');
+    expect(res.status).toBe(500);
+    const { error } = (await res.json()) as { error: { message: string } };
+    expect(error.message).toContain('api.weather.example');
+    expect(error.message).toContain('offline');
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  it("a call to api.openai.com reaches serve's offline OpenAI endpoint", async () => {
+    const res = await get('/.netlify/functions/ai-coach');
+    const body = (await res.json()) as { status: number; brief: string | null };
+    expect(body.status).toBe(200);
+    expect(body.brief).toEqual(expect.any(String));
+    expect(body.brief!.length).toBeGreaterThan(10);
+  });
+
   it("console output reaches serve's log with the request id, redacted", async () => {
     const res = await get('/api/activities', { headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJub2JvZHkifQ.c2lnbmF0dXJlLW5vdC12YWxpZA' } });
     expect(res.status).toBe(401);
