@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import { runInNewContext } from 'node:vm';
-import { transformSync } from 'esbuild';
 
 /** Netlify's in-source configuration (`export const config = {...}`), the parts serve acts on. */
 export interface InSourceConfig {
@@ -17,25 +15,22 @@ export interface ConfigReading {
   config: InSourceConfig;
   /** Why the config could not be read (Netlify reads it statically too: literals only). */
   warning?: string;
-  /** The file does not parse: its config is unknown (the build reports the error). */
-  unparsable?: boolean;
 }
 
-const CONFIG_RE = /export\s+(?:const|let|var)\s+config\s*=\s*/;
+/** `export const config =`, with a TypeScript annotation (`: Config`) or not. */
+const CONFIG_RE = /export\s+(?:const|let|var)\s+config\s*(?::\s*[\w$.]+(?:<[^=]*>)?\s*)?=\s*/;
 const EVAL_TIMEOUT_MS = 50;
 
 /**
  * Reads `export const config` from the source without running the module, as Netlify does at
- * deploy time: the object must be a literal. TypeScript is stripped first.
+ * deploy time: the object must be a literal (plain JavaScript values, in TypeScript files too).
  */
 export function readInSourceConfig(file: string): ConfigReading {
   let code: string;
   try {
     code = readFileSync(file, 'utf8');
-    if (/\.[mc]?ts$/.test(extname(file))) code = transformSync(code, { loader: 'ts' }).code;
   } catch {
-    // A syntax error: the build reports it with its line and column.
-    return { config: {}, unparsable: true };
+    return { config: {} };
   }
   const m = CONFIG_RE.exec(code);
   if (!m) return { config: {} };

