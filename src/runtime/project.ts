@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Clock } from '../clock.js';
 import { BUILT_IN, createFunctionRegistry, type FunctionDef, type FunctionRegistry } from '../emulator/functions.js';
@@ -328,7 +328,8 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     watched: () => ({ folders, inputs: [...loaded.values()].flatMap((l) => l.build.inputs) }),
     connect(c) {
       connection = c;
-      if (options.prewarm !== false) {
+      // A spare only where functions can appear: a folder without them costs serve nothing.
+      if (options.prewarm !== false && folders.some((f) => existsSync(f))) {
         const blank: WorkerSetup = { name: '', bundle: '', source: projectDir, form: 'v1', background: false, ...c };
         spare = new SpareInstance(() => startWorker(blank, c.env, options.memoryMb));
       }
