@@ -3,7 +3,10 @@ import { commandContext } from '../src/cli/context.js';
 import { examples } from '../src/cli/help.js';
 
 export function register(program: Command): void {
-  const functions = program.command('functions').description("the functions serve runs in this folder: the project's own and the built-ins");
+  const functions = program
+    .command('functions')
+    .description("the functions serve runs in this folder: the project's own and the built-ins")
+    .addHelpText('after', examples(['veloready functions list', 'veloready functions list --json']));
   functions
     .command('list')
     .description('each function with its source (project file or built-in), kind, routes, schedule and next run')
