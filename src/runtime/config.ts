@@ -19,7 +19,8 @@ export interface ConfigReading {
 
 /** `export const config =`, with a TypeScript annotation (`: Config`) or not. */
 const CONFIG_RE = /export\s+(?:const|let|var)\s+config\s*(?::\s*[\w$.]+(?:<[^=]*>)?\s*)?=\s*/;
-const EVAL_TIMEOUT_MS = 50;
+// Only a literal runs here; the bound stops an endless loop hidden in one, not slow machines.
+const EVAL_TIMEOUT_MS = 2000;
 
 /**
  * Reads `export const config` from the source without running the module, as Netlify does at
