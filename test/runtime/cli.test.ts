@@ -43,5 +43,5 @@ describe('veloready serve in a site folder', () => {
       await serve.child;
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
