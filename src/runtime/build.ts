@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { FunctionForm } from './messages.js';
 
@@ -62,7 +62,6 @@ export async function buildFunction(projectDir: string, name: string, entry: str
       rmSync(bundle, { force: true });
       return { ok: false, problem: { location: { file: relative(projectDir, entry), line: 1, column: 1 }, message: 'exports neither `handler` (Lambda-compatible, v1) nor a default function (v2)' }, inputs, ms };
     }
-    const { readFileSync } = await import('node:fs');
     const hash = createHash('sha1').update(readFileSync(bundle)).digest('hex');
     return { ok: true, bundle, form, hash, inputs, ms };
   } catch (err) {

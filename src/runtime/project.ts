@@ -120,6 +120,8 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
   let reloading: Promise<ReloadReport> | undefined;
   let again = false;
   const router = createSwitchableRouter(createRouter([]));
+  /** netlify.toml's redirects as last read well. */
+  let redirects: Router = createRouter([]);
 
   const note = (fn: string, text: string, level: PoolLogLine['level'] = 'runtime'): void =>
     log.console({ time: new Date(clock.now()).toISOString(), requestId: null, function: fn, level, text });
@@ -195,18 +197,16 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     const names = new Set(own.map((d) => d.name));
     registry = createFunctionRegistry([...own, ...options.builtins.filter((b) => !names.has(b.name))]);
     const tomlFile = netlifyTomlPath(projectDir);
-    let fallback: Router;
     try {
-      fallback = createRouter(loadRedirects(tomlFile));
+      redirects = createRouter(loadRedirects(tomlFile));
     } catch (err) {
       if (strict) throw err;
       note('netlify.toml', `${(err as Error).message}; keeping the previous redirects`, 'error');
-      fallback = { rules: router.rules, match: () => null };
     }
     const routes: FunctionRoutes[] = [...loaded.values()]
       .filter((l) => l.fn.config.path)
       .map((l) => ({ functionName: l.fn.name, paths: l.fn.config.path!, ...(l.fn.config.excludedPath ? { excludedPaths: l.fn.config.excludedPath } : {}) }));
-    router.set(createProjectRouter(routes, fallback));
+    router.set(createProjectRouter(routes, redirects));
   }
 
   async function scan(collect: (w: string) => void): Promise<ProjectFunction[]> {
