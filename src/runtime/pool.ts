@@ -59,7 +59,8 @@ export class SpareInstance {
     if (this.worker || this.closed) return;
     const worker = this.start();
     worker.unref();
-    // A spare that dies idle is just dropped.
+    // A spare that dies idle is just dropped (an unheard 'error' would end serve's process).
+    worker.on('error', () => undefined);
     worker.once('exit', () => {
       if (this.worker === worker) this.worker = undefined;
     });
