@@ -68,6 +68,8 @@ export interface ProjectRuntime {
   watched(): { folders: string[]; inputs: string[] };
   /** Gives the instances serve's URL, environment and interception; pools start here. */
   connect(connection: RuntimeConnection): void;
+  /** New environment for the instances (.env or netlify.toml changed): every function gets fresh instances. */
+  setEnv(env: Record<string, string>): Promise<void>;
   /** Picks up what changed: `changed` lists the files saved (all functions are rebuilt without it). */
   reload(changed?: Iterable<string>): Promise<ReloadReport>;
   onReload(listener: (report: ReloadReport) => void): () => void;
@@ -338,6 +340,20 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
       if (s) warming = warming.then(() => s.fill());
     },
     reload,
+    async setEnv(env) {
+      if (!connection) return;
+      connection = { ...connection, env };
+      const old = spare;
+      spare = undefined;
+      await old?.close();
+      const retired = [...loaded.values()].map((l) => l.pool);
+      for (const l of loaded.values()) {
+        l.pool = undefined;
+        startPool(l);
+      }
+      await Promise.all(retired.map((p) => p?.retire()));
+      for (const l of loaded.values()) note(l.fn.name, 'environment changed: new instances');
+    },
     warmed: () => warming,
     onReload(listener) {
       listeners.add(listener);

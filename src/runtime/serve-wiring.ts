@@ -37,7 +37,7 @@ export function connectProject(input: ProjectServeInput): ProjectServe {
   const { runtime, projectDir, url } = input;
   const keys = localKeys(input.jwtSecret);
   const blobs = { url, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID, deployID: LOCAL_DEPLOY_ID };
-  const fnEnv = buildFunctionEnv({
+  const envOf = (): FunctionEnv => buildFunctionEnv({
     projectDir,
     serveUrl: url,
     anonKey: keys.anonKey,
@@ -47,6 +47,20 @@ export function connectProject(input: ProjectServeInput): ProjectServe {
     blobsContext: encodeBlobsContext(blobs),
     ...(input.useEnv?.length ? { useEnv: input.useEnv } : {}),
   });
+  const fnEnv = envOf();
+  let envJson = JSON.stringify(fnEnv.env);
+  /** netlify.toml or .env saved: the instances restart when what they would see changed. */
+  const refreshEnv = async (): Promise<void> => {
+    try {
+      const next = envOf();
+      const json = JSON.stringify(next.env);
+      if (json === envJson) return;
+      envJson = json;
+      await runtime.setEnv(next.env);
+    } catch {
+      /* an unreadable netlify.toml: the reload logs it; the instances keep their environment */
+    }
+  };
   runtime.connect({
     env: fnEnv.env,
     blobs,
@@ -62,7 +76,9 @@ export function connectProject(input: ProjectServeInput): ProjectServe {
   });
   const offReload = runtime.onReload(() => input.scheduler.reload());
   if (input.watch === false) return { replaced: fnEnv.replaced, close: offReload };
-  const watcher = watchProject(projectDir, (changed) => void runtime.reload(changed));
+  const watcher = watchProject(projectDir, (changed) => {
+    void (changed ? Promise.resolve() : refreshEnv()).then(() => runtime.reload(changed));
+  });
   watcher.update(runtime.watched());
   const offWatch = runtime.onReload(() => watcher.update(runtime.watched()));
   return {

@@ -132,4 +132,11 @@ describe('project functions reload without restarting serve', () => {
     expect(serve.scheduler.nextRuns()).toContainEqual(expect.objectContaining({ function: 'weekly-report', schedule: '@weekly' }));
     expect(serve.functions.get('weekly-report')?.kind).toBe('scheduled');
   });
+
+  it("saving .env gives the functions new instances with the project's new values", async () => {
+    expect(((await (await get('/api/hello/ada')).json()) as { flag: string }).flag).toBe('on');
+    const env = readFileSync(file('.env'), 'utf8');
+    writeFileSync(file('.env'), env.replace('FEATURE_FLAG=on', 'FEATURE_FLAG=off'));
+    await within(performance.now(), async () => ((await (await get('/api/hello/ada')).json()) as { flag: string }).flag === 'off');
+  });
 });
