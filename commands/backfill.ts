@@ -45,6 +45,8 @@ export function register(program: Command): void {
     .description('follow a backfill job until it ends')
     .argument('<job-id>', 'the job id backfill printed')
     .option('--url <url>', 'site URL (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
+    .option('--token <jwt>', 'operator token (default: a service_role token minted from the JWT secret)')
+    .option('--secret <secret>', 'the site\'s JWT secret (default: SUPABASE_JWT_SECRET)')
     .addHelpText('after', examples(['veloready backfill status 7d1c2e0a-…', 'veloready backfill status 7d1c2e0a-… --json']))
     .action(async (jobId: string, _o, cmd: Command) => {
       const ctx = await commandContext(cmd);

@@ -2,6 +2,8 @@
  * Every setting veloready reads, with its flag, environment variable and default. `veloready
  * config` prints exactly this table, so adding a setting here documents it too.
  */
+import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
+
 export type SecretKind = 'value' | 'url';
 
 export interface Setting {
@@ -31,6 +33,7 @@ export const SETTINGS = [
   { key: 'stravaClientId', env: 'STRAVA_CLIENT_ID', description: 'Strava API application id' },
   { key: 'stravaClientSecret', env: 'STRAVA_CLIENT_SECRET', secret: 'value', description: 'Strava API application secret' },
   { key: 'stravaVerifyToken', env: 'STRAVA_VERIFY_TOKEN', default: 'veloready-local', secret: 'value', description: 'Strava webhook subscription verify token' },
+  { key: 'stravaSubscriptionId', env: 'STRAVA_SUBSCRIPTION_ID', default: String(LOCAL_STRAVA_SUBSCRIPTION_ID), description: "Strava push subscription id webhook deliveries must carry (1: serve's fake Strava)" },
   { key: 'openaiApiKey', env: 'OPENAI_API_KEY', secret: 'value', description: 'OpenAI key (offline brief generator when unset)' },
   { key: 'openaiBaseUrl', env: 'OPENAI_BASE_URL', default: 'https://api.openai.com/v1', description: 'OpenAI-compatible API base URL' },
 ] as const satisfies readonly Setting[];

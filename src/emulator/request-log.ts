@@ -1,4 +1,5 @@
 import { redactPath, redactText } from '../util/redact.js';
+import type { Exchange } from './exchange.js';
 
 /** One answered HTTP request, as the dashboard and the JSON line logger see it. */
 export interface RequestLogEntry {
@@ -41,11 +42,19 @@ export interface ConsoleLogEntry {
 
 export type LogEntry = RequestLogEntry | ErrorLogEntry | ConsoleLogEntry;
 export type LogListener = (entry: LogEntry) => void;
+export type ExchangeListener = (entry: RequestLogEntry, exchange: Exchange) => void;
 
 export interface RequestLog {
   subscribe(listener: LogListener): () => void;
+  /**
+   * True while someone watches exchanges (the inspector): only then does the emulator copy
+   * headers and bodies, so serving pays nothing for the inspector when no one looks.
+   */
+  readonly capturing: boolean;
+  /** Each request entry with its captured exchange, while subscribed. */
+  subscribeExchanges(listener: ExchangeListener): () => void;
   /** Emits a request entry; `path` is redacted here so callers may pass the raw one. */
-  request(entry: Omit<RequestLogEntry, 'type' | 'path' | 'cache'> & { path: string; cache?: string | null }): void;
+  request(entry: Omit<RequestLogEntry, 'type' | 'path' | 'cache'> & { path: string; cache?: string | null; exchange?: Exchange | undefined }): void;
   error(entry: Omit<ErrorLogEntry, 'type' | 'message' | 'stack'> & { error: unknown }): void;
   /** Emits a function's console line; `text` is redacted here. */
   console(entry: Omit<ConsoleLogEntry, 'type'>): void;
@@ -58,6 +67,7 @@ const RECENT_ENTRIES = 200;
 export function createRequestLog(options: { keepRecent?: number } = {}): RequestLog {
   const keep = options.keepRecent ?? RECENT_ENTRIES;
   const listeners = new Set<LogListener>();
+  const exchangeListeners = new Set<ExchangeListener>();
   // A ring: shifting a full array on every request would move `keep` entries each time.
   const ring: LogEntry[] = [];
   let next = 0;
@@ -81,6 +91,13 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    get capturing() {
+      return exchangeListeners.size > 0;
+    },
+    subscribeExchanges(listener) {
+      exchangeListeners.add(listener);
+      return () => exchangeListeners.delete(listener);
+    },
     request(e) {
       const entry: RequestLogEntry = {
         type: 'request',
@@ -95,6 +112,15 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
       };
       if (e.jobId) entry.jobId = e.jobId;
       emit(entry);
+      if (e.exchange) {
+        for (const listener of exchangeListeners) {
+          try {
+            listener(entry, e.exchange);
+          } catch {
+            /* as above */
+          }
+        }
+      }
     },
     error(e) {
       const err = e.error instanceof Error ? e.error : undefined;

@@ -9,7 +9,9 @@ import { createJobRunner, type JobRunner } from './jobs.js';
 import { resolveLimits, SHUTDOWN_DEADLINE_MS, type Limits } from './limits.js';
 import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
+import { captureExchange, keepRequestBody } from './exchange.js';
 import { createRouter, type RedirectRule, type Router } from './redirects.js';
+import { jobOwner, refuseJobRead, refuseNonOperator, type OperatorGuard } from './operator-guard.js';
 import { VeloError } from '../errors.js';
 import { createUlid } from '../util/ulid.js';
 import type { NetlifyResponse } from './types.js';
@@ -46,6 +48,10 @@ export interface EmulatorOptions {
   log?: RequestLog;
   jobs?: JobRunner;
   jobLookup?: JobLookup;
+  /** Requests refused before routing (rate limits): `applies` is asked first, so unaffected paths pay one call. */
+  gate?: { applies(path: string): boolean; check(req: IncomingMessage, path: string): NetlifyResponse | undefined };
+  /** Scheduled functions over HTTP only for operators; job records only for their owner or an operator. Unset: open. */
+  guard?: OperatorGuard;
 }
 
 export interface ListenInfo {
@@ -81,6 +87,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 const JOBS_PREFIX = '/api/jobs/';
 /** nginx's code for "client went away": logged, never sent. */
 const CLIENT_CLOSED_REQUEST = 499;
+const JOB_OWNERS_PRUNE_AT = 2048;
 const JOB_ID_RE = /^[A-Za-z0-9_-]{1,100}$/;
 
 export function createEmulator(options: EmulatorOptions): Emulator {
@@ -103,6 +110,15 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   const shuttingDown = new AbortController();
   const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError, signal: shuttingDown.signal });
   const needsQueryForRouting = router.rules.some((r) => r.query);
+  const guard = options.guard;
+  const gate = options.gate;
+  /** Who started each job the runner holds (guarded emulators only). */
+  const jobOwners = new Map<string, string | undefined>();
+  const rememberOwner = (id: string, owner: string | undefined): void => {
+    jobOwners.set(id, owner);
+    // The runner forgets old finished jobs; so does this map, in batches.
+    if (jobOwners.size > JOB_OWNERS_PRUNE_AT) for (const k of jobOwners.keys()) if (!jobs.get(k)) jobOwners.delete(k);
+  };
   /** Request ids are ULIDs, as Netlify's x-nf-request-id. */
   const nextRequestId = createUlid(() => clock.now());
 
@@ -130,12 +146,18 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     /** The x-cache header sent: writeHead's headers cannot be read back from `res`. */
     let cache: string | undefined;
     let clientClosed = false;
+    // Headers and bodies are copied only while the inspector watches.
+    const exchange = log.capturing ? captureExchange(req, res) : undefined;
+    let limited: NetlifyResponse | undefined;
     try {
       if (closing) {
         res.setHeader('connection', 'close');
         cache = send(res, jsonError(503, 'SHUTTING_DOWN', 'the emulator is shutting down'), requestId);
+      } else if (gate?.applies(path) && (limited = gate.check(req, path))) {
+        req.resume();
+        cache = send(res, limited, requestId);
       } else if (path.startsWith(JOBS_PREFIX)) {
-        cache = send(res, await jobResponse(req.method ?? 'GET', path.slice(JOBS_PREFIX.length)), requestId);
+        cache = send(res, await jobResponse(req.method ?? 'GET', path.slice(JOBS_PREFIX.length), req.headers.authorization), requestId);
       } else if (mountFor(path) && (await tryMounts(req, res, path))) {
         cache = res.getHeader('x-cache') as string | undefined;
       } else {
@@ -159,12 +181,19 @@ export function createEmulator(options: EmulatorOptions): Emulator {
             cache = send(res, jsonError(404, 'FUNCTION_NOT_FOUND', `no function named "${match.functionName}"`), requestId);
           } else {
             fnName = def.name;
+            const refused = guard && def.kind === 'scheduled' ? await refuseNonOperator(guard, req.headers.authorization, def.name) : undefined;
             let body: Buffer | null = null;
-            if (hasBody(req)) body = await readBody(req, limits.bodyBytes);
+            if (!refused && hasBody(req)) body = await readBody(req, limits.bodyBytes);
+            if (exchange) keepRequestBody(exchange, body);
             const event = toEvent(req, path, rawQuery, body, query);
-            if (def.kind === 'background') {
+            if (refused) {
+              req.resume();
+              cache = send(res, refused, requestId);
+            } else if (def.kind === 'background') {
+              const owner = guard ? await jobOwner(guard, req.headers.authorization) : undefined;
               const result = await invoker.invoke(def, event, match.params, requestId);
               jobId = result.job?.id;
+              if (guard && jobId) rememberOwner(jobId, owner);
               cache = send(res, result.response, requestId);
             } else {
               cache = send(res, await invoker.respond(def, event, match.params, requestId), requestId);
@@ -199,6 +228,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       ms: Math.round((performance.now() - started) * 100) / 100,
       cache,
       jobId,
+      exchange,
     });
   }
 
@@ -213,11 +243,17 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     return false;
   }
 
-  async function jobResponse(method: string, id: string): Promise<NetlifyResponse> {
+  async function jobResponse(method: string, id: string, authorization: string | undefined): Promise<NetlifyResponse> {
     if (method !== 'GET' && method !== 'HEAD') return jsonError(405, 'METHOD_NOT_ALLOWED', 'use GET /api/jobs/:id');
     if (!JOB_ID_RE.test(id)) return jsonError(400, 'INVALID_JOB_ID', `"${id}" is not a job id`);
-    const record = jobs.get(id) ?? (await options.jobLookup?.(id));
+    const held = jobs.get(id);
+    const record = held ?? (await options.jobLookup?.(id));
     if (record === undefined || record === null) return jsonError(404, 'JOB_NOT_FOUND', `no job with id ${id}`);
+    if (guard) {
+      const owner = held ? jobOwners.get(id) : await guard.ownerOf(record);
+      const refused = await refuseJobRead(guard, authorization, id, owner);
+      if (refused) return refused;
+    }
     return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(record) };
   }
 

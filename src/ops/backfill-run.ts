@@ -1,3 +1,4 @@
+import { redactDbUrl } from '../config/redact.js';
 import type { CommandContext } from '../cli/context.js';
 import { table } from '../cli/output.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -94,8 +95,8 @@ const record = (r: JobView) => ({ ...r.raw, ...(r.conflict ? { conflict: true } 
 /** `veloready backfill`: start one job per athlete, then follow them (unless --no-wait). */
 export async function runBackfill(ctx: CommandContext, plan: BackfillPlan, clock: Clock = systemClock): Promise<void> {
   const url = siteUrl(ctx);
-  ctx.out.info(`target: ${url}`);
-  const token = ctx.opts.dryRun ? 'dry-run' : await operatorToken(ctx, url, clock);
+  ctx.out.info(`target: ${redactDbUrl(url)}`);
+  const token = ctx.opts.dryRun && ctx.opts.token === undefined ? 'dry-run' : await operatorToken(ctx, url, clock);
   const client = siteClientFor(ctx, token, clock);
   try {
     const started = await mapLimit(plan.athletes, plan.concurrency, async (athleteId) => {
@@ -120,9 +121,10 @@ export async function runBackfill(ctx: CommandContext, plan: BackfillPlan, clock
 /** `veloready backfill status <job-id>`: follow a job started earlier. */
 export async function runBackfillStatus(ctx: CommandContext, jobId: string, clock: Clock = systemClock): Promise<void> {
   const url = siteUrl(ctx);
-  ctx.out.info(`target: ${url}`);
+  ctx.out.info(`target: ${redactDbUrl(url)}`);
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(jobId)) throw new VeloError('INVALID_JOB_ID', `"${jobId}" is not a job id`, undefined, 2);
-  const client = siteClientFor(ctx, undefined, clock);
+  // Job records answer their own user or an operator: follow as an operator.
+  const client = siteClientFor(ctx, await operatorToken(ctx, url, clock), clock);
   try {
     const [result] = await followAll(ctx, client, [{ athleteId: undefined, jobId }], 1, clock);
     ctx.out.result(() => render([result!]), record(result!));

@@ -1,3 +1,4 @@
+import { redactDbUrl } from '../config/redact.js';
 import { mintAccessToken } from '../auth/jwt.js';
 import type { CommandContext } from '../cli/context.js';
 import { table } from '../cli/output.js';
@@ -92,7 +93,7 @@ export async function warmCaches(
 /** `veloready cache warm`. */
 export async function runCacheWarm(ctx: CommandContext, plan: WarmPlan, clock: Clock = systemClock): Promise<void> {
   const url = siteUrl(ctx);
-  ctx.out.info(`target: ${url}`);
+  ctx.out.info(`target: ${redactDbUrl(url)}`);
   const secret = ctx.opts.dryRun ? 'dry-run-secret-dry-run-secret-dry-run' : await siteSecret(ctx, url);
   const client = siteClientFor(ctx, undefined, clock);
   let done = 0;

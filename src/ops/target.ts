@@ -1,3 +1,4 @@
+import { redactDbUrl } from '../config/redact.js';
 import type { CommandContext } from '../cli/context.js';
 import type { Clock } from '../clock.js';
 import { DEFAULT_DATA_DIR } from '../config/settings.js';
@@ -42,7 +43,8 @@ export function siteTarget(ctx: CommandContext): SiteTarget {
 export const siteUrl = (ctx: CommandContext): string => siteTarget(ctx).url;
 
 /** `target: http://127.0.0.1:8888 (the running serve of .veloready)`. */
-export const targetLine = (target: SiteTarget): string => `target: ${target.url} (${target.from})`;
+/** `target: <url> (<where it came from>)`, a URL's password redacted as in error lines. */
+export const targetLine = (target: SiteTarget): string => `target: ${redactDbUrl(target.url)} (${target.from})`;
 
 /** A client for the site; with --dry-run it prints each request instead of sending it. */
 export function siteClientFor(ctx: CommandContext, token: string | undefined, clock: Clock, baseUrl = siteUrl(ctx)): SiteClient {
@@ -56,8 +58,8 @@ export function siteClientFor(ctx: CommandContext, token: string | undefined, cl
       ? {
           dryRun: (req) => {
             planned.push(req);
-            if (ctx.out.json) ctx.out.stdout.write(JSON.stringify({ dryRun: true, method: req.method, url: req.url, body: req.body ?? null }) + '\n');
-            else ctx.out.print(`would ${req.method} ${req.url}${req.body !== undefined ? ` ${JSON.stringify(req.body)}` : ''}`);
+            if (ctx.out.json) ctx.out.stdout.write(JSON.stringify({ dryRun: true, method: req.method, url: redactDbUrl(req.url), body: req.body ?? null }) + '\n');
+            else ctx.out.print(`would ${req.method} ${redactDbUrl(req.url)}${req.body !== undefined ? ` ${JSON.stringify(req.body)}` : ''}`);
           },
         }
       : {}),

@@ -52,7 +52,7 @@ export async function runTrigger(ctx: CommandContext, name: string, body: unknow
   const target = siteTarget(ctx);
   const url = target.url;
   ctx.out.info(targetLine(target));
-  const token = ctx.opts.dryRun ? 'dry-run' : await operatorToken(ctx, url, clock);
+  const token = ctx.opts.dryRun && ctx.opts.token === undefined ? 'dry-run' : await operatorToken(ctx, url, clock);
   const client = siteClientFor(ctx, token, clock, url);
   try {
     const started = clock.now();

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { OPENAI_ENDPOINT_PREFIX } from '../ai/openai-endpoint.js';
-import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID, encodeBlobsContext } from '../blobs/context.js';
+import { LOCAL_SITE_ID, encodeBlobsContext } from '../blobs/context.js';
 import type { Scheduler } from '../emulator/scheduler.js';
 import { localKeys } from '../supabase/keys.js';
 import { buildFunctionEnv, type FunctionEnv } from './environment.js';
@@ -17,6 +17,8 @@ export interface ProjectServeInput {
   /** serve's own URL. */
   url: string;
   jwtSecret: string;
+  /** The token serve's Blobs API takes (the data dir's). */
+  blobsToken: string;
   databaseUrl?: string;
   /** The fake Strava's base URL, when serve mounts it. */
   fakeStravaUrl?: string;
@@ -36,7 +38,7 @@ export interface ProjectServe {
 export function connectProject(input: ProjectServeInput): ProjectServe {
   const { runtime, projectDir, url } = input;
   const keys = localKeys(input.jwtSecret);
-  const blobs = { url, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID, deployID: LOCAL_DEPLOY_ID };
+  const blobs = { url, token: input.blobsToken, siteID: LOCAL_SITE_ID, deployID: LOCAL_DEPLOY_ID };
   const envOf = (): FunctionEnv => buildFunctionEnv({
     projectDir,
     serveUrl: url,

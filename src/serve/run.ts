@@ -7,6 +7,7 @@ import { redactText } from '../util/redact.js';
 import { usageError, VeloError } from '../errors.js';
 import { MAX_SEED_ATHLETES } from '../seed/seed.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
+import { DEFAULT_API_BUDGET } from '../ratelimit/gate.js';
 import { startServe } from './start.js';
 import { attachServeUi } from './ui.js';
 
@@ -23,6 +24,10 @@ export async function runServe(ctx: CommandContext): Promise<void> {
   const realStrava = opts.strava === 'real' || Boolean(opts.stravaUrl);
   if (realStrava && (!config.get('stravaClientId') || !config.get('stravaClientSecret'))) {
     throw new VeloError('STRAVA_NOT_CONFIGURED', 'the real Strava API needs STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET', 'set them in the environment or .env, or drop --strava real');
+  }
+  const subscriptionId = Number(config.get('stravaSubscriptionId'));
+  if (!Number.isSafeInteger(subscriptionId) || subscriptionId < 1) {
+    throw usageError('STRAVA_SUBSCRIPTION_ID', 'STRAVA_SUBSCRIPTION_ID must be a whole number (the id Strava gave the push subscription)');
   }
   const dbUrl = config.get('databaseUrl');
   if (!out.json) out.info(`starting: ${dbUrl ? 'database from --db-url / DATABASE_URL' : `embedded database in ${config.get('dataDir')}`}…`);
@@ -45,6 +50,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
         }
       : {}),
     stravaVerifyToken: config.get('stravaVerifyToken')!,
+    stravaSubscriptionId: subscriptionId,
     ...(config.get('openaiApiKey') ? { openaiApiKey: config.get('openaiApiKey')!, openaiBaseUrl: config.get('openaiBaseUrl')! } : {}),
     deepLink: opts.deepLink as string,
     syncTimeoutMs: (opts.syncTimeout as number) * 1000,
@@ -53,6 +59,10 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(opts.online ? { online: true } : {}),
     ...(opts.useEnv ? { useEnv: opts.useEnv as string[] } : {}),
     watch: opts.watch !== false,
+    inspector: opts.inspector !== false,
+    ...(opts.rateLimit
+      ? { rateLimits: { api: typeof opts.rateLimit === 'number' ? { limit: opts.rateLimit, windowMs: 60_000 } : DEFAULT_API_BUDGET } }
+      : {}),
   });
   const ui = await attachServeUi(out, serve, { ui: opts.ui !== false });
 

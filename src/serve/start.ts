@@ -1,8 +1,9 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mintAccessToken } from '../auth/jwt.js';
 import { BLOBS_FILE } from '../blobs/target.js';
-import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../blobs/context.js';
+import { LOCAL_SITE_ID } from '../blobs/context.js';
+import { loadOrCreateBlobsToken } from '../auth/secret.js';
 import { createBlobsHandler } from '../blobs/server.js';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
 import type { Blobs } from '../blobs/store.js';
@@ -28,10 +29,19 @@ import { createStravaClient } from '../strava/client.js';
 import { createAthleteDirectory } from '../strava/fake-athletes.js';
 import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
 import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
+import { createAdminGuard, isLoopbackHost, type AdminGuard } from '../control/admin-guard.js';
+import { createInspectorMount } from '../inspector/inspector.js';
+import { localKeys } from '../supabase/keys.js';
 import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
+import { createServeGuard } from './operator-guard.js';
+import { makeDataDirPrivate } from '../config/private-dir.js';
+import { createRequestGate } from '../ratelimit/gate.js';
+import type { Budget } from '../ratelimit/limiter.js';
+import { isSessionRevoked } from '../functions/lib/revocations.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
+import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
 import type { SeedProgress, SeedResult } from '../seed/seed.js';
 import type { ProjectRuntime } from '../runtime/project.js';
 
@@ -62,6 +72,8 @@ export interface ServeOptions {
   stravaClientId?: string;
   stravaClientSecret?: string;
   stravaVerifyToken?: string;
+  /** The push subscription id webhook deliveries must carry (default: the fake Strava's). */
+  stravaSubscriptionId?: number;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
   deepLink?: string;
@@ -76,10 +88,14 @@ export interface ServeOptions {
   useEnv?: string[];
   /** Reload project functions when their files change (default on). */
   watch?: boolean;
+  /** Budgets of the rate limits: login endpoints (default DEFAULT_LOGIN_BUDGET), /api/* reads per user (only when set: --rate-limit). */
+  rateLimits?: { login?: Budget; api?: Budget };
   /** Run scheduled functions on their cron schedule (tests turn it off and trigger them). */
   schedule?: boolean;
   clock?: Clock;
   log?: RequestLog;
+  /** The browser inspector at /_/ (on unless false: `--no-inspector`). */
+  inspector?: boolean;
   onSeedProgress?: (p: SeedProgress) => void;
 }
 
@@ -99,11 +115,17 @@ export interface RunningServe {
   sql: Sql;
   /** The local blob cache (what the Netlify Blobs API and the functions use). */
   blobs: Blobs;
+  /** The bearer token the Netlify Blobs API requires: the data dir's own. */
+  blobsToken: string;
   fakeStrava?: FakeStrava;
   demo: { athleteId: number; token: string };
   firstRun: boolean;
   seeded?: SeedResult;
   resumedBackfills: string[];
+  /** Guards the admin surfaces under /_/; its per-run token is in serve.json. */
+  adminGuard: AdminGuard;
+  /** The inspector's address, unless --no-inspector. */
+  inspectorUrl?: string;
   close(deadlineMs?: number): Promise<void>;
 }
 
@@ -141,7 +163,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       if (!opts.dbUrl) rmSync(pgliteDir(dataDir), { recursive: true, force: true });
       for (const f of [BLOBS_FILE, `${BLOBS_FILE}-wal`, `${BLOBS_FILE}-shm`]) rmSync(join(dataDir, f), { force: true });
     }
-    mkdirSync(dataDir, { recursive: true });
+    makeDataDirPrivate(dataDir);
 
     // Database: the embedded one shared with the Postgres socket, or a server.
     let shared: SharedPglite | undefined;
@@ -163,6 +185,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     }
 
     const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock, backgroundCheckpoints: true });
+    const blobsToken = await loadOrCreateBlobsToken(dataDir);
     cleanups.push(() => blobs.close());
     const log = opts.log ?? createRequestLog();
     // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
@@ -171,7 +194,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         time: new Date(clock.now()).toISOString(),
         requestId: typeof line['requestId'] === 'string' ? line['requestId'] : '-',
         function: typeof line['function'] === 'string' ? line['function'] : null,
-        status: 500,
+        status: typeof line['status'] === 'number' ? line['status'] : 500,
         error: line['error'] ?? line['message'],
       });
 
@@ -190,7 +213,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       ai: selectAi({ openAiApiKey: opts.openaiApiKey, openAiBaseUrl: opts.openaiBaseUrl, clock }),
       clock,
       secrets: { jwtSecret: opts.jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
-      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK },
+      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK, stravaSubscriptionId: opts.stravaSubscriptionId ?? LOCAL_STRAVA_SUBSCRIPTION_ID },
       rateLimits,
       log: logHandlerError,
     };
@@ -207,14 +230,24 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     cleanups.push(() => project.close());
     const functions = project.functions;
 
+    // Admin surfaces (/_/): Host and Origin checked, a per-run token, the service-role key off loopback.
+    let listeningPort = 0;
+    const adminGuard = createAdminGuard({
+      boundHost: opts.host ?? '127.0.0.1',
+      port: () => listeningPort,
+      ...(opts.host !== undefined && !isLoopbackHost(opts.host) ? { serviceRoleKey: localKeys(opts.jwtSecret).serviceRoleKey } : {}),
+    });
+    const inspector = opts.inspector === false ? undefined : createInspectorMount(adminGuard);
+
     // One options object for both Supabase mounts: its issuer is set once the port is known.
-    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock };
+    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
     const mounts: Mount[] = [
-      ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
+      ...blobsMounts(createBlobsHandler({ blobs, token: blobsToken, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
       { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
       { prefix: '/rest/v1/', handler: createSupabaseHandler(supabase) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
       { prefix: `${OPENAI_ENDPOINT_PREFIX}/v1/`, handler: createOpenAiEndpoint({ clock }) },
+      ...(inspector ? [inspector.mount] : []),
     ];
     const emulator = createEmulator({
       functions,
@@ -223,9 +256,12 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       clock,
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
+      guard: createServeGuard(deps, sql),
+      gate: createRequestGate({ clock, jwtSecret: opts.jwtSecret, ...(opts.rateLimits?.login ? { login: opts.rateLimits.login } : {}), ...(opts.rateLimits?.api ? { api: opts.rateLimits.api } : {}) }),
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
+    listeningPort = listening.port;
     // Tokens the functions mint name this site as their issuer, as the demo token does.
     deps.config.issuer = `${listening.url}/auth/v1`;
     supabase.issuer = deps.config.issuer;
@@ -274,6 +310,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       url: listening.url,
       startedAt: new Date(clock.now()).toISOString(),
       database: sql.target.label,
+      adminToken: adminGuard.token,
     });
     cleanups.push(() => removeServeInfo(dataDir));
 
@@ -293,6 +330,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       projectDir: resolve(opts.cwd ?? process.cwd()),
       url: listening.url,
       jwtSecret: opts.jwtSecret,
+      blobsToken,
       ...(opts.dbUrl ? { databaseUrl: opts.dbUrl } : pgPort !== undefined ? { databaseUrl: `postgres://postgres@127.0.0.1:${pgPort}/postgres` } : {}),
       ...(fakeStrava ? { fakeStravaUrl: `${listening.url}${FAKE_STRAVA_PREFIX}` } : {}),
       ...(opts.online ? { online: true } : {}),
@@ -303,6 +341,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     cleanups.push(() => projectServe.close());
     if (opts.schedule !== false) scheduler.start();
     cleanups.push(() => scheduler.stop());
+
+    inspector?.attach({ url: listening.url, database: sql.target.label, ...(pgPort !== undefined ? { pgPort } : {}), sql, blobs, clock, log, functions, emulator, scheduler, jwtSecret: opts.jwtSecret, blobsToken, seed, ...(fakeStrava ? { fakeStrava } : {}) });
+    cleanups.push(() => inspector?.close());
 
     const demo = {
       athleteId: DEMO_ATHLETE_ID,
@@ -322,11 +363,14 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       log,
       sql,
       blobs,
+      blobsToken,
       ...(fakeStrava ? { fakeStrava } : {}),
       demo,
       firstRun,
       ...(seeded ? { seeded } : {}),
       resumedBackfills: resumed.jobIds,
+      adminGuard,
+      ...(inspector ? { inspectorUrl: `${listening.url}/_/` } : {}),
       close: (deadlineMs?: number) => {
         // No new scheduled runs and resumed backfills checkpoint, while the emulator drains its
         // requests and jobs; then the stores under them close.

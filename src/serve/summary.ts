@@ -28,6 +28,7 @@ export interface ServeSummary {
   pgPort?: number;
   psql?: string;
   stravaUrl?: string;
+  inspector?: string;
   demoAthleteId: number;
   demoToken: string;
   curl: string;
@@ -36,6 +37,8 @@ export interface ServeSummary {
   functionWarnings?: string[];
   /** Project environment values serve replaced with its local ones (names only: values may be secrets). */
   envReplaced?: string[];
+  /** Athletes `--seed` left out: their id or user is held by another row. */
+  skippedAthletes?: number[];
 }
 
 export function serveSummary(s: RunningServe): ServeSummary {
@@ -44,6 +47,7 @@ export function serveSummary(s: RunningServe): ServeSummary {
     database: s.database,
     ...(s.pgPort ? { pgPort: s.pgPort, psql: `psql postgres://postgres@127.0.0.1:${s.pgPort}/postgres` } : {}),
     ...(s.fakeStrava ? { stravaUrl: `${s.url}/strava` } : {}),
+    ...(s.inspectorUrl ? { inspector: s.inspectorUrl } : {}),
     demoAthleteId: s.demo.athleteId,
     demoToken: s.demo.token,
     // The URL is quoted: zsh (macOS's shell) would otherwise glob the `?` and refuse the line.
@@ -51,6 +55,7 @@ export function serveSummary(s: RunningServe): ServeSummary {
     functions: functionRows(s.functions.list(), s.emulator.router.rules),
     functionWarnings: [...s.project.warnings],
     envReplaced: s.envReplaced.map((r) => r.name),
+    ...(s.seeded?.skippedAthletes.length ? { skippedAthletes: s.seeded.skippedAthletes } : {}),
   };
 }
 
@@ -65,8 +70,10 @@ export function bannerLines(s: ServeSummary, firstRun: boolean): string[] {
     ...(s.stravaUrl ? [`  strava     ${s.stravaUrl} (fake)`] : []),
     `  blobs      NETLIFY_BLOBS_CONTEXT from: veloready blobs context --url ${s.url}`,
     `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
+    ...(s.inspector ? [`  inspector  ${s.inspector}`] : []),
     firstRun ? `  first run: seeded demo athlete ${s.demoAthleteId} with a year of rides` : `  demo athlete ${s.demoAthleteId}`,
     ...projectLines(s),
+    ...(s.skippedAthletes ? [`  skipped    athlete(s) ${s.skippedAthletes.join(', ')} not seeded: id or user held by another row`] : []),
     `  token      ${s.demoToken}`,
     `  try        ${s.curl}`,
   ];

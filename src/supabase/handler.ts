@@ -10,6 +10,6 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise
  */
 export function createSupabaseHandler(opts: AuthHandlerOptions): NodeHandler {
   const auth = createAuthHandler(opts);
-  const rest = createRestHandler({ sql: opts.sql, secret: opts.secret, clock: opts.clock });
+  const rest = createRestHandler({ sql: opts.sql, secret: opts.secret, clock: opts.clock, ...(opts.isSessionRevoked ? { isSessionRevoked: opts.isSessionRevoked } : {}) });
   return async (req, res) => (await auth(req, res)) || (await rest(req, res));
 }

@@ -81,7 +81,7 @@ describe('veloready backfill against a running serve', () => {
   it('--no-wait prints the job id at once, and `backfill status` follows it to the end', async () => {
     const started = await runCli(['--json', 'backfill', '--athlete', String(A1), '--no-wait', ...site]);
     const { jobs } = JSON.parse(started.stdout) as { jobs: Array<{ jobId: string }> };
-    const followed = await runCli(['--json', 'backfill', 'status', jobs[0]!.jobId, '--url', serve.url]);
+    const followed = await runCli(['--json', 'backfill', 'status', jobs[0]!.jobId, ...site]);
     expect(followed.exitCode, followed.stderr).toBe(0);
     expect(JSON.parse(followed.stdout).status).toBe('succeeded');
   });

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getStore } from '@netlify/blobs';
-import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../../src/blobs/context.js';
+import { LOCAL_SITE_ID } from '../../src/blobs/context.js';
 
 export const FIXTURE_SITE = resolve(import.meta.dirname, '../../fixtures/sites/veloready');
 const REPO_NODE_MODULES = resolve(import.meta.dirname, '../../node_modules');
@@ -15,8 +15,8 @@ export function copySite(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The site's blob store as the official client sees it through serve. */
-export const siteStore = (url: string, name: string) => getStore({ name, siteID: LOCAL_SITE_ID, token: LOCAL_BLOBS_TOKEN, edgeURL: url });
+/** The site's blob store as the official client sees it through serve (its data dir's token). */
+export const siteStore = (serve: { url: string; blobsToken: string }, name: string) => getStore({ name, siteID: LOCAL_SITE_ID, token: serve.blobsToken, edgeURL: serve.url });
 
 /** Polls `probe` until it returns a value, or fails after `timeoutMs`. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000, everyMs = 25): Promise<T> {

@@ -43,7 +43,7 @@ describe("serve runs the project's own functions", () => {
     expect(second.headers.get('x-served-by')).toBe('site-api-activities');
     expect(await second.json()).toEqual(activities);
     // The entry sits in serve's blob store under the project's own key, with the project's metadata.
-    const entry = await siteStore(serve.url, 'veloready-cache').getWithMetadata(`activities:${serve.demo.athleteId}`);
+    const entry = await siteStore(serve, 'veloready-cache').getWithMetadata(`activities:${serve.demo.athleteId}`);
     expect(entry?.metadata).toMatchObject({ ttl: 86400 });
   });
 
@@ -150,7 +150,7 @@ describe("serve runs the project's own functions", () => {
     const { jobId } = (await res.json()) as { jobId: string };
     const job = await waitForJob(serve.url, jobId);
     expect(job.status, JSON.stringify(job)).toBe('succeeded');
-    const synced = (await siteStore(serve.url, 'veloready-cache').get('sync:104662', { type: 'json' })) as { athleteId: number } | null;
+    const synced = (await siteStore(serve, 'veloready-cache').get('sync:104662', { type: 'json' })) as { athleteId: number } | null;
     expect(synced?.athleteId).toBe(104662);
     const line = consoleLines('sync-athlete-background').find((e) => e.level === 'log');
     expect(line).toMatchObject({ text: 'synced athlete 104662', requestId: jobId });
@@ -160,7 +160,7 @@ describe("serve runs the project's own functions", () => {
     const run = await runCli(['trigger', 'nightly-digest', '--url', serve.url, '--secret', TEST_SECRET, '--json'], { cwd: site.dir });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ function: 'nightly-digest', status: 204 });
-    const digest = (await siteStore(serve.url, 'veloready-cache').get('digest:last-run', { type: 'json' })) as { nextRun: string } | null;
+    const digest = (await siteStore(serve, 'veloready-cache').get('digest:last-run', { type: 'json' })) as { nextRun: string } | null;
     expect(Date.parse(digest!.nextRun)).toBeGreaterThan(Date.now());
     expect(serve.scheduler.nextRuns().map((r) => r.function)).toContain('nightly-digest');
   });

@@ -98,6 +98,9 @@ describe('veloready serve flags through the CLI', () => {
     const live = (await rotated.json()).refresh_token as string;
 
     const event = { object_type: 'athlete', object_id: ATHLETE, aspect_type: 'update', owner_id: ATHLETE, subscription_id: 1, event_time: 1_790_000_100, updates: { authorized: 'false' } };
+    const forged = await fetch(`${url}/webhooks/strava`, { method: 'POST', headers: json, body: JSON.stringify({ ...event, event_time: 1_790_000_099 }) });
+    expect(await forged.json()).toEqual({ status: 'unconfirmed' });
+    strava.fake.revokeAthlete(ATHLETE);
     const hook = await fetch(`${url}/webhooks/strava`, { method: 'POST', headers: json, body: JSON.stringify(event) });
     expect(hook.status).toBe(200);
     expect(await hook.json()).toEqual({ status: 'deauthorized' });

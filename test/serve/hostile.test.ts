@@ -18,6 +18,7 @@ beforeAll(async () => {
   const now = Date.now();
   placeholders = {
     token: serve.tokenFor(DEMO_ATHLETE_ID),
+    operatorToken: serve.tokenFor(0, 'service_role'),
     expiredToken: mintAccessToken({ secret: TEST_SECRET, clock: new ManualClock(now - 7200_000), athleteId: DEMO_ATHLETE_ID }).token,
     wrongSecretToken: mintAccessToken({ secret: 'another-secret-another-secret-another-secret', clock: systemClock, athleteId: DEMO_ATHLETE_ID }).token,
     algNoneToken: `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: userIdForAthlete(DEMO_ATHLETE_ID), role: 'authenticated', aud: 'authenticated', exp: Math.floor(now / 1000) + 600 })).toString('base64url')}.`,

@@ -1,6 +1,6 @@
 import { getStore } from '@netlify/blobs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBlobsContext, LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../../src/blobs/context.js';
+import { encodeBlobsContext, LOCAL_SITE_ID } from '../../src/blobs/context.js';
 import { activitiesKey, CACHE_STORE, streamsKey } from '../../src/cache/keys.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
 import { bearer, startTestServe, waitForJob, type TestServe } from './helpers.js';
@@ -141,13 +141,13 @@ describe('serve: the app developer journey', () => {
     const hourMs = 3_600_000;
     for (const [id, offsetMs] of [[expired, -hourMs], [live, hourMs]] as const) {
       await serve.sql.query(
-        `insert into public.activity_streams (activity_id, athlete_id, streams, expires_at) values ($1, $2, '{}'::jsonb, $3)`,
+        `insert into public.activity_streams (activity_id, athlete_id, stream_type, data, expires_at) values ($1, $2, 'time', '[]'::jsonb, $3)`,
         [id, DEMO_ATHLETE_ID, new Date(Date.now() + offsetMs).toISOString()],
       );
       await serve.blobs.store(CACHE_STORE).set(streamsKey(DEMO_ATHLETE_ID, id), '{}', { expiresAt: Date.now() + offsetMs });
     }
 
-    const r = await fetch(`${serve.url}/.netlify/functions/cleanup`, { method: 'POST' });
+    const r = await fetch(`${serve.url}/.netlify/functions/cleanup`, { method: 'POST', headers: bearer(serve.tokenFor(0, 'service_role')) });
     expect(r.status).toBe(200);
     const summary = await r.json();
     expect(summary.stream_rows_deleted).toBe(1);
@@ -169,7 +169,7 @@ describe('serve: the app developer journey', () => {
     const token = serve.tokenFor(DEMO_ATHLETE_ID);
     await (await fetch(`${serve.url}/api/streams/${state.otherActivityId}`, { headers: bearer(token) })).arrayBuffer();
     // Configured the way Netlify configures functions: NETLIFY_BLOBS_CONTEXT.
-    process.env.NETLIFY_BLOBS_CONTEXT = encodeBlobsContext({ url: serve.url, siteID: LOCAL_SITE_ID, token: LOCAL_BLOBS_TOKEN });
+    process.env.NETLIFY_BLOBS_CONTEXT = encodeBlobsContext({ url: serve.url, siteID: LOCAL_SITE_ID, token: serve.blobsToken });
     const store = getStore(CACHE_STORE);
     const { blobs } = await store.list();
     delete process.env.NETLIFY_BLOBS_CONTEXT;

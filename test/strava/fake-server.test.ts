@@ -171,3 +171,22 @@ describe('fake Strava API', () => {
     await second.body.dump();
   });
 });
+
+describe('fake Strava: what an athlete does on strava.com', () => {
+  it('a deleted activity answers 404 and leaves the list; a revoked athlete\'s tokens are refused (methods and /_fake routes)', async () => {
+    const { url, fake } = await start();
+    const t = fake.issueTokens(104662);
+    const auth = { authorization: `Bearer ${t.access_token}` };
+    const list = (await (await request(`${url}/api/v3/athlete/activities`, { headers: auth })).body.json()) as Array<{ id: number }>;
+    const [first, second] = list.map((a) => a.id) as [number, number];
+    expect((await request(`${url}/api/v3/activities/${first}`, { headers: auth })).statusCode).toBe(200);
+    fake.deleteActivity(104662, first);
+    expect((await request(`${url}/api/v3/activities/${first}`, { headers: auth })).statusCode).toBe(404);
+    expect((await request(`${url}/_fake/athletes/104662/activities/${second}`, { method: 'DELETE' })).statusCode).toBe(200);
+    const after = (await (await request(`${url}/api/v3/athlete/activities`, { headers: auth })).body.json()) as Array<{ id: number }>;
+    expect(after.map((a) => a.id)).not.toContain(first);
+    expect(after.map((a) => a.id)).not.toContain(second);
+    expect((await request(`${url}/_fake/athletes/104662/revoke`, { method: 'POST' })).statusCode).toBe(200);
+    expect((await request(`${url}/api/v3/athlete`, { headers: auth })).statusCode).toBe(401);
+  });
+});

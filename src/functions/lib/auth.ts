@@ -79,7 +79,8 @@ function trustedAthleteClaim(claims: AccessClaims): number | undefined {
  * Verifies the Bearer JWT and resolves the caller. The athlete comes from the token's claim (no
  * database round trip); a token without it is looked up as the caller, so RLS decides. A token
  * whose `session_id` names a revoked session is refused (SESSION_REVOKED); tokens of no stored
- * session (`veloready token mint`, the demo token) are not affected.
+ * session (`veloready token mint`, the demo token) work until `/auth/disconnect` or logout records their
+ * session as revoked (src/auth/sessions.ts revokeTokenSession).
  * `roles` lists the roles allowed here (default: athletes only).
  */
 export async function authenticate(
