@@ -127,8 +127,11 @@ describe('project functions reload without restarting serve', () => {
       file('netlify.toml'),
       `${toml}\n[functions."weekly-report"]\n  schedule = "@weekly"\n\n[[redirects]]\n  from = "/reports/weekly"\n  to = "/.netlify/functions/weekly-report"\n  status = 200\n`,
     );
-    await within(performance.now(), async () => (await get('/reports/weekly')).status === 200);
-    expect(await (await get('/reports/weekly')).text()).toBe('weekly report');
+    // Now scheduled, it answers HTTP only to an operator, as serve's built-in scheduled functions do.
+    const operator = { headers: bearer(serve.tokenFor(0, 'service_role')) };
+    await within(performance.now(), async () => (await get('/reports/weekly', operator)).status === 200);
+    expect(await (await get('/reports/weekly', operator)).text()).toBe('weekly report');
+    expect((await get('/reports/weekly')).status).toBe(401);
     expect(serve.scheduler.nextRuns()).toContainEqual(expect.objectContaining({ function: 'weekly-report', schedule: '@weekly' }));
     expect(serve.functions.get('weekly-report')?.kind).toBe('scheduled');
   });
