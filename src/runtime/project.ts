@@ -142,6 +142,12 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
   };
 
   let spare: SpareInstance | undefined;
+  /** A spare only where functions can appear: a folder without them costs serve nothing. */
+  const spareFor = (c: RuntimeConnection): SpareInstance | undefined => {
+    if (options.prewarm === false || !folders.some((f) => existsSync(f))) return undefined;
+    const blank: WorkerSetup = { name: '', bundle: '', source: projectDir, form: 'v1', background: false, ...c };
+    return new SpareInstance(() => startWorker(blank, c.env, options.memoryMb));
+  };
 
   function startPool(l: Loaded): void {
     if (!connection || !l.build.ok) return;
@@ -330,11 +336,7 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     watched: () => ({ folders, inputs: [...loaded.values()].flatMap((l) => l.build.inputs) }),
     connect(c) {
       connection = c;
-      // A spare only where functions can appear: a folder without them costs serve nothing.
-      if (options.prewarm !== false && folders.some((f) => existsSync(f))) {
-        const blank: WorkerSetup = { name: '', bundle: '', source: projectDir, form: 'v1', background: false, ...c };
-        spare = new SpareInstance(() => startWorker(blank, c.env, options.memoryMb));
-      }
+      spare = spareFor(c);
       for (const l of loaded.values()) if (!l.pool) startPool(l);
       const s = spare;
       if (s) warming = warming.then(() => s.fill());
@@ -344,7 +346,7 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
       if (!connection) return;
       connection = { ...connection, env };
       const old = spare;
-      spare = undefined;
+      spare = spareFor(connection);
       await old?.close();
       const retired = [...loaded.values()].map((l) => l.pool);
       for (const l of loaded.values()) {
@@ -352,6 +354,8 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
         startPool(l);
       }
       await Promise.all(retired.map((p) => p?.retire()));
+      const s = spare;
+      if (s) warming = warming.then(() => s.fill());
       for (const l of loaded.values()) note(l.fn.name, 'environment changed: new instances');
     },
     warmed: () => warming,
