@@ -22,6 +22,7 @@ export const DEFAULT_DATA_DIR = '.veloready';
 export const SETTINGS = [
   { key: 'dataDir', flag: 'dataDir', env: 'VELOREADY_DATA_DIR', default: DEFAULT_DATA_DIR, description: 'local state: blobs.sqlite, pg/, secrets.json' },
   { key: 'databaseUrl', flag: 'dbUrl', env: 'DATABASE_URL', secret: 'url', description: 'Postgres / Supabase connection string (embedded PGlite when unset)' },
+  { key: 'migrationsDir', flag: 'dir', env: 'VELOREADY_MIGRATIONS_DIR', description: 'migrations folder (else ./supabase/migrations when present, else the shipped schema)' },
   { key: 'jwtSecret', flag: 'secret', env: 'SUPABASE_JWT_SECRET', secret: 'value', description: 'JWT secret (local secret in the data dir when unset)' },
   { key: 'apiUrl', flag: 'url', env: 'VELOREADY_API_URL', default: DEFAULT_API_URL, description: 'function API: a deployed site or a running serve' },
   { key: 'supabaseUrl', env: 'SUPABASE_URL', description: 'Supabase project URL' },

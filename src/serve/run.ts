@@ -8,6 +8,7 @@ import { usageError, VeloError } from '../errors.js';
 import { MAX_SEED_ATHLETES } from '../seed/seed.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
 import { DEFAULT_API_BUDGET } from '../ratelimit/gate.js';
+import { describeMigrationsDir, resolveMigrationsDir } from '../db/migrations-dir.js';
 import { startServe } from './start.js';
 import { attachServeUi } from './ui.js';
 
@@ -39,6 +40,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     pgPort: opts.pgPort as number,
     ...(dbUrl ? { dbUrl } : {}),
     jwtSecret: secret.value,
+    migrations: resolveMigrationsDir({ envValue: config.get('migrationsDir') }),
     reset: Boolean(opts.reset),
     pgtap: Boolean(opts.pgtap),
     ...(opts.seed ? { seedAthletes: opts.seed as number } : {}),
@@ -64,6 +66,10 @@ export async function runServe(ctx: CommandContext): Promise<void> {
       ? { rateLimits: { api: typeof opts.rateLimit === 'number' ? { limit: opts.rateLimit, windowMs: 60_000 } : DEFAULT_API_BUDGET } }
       : {}),
   });
+  if (!out.json) {
+    out.info(describeMigrationsDir(serve.migration.migrations));
+    for (const w of serve.migration.warnings) out.warn(w);
+  }
   const ui = await attachServeUi(out, serve, { ui: opts.ui !== false });
 
   await untilShutdown({

@@ -8,8 +8,9 @@ import { createBlobsHandler } from '../blobs/server.js';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
 import type { Blobs } from '../blobs/store.js';
 import { systemClock, type Clock } from '../clock.js';
-import { migrate } from '../db/migrate.js';
+import { resolveMigrationsDir, type ResolvedMigrationsDir } from '../db/migrations-dir.js';
 import { pgliteDir } from '../db/paths.js';
+import { migrateForServe, type ServeMigration } from '../db/serve-migrate.js';
 import { liveServeInfo } from '../db/serve-info.js';
 import type { Sql } from '../db/sql.js';
 import { selectAi } from '../ai/select.js';
@@ -59,6 +60,8 @@ export interface ServeOptions {
   /** Port of the Postgres wire-protocol socket on the embedded database; 0 = any free port. */
   pgPort?: number;
   jwtSecret: string;
+  /** The migrations folder (default: the one every db command resolves from `cwd`). */
+  migrations?: ResolvedMigrationsDir;
   /** Delete local state (embedded database, blobs) before starting. */
   reset?: boolean;
   /** Load pgTAP into the embedded database, for `db test-rls` with pgTAP files while serve runs. */
@@ -120,6 +123,8 @@ export interface RunningServe {
   fakeStrava?: FakeStrava;
   demo: { athleteId: number; token: string };
   firstRun: boolean;
+  /** The folder migrated with, what ran, and where the history disagrees with it. */
+  migration: ServeMigration;
   seeded?: SeedResult;
   resumedBackfills: string[];
   /** Guards the admin surfaces under /_/; its per-run token is in serve.json. */
@@ -178,7 +183,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     }
     cleanups.push(() => sql.close());
     const firstRun = !(await sql.query(`select to_regclass('public.athletes') is not null as ok`)).rows[0]?.ok;
-    await migrate(sql);
+    const migration = await migrateForServe(sql, opts.migrations ?? resolveMigrationsDir({ cwd: opts.cwd ?? process.cwd() }));
     if (opts.reset && opts.dbUrl) {
       const { deleteSeeded } = await import('../seed/seed.js');
       await sql.transaction((tx) => deleteSeeded(tx));
@@ -367,6 +372,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       ...(fakeStrava ? { fakeStrava } : {}),
       demo,
       firstRun,
+      migration,
       ...(seeded ? { seeded } : {}),
       resumedBackfills: resumed.jobIds,
       adminGuard,

@@ -91,7 +91,7 @@ export async function storeStreams(
     `insert into public.activity_streams (activity_id, athlete_id, stream_type, data, series_type, original_size, resolution, cached_at, expires_at)
      select $1::bigint, $2::bigint, x.stream_type, x.data, x.series_type, x.original_size, x.resolution, now(), to_timestamp($4::double precision / 1000.0)
        from jsonb_to_recordset($3::jsonb) as x(stream_type text, data jsonb, series_type text, original_size integer, resolution text)
-     on conflict (activity_id, stream_type) do update set athlete_id = excluded.athlete_id, data = excluded.data,
+     on conflict (activity_id, stream_type) do update set data = excluded.data,
        series_type = excluded.series_type, original_size = excluded.original_size, resolution = excluded.resolution,
        cached_at = excluded.cached_at, expires_at = excluded.expires_at`,
     [activityId, athleteId, rows, expiresAtMs],
