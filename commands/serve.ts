@@ -20,6 +20,11 @@ export function register(program: Command): void {
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
     .option('--rate-limit [perMinute]', 'also limit /api/* reads per user (default 600 a minute); token and login endpoints are always limited (60 a minute per address and per user)', positiveInt)
     .option('--pgtap', 'load pgTAP into the embedded database, for `veloready db test-rls` with pgTAP files while serve runs (off by default: it slows serving)')
+    .option('--functions <dir>', "the project's function folder (default: netlify.toml's [functions] directory / [build] functions, else netlify/functions)")
+    .addOption(new Option('--builtins <which>', "veloready's built-in functions beside the project's (all) or only the project's (none)").choices(['all', 'none']).default('all'))
+    .option('--online', 'let project functions reach external hosts other than Strava and OpenAI (default: refused, serve is offline)')
+    .option('--use-env <name>', "keep the project's own value of this variable (.env) instead of serve's local one; repeatable", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--no-watch', "do not reload the project's functions when their files change")
     .option('--no-ui', 'no dashboard: one log line per request')
     .option('--no-inspector', 'no browser inspector at /_/')
     .addHelpText(
@@ -28,6 +33,7 @@ export function register(program: Command): void {
         'veloready serve',
         'veloready serve --port 9999 --seed 20',
         'veloready serve --no-ui --json | jq .',
+        'cd my-site && veloready serve --builtins none   # only the functions in netlify/functions',
         'veloready serve --db-url postgres://postgres@127.0.0.1:5432/veloready',
       ]),
     )

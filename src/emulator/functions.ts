@@ -8,7 +8,13 @@ export interface FunctionDef {
   /** Cron expression (`@hourly`, `0 3 * * *`), scheduled functions only. */
   schedule?: string;
   handler: Handler;
+  /** Where it comes from: a project file (relative path) or `built-in`; absent means built-in. */
+  source?: string;
+  /** Its own routes besides redirects (a project v2 function's `config.path`). */
+  routes?: readonly string[];
 }
+
+export const BUILT_IN = 'built-in';
 
 export interface FunctionRegistry {
   get(name: string): FunctionDef | undefined;
@@ -36,7 +42,8 @@ function validate(def: FunctionDef): void {
   }
   if (typeof def.handler !== 'function') throw usageError('INVALID_FUNCTION', `function "${def.name}" has no handler`);
   const named = def.name.endsWith(BACKGROUND_SUFFIX);
-  if (def.kind === 'background' && !named) {
+  // A project file in functions-background/ is a background function whatever its name.
+  if (def.kind === 'background' && !named && (def.source ?? BUILT_IN) === BUILT_IN) {
     throw usageError('INVALID_FUNCTION', `background function "${def.name}" must end with "${BACKGROUND_SUFFIX}"`);
   }
   if (named && def.kind !== 'background') {

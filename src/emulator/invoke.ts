@@ -56,13 +56,14 @@ const EMPTY_PARAMS: Record<string, string> = Object.freeze({}) as Record<string,
 /** Wraps each function once (not per request) in Netlify's limits (guard.ts). */
 export function createInvoker(options: InvokerOptions): Invoker {
   const { clock, limits, jobs } = options;
-  const compiled = new Map<string, Handler>();
+  // By definition, not by name: serve's reload replaces a project function's definition.
+  const compiled = new WeakMap<FunctionDef, Handler>();
   const compiledFor = (def: FunctionDef): Handler => {
-    let h = compiled.get(def.name);
+    let h = compiled.get(def);
     if (!h) {
       const timeoutMs = def.kind === 'scheduled' ? limits.scheduledTimeoutMs : limits.syncTimeoutMs;
       h = guard(def.handler, { timeoutMs, bodyBytes: limits.bodyBytes, onError: options.onError });
-      compiled.set(def.name, h);
+      compiled.set(def, h);
     }
     return h;
   };

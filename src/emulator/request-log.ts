@@ -29,7 +29,18 @@ export interface ErrorLogEntry {
   stack?: string;
 }
 
-export type LogEntry = RequestLogEntry | ErrorLogEntry;
+/** A line a project function wrote (console.*), or serve's own note about one (cold start, reload, build error). */
+export interface ConsoleLogEntry {
+  type: 'console';
+  time: string;
+  /** The request the instance was serving, or null (a reload, a line written between requests). */
+  requestId: string | null;
+  function: string;
+  level: 'log' | 'info' | 'warn' | 'error' | 'debug' | 'trace' | 'runtime';
+  text: string;
+}
+
+export type LogEntry = RequestLogEntry | ErrorLogEntry | ConsoleLogEntry;
 export type LogListener = (entry: LogEntry) => void;
 export type ExchangeListener = (entry: RequestLogEntry, exchange: Exchange) => void;
 
@@ -45,6 +56,8 @@ export interface RequestLog {
   /** Emits a request entry; `path` is redacted here so callers may pass the raw one. */
   request(entry: Omit<RequestLogEntry, 'type' | 'path' | 'cache'> & { path: string; cache?: string | null; exchange?: Exchange | undefined }): void;
   error(entry: Omit<ErrorLogEntry, 'type' | 'message' | 'stack'> & { error: unknown }): void;
+  /** Emits a function's console line; `text` is redacted here. */
+  console(entry: Omit<ConsoleLogEntry, 'type'>): void;
   /** The last entries (newest last), for a dashboard that attaches late. */
   recent(): readonly LogEntry[];
 }
@@ -121,6 +134,9 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
         ...(err?.stack ? { stack: redactText(err.stack) } : {}),
       });
     },
+    console(e) {
+      emit({ type: 'console', time: e.time, requestId: e.requestId, function: e.function, level: e.level, text: redactText(e.text) });
+    },
     recent: () => (ring.length < keep ? ring.slice() : [...ring.slice(next), ...ring.slice(0, next)]),
   };
 }
@@ -155,6 +171,7 @@ export function textLine(entry: LogEntry): string {
     const fn = entry.function ? ` ${entry.function}` : '';
     return `${entry.time} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`;
   }
+  if (entry.type === 'console') return `${entry.time} ${entry.level === 'runtime' ? 'serve' : entry.level.toUpperCase()} ${entry.function} ${entry.requestId ?? '-'} ${entry.text}\n`;
   return `${entry.time} ERROR ${entry.function ?? '-'} ${entry.requestId} ${entry.message}\n${entry.stack ?? ''}\n`;
 }
 

@@ -25,6 +25,8 @@ export interface Scheduler {
   tick(): Promise<ScheduledRun[]>;
   /** Invokes a scheduled function now, outside its schedule (its plan is unchanged). */
   runNow(name: string): Promise<ScheduledRun>;
+  /** Takes the registry's scheduled functions again (serve reloaded the project's); plans unchanged ones as before. */
+  reload(): void;
   /** Starts the timer loop: checks at the next due time, or every `pollMs` at most. */
   start(): void;
   stop(): Promise<void>;
@@ -44,7 +46,8 @@ const DEFAULT_POLL_MS = 30_000;
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { clock, invoker } = options;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-  const scheduled = options.functions.list().filter((f) => f.kind === 'scheduled' && f.schedule);
+  const scheduledOf = (): FunctionDef[] => options.functions.list().filter((f) => f.kind === 'scheduled' && f.schedule);
+  let scheduled = scheduledOf();
   const next = new Map<string, number>(scheduled.map((f) => [f.name, nextRunAfter(f.schedule!, clock.now()).getTime()]));
   const listeners = new Set<(run: ScheduledRun) => void>();
   let timer: NodeJS.Timeout | undefined;
@@ -78,7 +81,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   function plan(): void {
-    if (!running) return;
+    if (!running || scheduled.length === 0) return;
     const soonest = Math.min(...next.values());
     const wait = Math.max(0, Math.min(pollMs, soonest - clock.now()));
     timer = setTimeout(() => {
@@ -101,8 +104,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       return invoke(def, clock.now());
     },
+    reload() {
+      const before = new Map(scheduled.map((f) => [f.name, f.schedule]));
+      scheduled = scheduledOf();
+      for (const name of [...next.keys()]) if (!scheduled.some((f) => f.name === name)) next.delete(name);
+      for (const f of scheduled) if (before.get(f.name) !== f.schedule) next.set(f.name, nextRunAfter(f.schedule!, clock.now()).getTime());
+      if (running) {
+        clearTimeout(timer);
+        plan();
+      }
+    },
     start() {
-      if (running || scheduled.length === 0) return;
+      if (running) return;
       running = true;
       plan();
     },

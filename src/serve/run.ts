@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { resolveJwtSecret } from '../config/jwt-secret.js';
 import { SHUTDOWN_DEADLINE_MS } from '../emulator/limits.js';
@@ -15,6 +17,9 @@ export async function runServe(ctx: CommandContext): Promise<void> {
   const { opts, config, out } = ctx;
   if (typeof opts.seed === 'number' && opts.seed > MAX_SEED_ATHLETES) {
     throw usageError('SEED_ATHLETES', `--seed must be a whole number from 1 to ${MAX_SEED_ATHLETES}`);
+  }
+  if (typeof opts.functions === 'string' && !existsSync(resolve(opts.functions))) {
+    throw usageError('FUNCTIONS_DIR_MISSING', `--functions ${opts.functions}: no such folder`, 'name the folder that holds your function files');
   }
   const secret = await resolveJwtSecret(config);
   const realStrava = opts.strava === 'real' || Boolean(opts.stravaUrl);
@@ -51,6 +56,11 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(config.get('openaiApiKey') ? { openaiApiKey: config.get('openaiApiKey')!, openaiBaseUrl: config.get('openaiBaseUrl')! } : {}),
     deepLink: opts.deepLink as string,
     syncTimeoutMs: (opts.syncTimeout as number) * 1000,
+    ...(opts.functions ? { functionsDir: opts.functions as string } : {}),
+    builtins: opts.builtins === 'none' ? 'none' : 'all',
+    ...(opts.online ? { online: true } : {}),
+    ...(opts.useEnv ? { useEnv: opts.useEnv as string[] } : {}),
+    watch: opts.watch !== false,
     inspector: opts.inspector !== false,
     ...(opts.rateLimit
       ? { rateLimits: { api: typeof opts.rateLimit === 'number' ? { limit: opts.rateLimit, windowMs: 60_000 } : DEFAULT_API_BUDGET } }

@@ -16,8 +16,8 @@ import type { Sql } from '../db/sql.js';
 import { selectAi } from '../ai/select.js';
 import { createOpenAiEndpoint, OPENAI_ENDPOINT_PREFIX } from '../ai/openai-endpoint.js';
 import { createEmulator, type Emulator, type Mount } from '../emulator/server.js';
-import { createFunctionRegistry, type FunctionRegistry } from '../emulator/functions.js';
-import { loadRedirects, loadSchedules, netlifyTomlPath, scheduleFor } from '../emulator/redirects.js';
+import type { FunctionRegistry } from '../emulator/functions.js';
+import { loadSchedules, netlifyTomlPath, scheduleFor } from '../emulator/redirects.js';
 import { createRequestLog, type RequestLog } from '../emulator/request-log.js';
 import { createScheduler, type Scheduler } from '../emulator/scheduler.js';
 import { VeloError } from '../errors.js';
@@ -44,6 +44,7 @@ import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
 import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
 import type { SeedProgress, SeedResult } from '../seed/seed.js';
+import type { ProjectRuntime } from '../runtime/project.js';
 
 export const DEFAULT_PG_PORT = 54322;
 export const FAKE_STRAVA_PREFIX = '/strava';
@@ -80,6 +81,16 @@ export interface ServeOptions {
   openaiBaseUrl?: string;
   deepLink?: string;
   syncTimeoutMs?: number;
+  /** The project's function folder (`serve --functions`), instead of netlify.toml's or netlify/functions. */
+  functionsDir?: string;
+  /** `none`: serve only the project's functions, no built-ins. */
+  builtins?: 'all' | 'none';
+  /** Let project functions reach any external host (default: only serve's own fakes). */
+  online?: boolean;
+  /** Project environment names whose value is kept over serve's local one (`--use-env`). */
+  useEnv?: string[];
+  /** Reload project functions when their files change (default on). */
+  watch?: boolean;
   /** Budgets of the rate limits: login endpoints (default DEFAULT_LOGIN_BUDGET), /api/* reads per user (only when set: --rate-limit). */
   rateLimits?: { login?: Budget; api?: Budget };
   /** Run scheduled functions on their cron schedule (tests turn it off and trigger them). */
@@ -98,6 +109,10 @@ export interface RunningServe {
   database: string;
   emulator: Emulator;
   functions: FunctionRegistry;
+  /** The project's own functions (discovery, builds, pools, reload). */
+  project: ProjectRuntime;
+  /** Project environment values serve replaced with its local ones. */
+  envReplaced: Array<{ name: string; projectValue: string }>;
   scheduler: Scheduler;
   log: RequestLog;
   sql: Sql;
@@ -210,12 +225,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     // Routes and the schedules of scheduled functions come from the project's netlify.toml (else the default one).
     const tomlPath = netlifyTomlPath(opts.cwd ?? process.cwd());
     const schedules = loadSchedules(tomlPath);
-    const functions = createFunctionRegistry(
-      FUNCTIONS.map((f) => {
-        const schedule = scheduleFor(f, schedules);
-        return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), handler: f.create(deps) };
-      }),
-    );
+    const builtins = opts.builtins === 'none' ? [] : FUNCTIONS.map((f) => {
+      const schedule = scheduleFor(f, schedules);
+      return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), handler: f.create(deps) };
+    });
+    // The project's own functions over the built-ins; its router adds their config.path routes to the redirects.
+    const { createProjectRuntime } = await import('../runtime/project.js');
+    const project = await createProjectRuntime({ projectDir: resolve(opts.cwd ?? process.cwd()), ...(opts.functionsDir ? { functionsDir: opts.functionsDir } : {}), builtins, clock, log });
+    cleanups.push(() => project.close());
+    const functions = project.functions;
 
     // Admin surfaces (/_/): Host and Origin checked, a per-run token, the service-role key off loopback.
     let listeningPort = 0;
@@ -238,7 +256,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     ];
     const emulator = createEmulator({
       functions,
-      redirects: loadRedirects(tomlPath),
+      redirects: project.router,
       mounts,
       clock,
       log,
@@ -311,6 +329,21 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       await resumedDone;
     });
     const scheduler = createScheduler({ functions, invoker: emulator.invoker, clock });
+    const { connectProject } = await import('../runtime/serve-wiring.js');
+    const projectServe = connectProject({
+      runtime: project,
+      projectDir: resolve(opts.cwd ?? process.cwd()),
+      url: listening.url,
+      jwtSecret: opts.jwtSecret,
+      blobsToken,
+      ...(opts.dbUrl ? { databaseUrl: opts.dbUrl } : pgPort !== undefined ? { databaseUrl: `postgres://postgres@127.0.0.1:${pgPort}/postgres` } : {}),
+      ...(fakeStrava ? { fakeStravaUrl: `${listening.url}${FAKE_STRAVA_PREFIX}` } : {}),
+      ...(opts.online ? { online: true } : {}),
+      ...(opts.useEnv ? { useEnv: opts.useEnv } : {}),
+      watch: opts.watch !== false,
+      scheduler,
+    });
+    cleanups.push(() => projectServe.close());
     if (opts.schedule !== false) scheduler.start();
     cleanups.push(() => scheduler.stop());
 
@@ -329,6 +362,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       database: sql.target.label,
       emulator,
       functions,
+      project,
+      envReplaced: projectServe.replaced,
       scheduler,
       log,
       sql,

@@ -1,21 +1,24 @@
 import type { RedirectRule } from '../emulator/redirects.js';
-import type { FunctionDef } from '../emulator/functions.js';
+import { BUILT_IN, type FunctionDef } from '../emulator/functions.js';
 import type { RunningServe } from './start.js';
 
 export interface FunctionRow {
   name: string;
+  /** A project file (relative path) or `built-in`. */
+  source: string;
   kind: string;
   schedule?: string;
   routes: string[];
 }
 
 /** Each function with the paths that reach it (netlify.toml redirects, then the direct path). */
-export function functionRows(functions: ReadonlyArray<Pick<FunctionDef, 'name' | 'kind' | 'schedule'>>, rules: readonly RedirectRule[]): FunctionRow[] {
+export function functionRows(functions: ReadonlyArray<Pick<FunctionDef, 'name' | 'kind' | 'schedule' | 'source' | 'routes'>>, rules: readonly RedirectRule[]): FunctionRow[] {
   return functions.map((f) => ({
     name: f.name,
+    source: f.source ?? BUILT_IN,
     kind: f.kind,
     ...(f.schedule ? { schedule: f.schedule } : {}),
-    routes: [...rules.filter((r) => r.to.replace(/\/$/, '') === `/.netlify/functions/${f.name}`).map((r) => r.from), `/.netlify/functions/${f.name}`],
+    routes: [...(f.routes ?? []), ...rules.filter((r) => r.to.replace(/\/$/, '') === `/.netlify/functions/${f.name}`).map((r) => r.from), `/.netlify/functions/${f.name}`],
   }));
 }
 
@@ -30,6 +33,10 @@ export interface ServeSummary {
   demoToken: string;
   curl: string;
   functions: FunctionRow[];
+  /** Startup warnings about the project's functions. */
+  functionWarnings?: string[];
+  /** Project environment values serve replaced with its local ones (names only: values may be secrets). */
+  envReplaced?: string[];
   /** Athletes `--seed` left out: their id or user is held by another row. */
   skippedAthletes?: number[];
 }
@@ -46,6 +53,8 @@ export function serveSummary(s: RunningServe): ServeSummary {
     // The URL is quoted: zsh (macOS's shell) would otherwise glob the `?` and refuse the line.
     curl: `curl -H "Authorization: Bearer ${s.demo.token}" "${s.url}/api/activities?limit=5"`,
     functions: functionRows(s.functions.list(), s.emulator.router.rules),
+    functionWarnings: [...s.project.warnings],
+    envReplaced: s.envReplaced.map((r) => r.name),
     ...(s.seeded?.skippedAthletes.length ? { skippedAthletes: s.seeded.skippedAthletes } : {}),
   };
 }
@@ -63,8 +72,25 @@ export function bannerLines(s: ServeSummary, firstRun: boolean): string[] {
     `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
     ...(s.inspector ? [`  inspector  ${s.inspector}`] : []),
     firstRun ? `  first run: seeded demo athlete ${s.demoAthleteId} with a year of rides` : `  demo athlete ${s.demoAthleteId}`,
+    ...projectLines(s),
     ...(s.skippedAthletes ? [`  skipped    athlete(s) ${s.skippedAthletes.join(', ')} not seeded: id or user held by another row`] : []),
     `  token      ${s.demoToken}`,
     `  try        ${s.curl}`,
+  ];
+}
+
+/** The project's own functions (one line each), what serve replaced in their environment, and warnings. */
+function projectLines(s: ServeSummary): string[] {
+  const own = s.functions.filter((f) => (f.source ?? BUILT_IN) !== BUILT_IN);
+  const warnings = s.functionWarnings ?? [];
+  const replaced = s.envReplaced ?? [];
+  if (own.length === 0 && warnings.length === 0) return [];
+  const builtins = s.functions.length - own.length;
+  const width = Math.max(...own.map((f) => f.name.length), 0);
+  return [
+    `  functions  ${own.length} from the project, ${builtins} built-in (veloready functions list)`,
+    ...own.map((f) => `    ${f.name.padEnd(width)}  ${f.kind.padEnd(10)} ${f.source}  ${f.schedule ?? f.routes[0]}`),
+    ...(replaced.length ? [`  env        serve's local values replace the project's ${replaced.join(', ')} (keep one with --use-env NAME)`] : []),
+    ...warnings.map((w) => `  warning    ${w}`),
   ];
 }
