@@ -15,6 +15,8 @@ export interface RequestLogEntry {
   ms: number;
   cache: 'HIT' | 'MISS' | null;
   jobId?: string;
+  /** The machine's ISO time, present only when serve's (virtual) clock differs from it. */
+  realTime?: string;
 }
 
 /** A handler failure; the stack appears here and nowhere else. */
@@ -28,7 +30,15 @@ export interface ErrorLogEntry {
   stack?: string;
 }
 
-export type LogEntry = RequestLogEntry | ErrorLogEntry;
+/** Something serve did on its own worth a line (a clock change, a capped catch-up, a snapshot). */
+export interface NoticeLogEntry {
+  type: 'notice';
+  time: string;
+  message: string;
+  realTime?: string;
+}
+
+export type LogEntry = RequestLogEntry | ErrorLogEntry | NoticeLogEntry;
 export type LogListener = (entry: LogEntry) => void;
 
 export interface RequestLog {
@@ -36,6 +46,7 @@ export interface RequestLog {
   /** Emits a request entry; `path` is redacted here so callers may pass the raw one. */
   request(entry: Omit<RequestLogEntry, 'type' | 'path' | 'cache'> & { path: string; cache?: string | null }): void;
   error(entry: Omit<ErrorLogEntry, 'type' | 'message' | 'stack'> & { error: unknown }): void;
+  notice(entry: Omit<NoticeLogEntry, 'type'>): void;
   /** The last entries (newest last), for a dashboard that attaches late. */
   recent(): readonly LogEntry[];
 }
@@ -81,7 +92,11 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
         cache: normaliseCache(e.cache),
       };
       if (e.jobId) entry.jobId = e.jobId;
+      if (e.realTime) entry.realTime = e.realTime;
       emit(entry);
+    },
+    notice(e) {
+      emit({ type: 'notice', time: e.time, message: redactText(e.message), ...(e.realTime ? { realTime: e.realTime } : {}) });
     },
     error(e) {
       const err = e.error instanceof Error ? e.error : undefined;
@@ -116,9 +131,10 @@ export function jsonLine(entry: LogEntry): string {
   const fn = entry.function === null ? 'null' : JSON.stringify(entry.function);
   const cache = entry.cache === null ? 'null' : `"${entry.cache}"`;
   const job = entry.jobId === undefined ? '' : `,"jobId":${JSON.stringify(entry.jobId)}`;
+  const real = entry.realTime === undefined ? '' : `,"realTime":"${entry.realTime}"`;
   return (
     `{"type":"request","time":"${entry.time}","requestId":"${entry.requestId}","method":${JSON.stringify(entry.method)},` +
-    `"path":${JSON.stringify(entry.path)},"function":${fn},"status":${entry.status},"ms":${entry.ms},"cache":${cache}${job}}\n`
+    `"path":${JSON.stringify(entry.path)},"function":${fn},"status":${entry.status},"ms":${entry.ms},"cache":${cache}${job}${real}}\n`
   );
 }
 
@@ -127,8 +143,10 @@ export function textLine(entry: LogEntry): string {
   if (entry.type === 'request') {
     const cache = entry.cache ? ` ${entry.cache}` : '';
     const fn = entry.function ? ` ${entry.function}` : '';
-    return `${entry.time} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`;
+    const real = entry.realTime ? ` (real ${entry.realTime})` : '';
+    return `${entry.time}${real} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`;
   }
+  if (entry.type === 'notice') return `${entry.time}${entry.realTime ? ` (real ${entry.realTime})` : ''} ${entry.message}\n`;
   return `${entry.time} ERROR ${entry.function ?? '-'} ${entry.requestId} ${entry.message}\n${entry.stack ?? ''}\n`;
 }
 

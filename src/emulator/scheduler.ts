@@ -28,6 +28,8 @@ export interface Scheduler {
   /** Starts the timer loop: checks at the next due time, or every `pollMs` at most. */
   start(): void;
   stop(): Promise<void>;
+  /** Resolves once the runs under way (a catch-up after a clock jump) are done. */
+  idle(): Promise<void>;
   subscribe(listener: (run: ScheduledRun) => void): () => void;
 }
 
@@ -37,9 +39,18 @@ export interface SchedulerOptions {
   clock: Clock;
   /** Longest real wait between checks (a ManualClock moves without timers firing). */
   pollMs?: number;
+  /** The clock's change hook (a VirtualClock's onChange): a jump runs the missed runs at once. */
+  clockChanges?: (listener: () => void) => () => void;
+  /** Told when a catch-up skipped runs over the cap. */
+  onNotice?: (message: string) => void;
 }
 
 const DEFAULT_POLL_MS = 30_000;
+/**
+ * The most missed runs of one function a catch-up runs (after the clock jumped forward, e.g.
+ * `clock advance 30d`): the first ones in order; later missed runs are skipped, and said so.
+ */
+export const MAX_CATCH_UP_RUNS = 100;
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { clock, invoker } = options;
@@ -50,6 +61,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let inFlight: Promise<unknown> = Promise.resolve();
+  let ticking: Promise<unknown> = Promise.resolve();
+  let lastTick = clock.now();
+  let offClock: (() => void) | undefined;
 
   async function invoke(def: FunctionDef, dueAt: number): Promise<ScheduledRun> {
     const started = performance.now();
@@ -65,20 +79,47 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return run;
   }
 
-  async function tick(): Promise<ScheduledRun[]> {
+  /**
+   * Every run due by the clock's now, in due order: each missed run once (a clock jump across
+   * 24 hourly runs runs 24), at most MAX_CATCH_UP_RUNS per function. Ticks never overlap.
+   */
+  function tick(): Promise<ScheduledRun[]> {
+    const run = ticking.then(catchUp);
+    ticking = run.catch(() => []);
+    return run;
+  }
+
+  async function catchUp(): Promise<ScheduledRun[]> {
     const now = clock.now();
-    const due = scheduled.filter((f) => next.get(f.name)! <= now);
+    // The clock went back (clock set to an earlier time): plan from there.
+    if (now < lastTick) for (const f of scheduled) next.set(f.name, nextRunAfter(f.schedule!, now).getTime());
+    lastTick = now;
+    const due: Array<{ def: FunctionDef; at: number; order: number }> = [];
+    scheduled.forEach((def, order) => {
+      let at = next.get(def.name)!;
+      let count = 0;
+      while (at <= now && count < MAX_CATCH_UP_RUNS) {
+        due.push({ def, at, order });
+        count += 1;
+        at = nextRunAfter(def.schedule!, at).getTime();
+      }
+      if (at <= now) {
+        options.onNotice?.(
+          `scheduler: ${def.name} missed more than ${MAX_CATCH_UP_RUNS} runs up to ${new Date(now).toISOString()}; ran the first ${MAX_CATCH_UP_RUNS}, skipped the rest`,
+        );
+        at = nextRunAfter(def.schedule!, now).getTime();
+      }
+      next.set(def.name, at);
+    });
+    due.sort((a, b) => a.at - b.at || a.order - b.order);
     const runs: ScheduledRun[] = [];
-    for (const def of due) {
-      const dueAt = next.get(def.name)!;
-      next.set(def.name, nextRunAfter(def.schedule!, now).getTime());
-      runs.push(await invoke(def, dueAt));
-    }
+    for (const { def, at } of due) runs.push(await invoke(def, at));
     return runs;
   }
 
   function plan(): void {
     if (!running) return;
+    clearTimeout(timer);
     const soonest = Math.min(...next.values());
     const wait = Math.max(0, Math.min(pollMs, soonest - clock.now()));
     timer = setTimeout(() => {
@@ -105,12 +146,22 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (running || scheduled.length === 0) return;
       running = true;
       plan();
+      // A jump of the clock: run what it passed now, then plan from the new time.
+      offClock = options.clockChanges?.(() => {
+        if (!running) return;
+        inFlight = tick()
+          .catch(() => undefined)
+          .finally(plan);
+      });
     },
     async stop() {
       running = false;
+      offClock?.();
       clearTimeout(timer);
       await inFlight.catch(() => undefined);
+      await ticking;
     },
+    idle: () => ticking.then(() => undefined),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
