@@ -174,7 +174,8 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   let knownDataVersion = -1;
   let dataVersionCheckedAt = -Infinity;
   const currentDataVersion = (): number => {
-    const now = clock.now();
+    // Real time, not serve's clock: a frozen or rewound virtual clock must not stop the check.
+    const now = performance.now();
     if (now - dataVersionCheckedAt >= EXTERNAL_CHANGE_CHECK_MS) {
       knownDataVersion = dataVersion.get()!;
       dataVersionCheckedAt = now;

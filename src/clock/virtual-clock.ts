@@ -18,7 +18,8 @@ export interface ClockSetting {
   frozen: boolean;
 }
 
-export type ClockChange = (clock: VirtualClock) => void;
+/** `catchUp` is false for a restore (a snapshot load): the scheduler replans without running the runs it passed. */
+export type ClockChange = (clock: VirtualClock, catchUp: boolean) => void;
 
 interface Sleeper {
   until: number;
@@ -95,15 +96,20 @@ export class VirtualClock implements Clock {
     this.changed();
   }
 
-  restore(setting: ClockSetting): void {
+  restore(setting: ClockSetting | null): void {
     this.frozenAt = undefined;
-    this.offsetMs = setting.atMs - this.realNow();
-    if (setting.frozen) this.frozenAt = setting.atMs;
-    this.changed();
+    this.offsetMs = setting ? setting.atMs - this.realNow() : 0;
+    if (setting?.frozen) this.frozenAt = setting.atMs;
+    this.changed(false);
   }
 
   setting(): ClockSetting {
     return { atMs: this.now(), frozen: this.frozen };
+  }
+
+  /** Whether it shows the machine's time (flowing, within a second of it). */
+  get isReal(): boolean {
+    return this.frozenAt === undefined && Math.abs(this.offsetMs) < 1000;
   }
 
   state(): ClockState {
@@ -118,9 +124,9 @@ export class VirtualClock implements Clock {
     return () => this.listeners.delete(listener);
   }
 
-  private changed(): void {
+  private changed(catchUp = true): void {
     this.wake();
-    for (const l of this.listeners) l(this);
+    for (const l of this.listeners) l(this, catchUp);
   }
 
   /** Resolves sleepers whose time has come and arms one real timer for the next one. */
@@ -142,6 +148,6 @@ export class VirtualClock implements Clock {
 }
 
 /** The clock's change hook when it has one (a VirtualClock), for code that takes any Clock. */
-export function clockChanges(clock: Clock): ((listener: () => void) => () => void) | undefined {
-  return clock instanceof VirtualClock ? (listener) => clock.onChange(listener) : undefined;
+export function clockChanges(clock: Clock): ((listener: (catchUp: boolean) => void) => () => void) | undefined {
+  return clock instanceof VirtualClock ? (listener) => clock.onChange((_c, catchUp) => listener(catchUp)) : undefined;
 }

@@ -40,7 +40,7 @@ export interface SchedulerOptions {
   /** Longest real wait between checks (a ManualClock moves without timers firing). */
   pollMs?: number;
   /** The clock's change hook (a VirtualClock's onChange): a jump runs the missed runs at once. */
-  clockChanges?: (listener: () => void) => () => void;
+  clockChanges?: (listener: (catchUp: boolean) => void) => () => void;
   /** Told when a catch-up skipped runs over the cap. */
   onNotice?: (message: string) => void;
 }
@@ -92,7 +92,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   async function catchUp(): Promise<ScheduledRun[]> {
     const now = clock.now();
     // The clock went back (clock set to an earlier time): plan from there.
-    if (now < lastTick) for (const f of scheduled) next.set(f.name, nextRunAfter(f.schedule!, now).getTime());
+    if (now < lastTick) replanFrom(now);
     lastTick = now;
     const due: Array<{ def: FunctionDef; at: number; order: number }> = [];
     scheduled.forEach((def, order) => {
@@ -115,6 +115,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const runs: ScheduledRun[] = [];
     for (const { def, at } of due) runs.push(await invoke(def, at));
     return runs;
+  }
+
+  function replanFrom(now: number): void {
+    for (const f of scheduled) next.set(f.name, nextRunAfter(f.schedule!, now).getTime());
+    lastTick = now;
   }
 
   function plan(): void {
@@ -147,8 +152,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       running = true;
       plan();
       // A jump of the clock: run what it passed now, then plan from the new time.
-      offClock = options.clockChanges?.(() => {
+      offClock = options.clockChanges?.((catchUp) => {
         if (!running) return;
+        if (!catchUp) replanFrom(clock.now());
         inFlight = tick()
           .catch(() => undefined)
           .finally(plan);

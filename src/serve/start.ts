@@ -6,7 +6,11 @@ import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../blobs/context.js';
 import { createBlobsHandler } from '../blobs/server.js';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
 import type { Blobs } from '../blobs/store.js';
-import { systemClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { createServeClock, recordClockChanges } from '../clock/serve-clock.js';
+import { clockChanges, VirtualClock } from '../clock/virtual-clock.js';
+import { createAdminGuard } from '../control/admin-guard.js';
+import { controlMounts } from '../control/serve-controls.js';
 import { migrate } from '../db/migrate.js';
 import { pgliteDir } from '../db/paths.js';
 import { liveServeInfo } from '../db/serve-info.js';
@@ -32,6 +36,8 @@ import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
 import type { SeedProgress, SeedResult } from '../seed/seed.js';
+import type { PgliteSql } from '../db/pglite.js';
+import type { LocalState } from '../snapshot/snapshot.js';
 
 export const DEFAULT_PG_PORT = 54322;
 export const FAKE_STRAVA_PREFIX = '/strava';
@@ -67,6 +73,12 @@ export interface ServeOptions {
   /** Run scheduled functions on their cron schedule (tests turn it off and trigger them). */
   schedule?: boolean;
   clock?: Clock;
+  /** `--clock`: start serve's virtual clock at this time (ISO, `+3d`, `-2h`, `now`). */
+  clockStart?: string;
+  /** `--import`: load this snapshot file into the data dir before starting. */
+  importSnapshot?: string;
+  /** `--export-on-exit`: save a snapshot to this file when serve stops. */
+  exportOnExit?: string;
   log?: RequestLog;
   onSeedProgress?: (p: SeedProgress) => void;
 }
@@ -81,6 +93,10 @@ export interface RunningServe {
   scheduler: Scheduler;
   log: RequestLog;
   sql: Sql;
+  /** serve's one clock (a VirtualClock unless a test passed its own). */
+  clock: Clock;
+  /** The per-run token of the admin API (`x-veloready-token`), also in serve.json. */
+  adminToken: string;
   /** The local blob cache (what the Netlify Blobs API and the functions use). */
   blobs: Blobs;
   fakeStrava?: FakeStrava;
@@ -89,6 +105,23 @@ export interface RunningServe {
   seeded?: SeedResult;
   resumedBackfills: string[];
   close(deadlineMs?: number): Promise<void>;
+}
+
+async function snapshotState(o: import('../snapshot/states.js').LiveStateOptions): Promise<LocalState> {
+  const { liveState } = await import('../snapshot/states.js');
+  return liveState(o);
+}
+
+/** `--export-on-exit`: the state as serve leaves it; a failure is logged, the stop goes on. */
+async function exportOnExit(state: LocalState, file: string, log: RequestLog, clock: Clock): Promise<void> {
+  const time = (): string => new Date(clock.now()).toISOString();
+  try {
+    const { saveSnapshot } = await import('../snapshot/snapshot.js');
+    const saved = await saveSnapshot(state, file);
+    log.notice({ time: time(), message: `snapshot saved to ${saved.file} (${saved.bytes} bytes, ${saved.ms} ms)` });
+  } catch (err) {
+    log.error({ time: time(), requestId: '-', function: null, status: 500, error: err });
+  }
 }
 
 /** One serve per data dir, whatever its database: they would share blobs.sqlite and serve.json. */
@@ -105,8 +138,8 @@ function refuseSecondServe(dataDir: string): void {
 
 /** Everything `veloready serve` runs, wired together; resolves once it is listening. */
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {
-  const clock = opts.clock ?? systemClock;
   const dataDir = resolve(opts.cwd ?? process.cwd(), opts.dataDir);
+  let jwtSecret = opts.jwtSecret;
   const cleanups: Array<() => Promise<void> | void> = [];
   const closeAll = async () => {
     for (const c of cleanups.splice(0).reverse()) {
@@ -126,16 +159,23 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       for (const f of [BLOBS_FILE, `${BLOBS_FILE}-wal`, `${BLOBS_FILE}-shm`]) rmSync(join(dataDir, f), { force: true });
     }
     mkdirSync(dataDir, { recursive: true });
+    if (opts.importSnapshot) {
+      const { importBeforeServe } = await import('../snapshot/serve-hooks.js');
+      jwtSecret = await importBeforeServe(dataDir, opts.importSnapshot, jwtSecret);
+    }
+    const clock = opts.clock ?? createServeClock(dataDir, opts.clockStart);
 
     // Database: the embedded one shared with the Postgres socket, or a server.
     let shared: SharedPglite | undefined;
+    let reopenPglite: (() => Promise<PgliteSql>) | undefined;
     let sql: Sql;
     if (opts.dbUrl) {
       const { openPg } = await import('../db/pg.js');
       sql = await openPg(opts.dbUrl);
     } else {
       const { openPglite } = await import('../db/pglite.js');
-      shared = new SharedPglite(await openPglite({ dataDir, pgtap: opts.pgtap ?? false }));
+      reopenPglite = () => openPglite({ dataDir, pgtap: opts.pgtap ?? false });
+      shared = new SharedPglite(await reopenPglite());
       sql = shared.sql();
     }
     cleanups.push(() => sql.close());
@@ -149,6 +189,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock, backgroundCheckpoints: true });
     cleanups.push(() => blobs.close());
     const log = opts.log ?? createRequestLog();
+    if (clock instanceof VirtualClock) cleanups.push(recordClockChanges(clock, dataDir, log));
     // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
     const logHandlerError = (line: Record<string, unknown>): void =>
       log.error({
@@ -173,7 +214,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       strava,
       ai: selectAi({ openAiApiKey: opts.openaiApiKey, openAiBaseUrl: opts.openaiBaseUrl, clock }),
       clock,
-      secrets: { jwtSecret: opts.jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
+      secrets: { jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
       config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK },
       rateLimits,
       log: logHandlerError,
@@ -189,9 +230,13 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     );
 
     // One options object for both Supabase mounts: its issuer is set once the port is known.
-    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock };
+    const supabase: AuthHandlerOptions = { sql, secret: jwtSecret, clock };
+    let listeningPort = 0;
+    const adminGuard = createAdminGuard({ boundHost: opts.host ?? '127.0.0.1', port: () => listeningPort });
+    const liveState = shared && reopenPglite ? await snapshotState({ dataDir, shared, reopen: reopenPglite, secretHolders: [deps.secrets, supabase], clock, pause: () => emulator.pause(), ...(fakeStrava ? { afterLoad: async () => void (await connectAthletesToFakeStrava(sql, fakeStrava)) } : {}) }) : undefined;
     const mounts: Mount[] = [
-      ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
+      ...controlMounts({ guard: adminGuard, clock, scheduler: () => scheduler, state: () => liveState }),
+      ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID, clock }), LOCAL_SITE_ID),
       { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
       { prefix: '/rest/v1/', handler: createSupabaseHandler(supabase) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
@@ -206,6 +251,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
+    listeningPort = listening.port;
     // Tokens the functions mint name this site as their issuer, as the demo token does.
     deps.config.issuer = `${listening.url}/auth/v1`;
     supabase.issuer = deps.config.issuer;
@@ -254,6 +300,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       url: listening.url,
       startedAt: new Date(clock.now()).toISOString(),
       database: sql.target.label,
+      adminToken: adminGuard.token,
     });
     cleanups.push(() => removeServeInfo(dataDir));
 
@@ -266,13 +313,20 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       resumeAbort.abort();
       await resumedDone;
     });
-    const scheduler = createScheduler({ functions, invoker: emulator.invoker, clock });
+    const clockHook = clockChanges(clock);
+    const scheduler = createScheduler({
+      functions,
+      invoker: emulator.invoker,
+      clock,
+      ...(clockHook ? { clockChanges: clockHook } : {}),
+      onNotice: (message) => log.notice({ time: new Date(clock.now()).toISOString(), message }),
+    });
     if (opts.schedule !== false) scheduler.start();
     cleanups.push(() => scheduler.stop());
 
     const demo = {
       athleteId: DEMO_ATHLETE_ID,
-      token: mintAccessToken({ secret: opts.jwtSecret, clock, athleteId: DEMO_ATHLETE_ID, ttlSeconds: DEMO_TOKEN_TTL_S, issuer: deps.config.issuer }).token,
+      token: mintAccessToken({ secret: jwtSecret, clock, athleteId: DEMO_ATHLETE_ID, ttlSeconds: DEMO_TOKEN_TTL_S, issuer: deps.config.issuer }).token,
     };
 
     let closing: Promise<void> | undefined;
@@ -285,6 +339,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       scheduler,
       log,
       sql,
+      clock,
+      adminToken: adminGuard.token,
       blobs,
       ...(fakeStrava ? { fakeStrava } : {}),
       demo,
@@ -297,6 +353,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         closing ??= (async () => {
           resumeAbort.abort();
           await Promise.all([scheduler.stop(), emulator.close(deadlineMs)]);
+          if (opts.exportOnExit && liveState) await exportOnExit(liveState, opts.exportOnExit, log, clock);
           await closeAll();
         })();
         return closing;
