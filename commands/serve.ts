@@ -19,6 +19,9 @@ export function register(program: Command): void {
     .option('--sync-timeout <duration>', 'synchronous function timeout', durationSeconds, 10)
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
     .option('--pgtap', 'load pgTAP into the embedded database, for `veloready db test-rls` with pgTAP files while serve runs (off by default: it slows serving)')
+    .option('--clock <time>', "start serve's virtual clock at this time: ISO, a shift from now (+3d, -2h), or now (see veloready clock)")
+    .option('--import <name>', 'load this snapshot (a name or a .tar.gz path) before starting')
+    .option('--export-on-exit <name>', 'save a snapshot (a name or a .tar.gz path) when serve stops')
     .option('--no-ui', 'no dashboard: one log line per request')
     .addHelpText(
       'after',
@@ -27,6 +30,7 @@ export function register(program: Command): void {
         'veloready serve --port 9999 --seed 20',
         'veloready serve --no-ui --json | jq .',
         'veloready serve --db-url postgres://postgres@127.0.0.1:5432/veloready',
+        'veloready serve --clock 2026-03-01T02:50:00Z --import demo --export-on-exit demo',
       ]),
     )
     .action(async (_o, cmd: Command) => {

@@ -21,8 +21,11 @@ export interface NextRun {
 
 export interface Scheduler {
   nextRuns(): NextRun[];
-  /** Invokes every function whose next run is due on the clock, then plans its following run. */
-  tick(): Promise<ScheduledRun[]>;
+  /**
+   * Invokes every function whose next run is due on the clock, then plans its following run;
+   * with `everyMissedRun` (after a clock jump) each missed run, in order, capped.
+   */
+  tick(opts?: { everyMissedRun?: boolean }): Promise<ScheduledRun[]>;
   /** Invokes a scheduled function now, outside its schedule (its plan is unchanged). */
   runNow(name: string): Promise<ScheduledRun>;
   /** Starts the timer loop: checks at the next due time, or every `pollMs` at most. */
@@ -80,16 +83,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   /**
-   * Every run due by the clock's now, in due order: each missed run once (a clock jump across
-   * 24 hourly runs runs 24), at most MAX_CATCH_UP_RUNS per function. Ticks never overlap.
+   * Runs what is due by the clock's now. A plain tick runs each due function once (after the
+   * machine slept, a missed hourly job runs once); a catch-up (the clock was moved: `clock
+   * advance 1d`) runs every missed run, in due order, at most MAX_CATCH_UP_RUNS per function.
+   * Ticks never overlap.
    */
-  function tick(): Promise<ScheduledRun[]> {
-    const run = ticking.then(catchUp);
+  function tick(opts: { everyMissedRun?: boolean } = {}): Promise<ScheduledRun[]> {
+    const run = ticking.then(() => runDue(opts.everyMissedRun ?? false));
     ticking = run.catch(() => []);
     return run;
   }
 
-  async function catchUp(): Promise<ScheduledRun[]> {
+  async function runDue(everyMissedRun: boolean): Promise<ScheduledRun[]> {
     const now = clock.now();
     // The clock went back (clock set to an earlier time): plan from there.
     if (now < lastTick) replanFrom(now);
@@ -98,11 +103,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     scheduled.forEach((def, order) => {
       let at = next.get(def.name)!;
       let count = 0;
-      while (at <= now && count < MAX_CATCH_UP_RUNS) {
+      while (at <= now && count < (everyMissedRun ? MAX_CATCH_UP_RUNS : 1)) {
         due.push({ def, at, order });
         count += 1;
         at = nextRunAfter(def.schedule!, at).getTime();
       }
+      if (at <= now && !everyMissedRun) at = nextRunAfter(def.schedule!, now).getTime();
       if (at <= now) {
         options.onNotice?.(
           `scheduler: ${def.name} missed more than ${MAX_CATCH_UP_RUNS} runs up to ${new Date(now).toISOString()}; ran the first ${MAX_CATCH_UP_RUNS}, skipped the rest`,
@@ -150,12 +156,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     start() {
       if (running || scheduled.length === 0) return;
       running = true;
+      // Runs are planned from the moment scheduling starts.
+      replanFrom(clock.now());
       plan();
       // A jump of the clock: run what it passed now, then plan from the new time.
       offClock = options.clockChanges?.((catchUp) => {
         if (!running) return;
         if (!catchUp) replanFrom(clock.now());
-        inFlight = tick()
+        inFlight = tick({ everyMissedRun: catchUp })
           .catch(() => undefined)
           .finally(plan);
       });

@@ -20,6 +20,21 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     throw new VeloError('STRAVA_NOT_CONFIGURED', 'the real Strava API needs STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET', 'set them in the environment or .env, or drop --strava real');
   }
   const dbUrl = config.get('databaseUrl');
+  const snapshotFile = async (nameOrPath: unknown): Promise<string | undefined> => {
+    if (typeof nameOrPath !== 'string') return undefined;
+    const { snapshotPath } = await import('../snapshot/names.js');
+    const isPath = nameOrPath.endsWith('.tar.gz') || nameOrPath.includes('/');
+    return isPath ? snapshotPath(config.get('dataDir')!, undefined, nameOrPath) : snapshotPath(config.get('dataDir')!, nameOrPath);
+  };
+  const importSnapshot = await snapshotFile(opts.import);
+  const exportOnExit = await snapshotFile(opts.exportOnExit);
+  if (dbUrl && (importSnapshot || exportOnExit)) {
+    throw usageError('SNAPSHOT_UNSUPPORTED', 'snapshots cover the embedded database; --import / --export-on-exit do not work with --db-url', 'use pg_dump for a Postgres server');
+  }
+  if (typeof opts.clock === 'string') {
+    const { parseTimeSpec } = await import('../clock/time-spec.js');
+    parseTimeSpec(opts.clock, Date.now());
+  }
   if (!out.json) out.info(`starting: ${dbUrl ? 'database from --db-url / DATABASE_URL' : `embedded database in ${config.get('dataDir')}`}…`);
 
   const serve = await startServe({
@@ -43,6 +58,9 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(config.get('openaiApiKey') ? { openaiApiKey: config.get('openaiApiKey')!, openaiBaseUrl: config.get('openaiBaseUrl')! } : {}),
     deepLink: opts.deepLink as string,
     syncTimeoutMs: (opts.syncTimeout as number) * 1000,
+    ...(typeof opts.clock === 'string' ? { clockStart: opts.clock } : {}),
+    ...(importSnapshot ? { importSnapshot } : {}),
+    ...(exportOnExit ? { exportOnExit } : {}),
   });
   const ui = await attachServeUi(out, serve, { ui: opts.ui !== false });
 

@@ -27,17 +27,21 @@ export interface LocalState {
   afterLoad?(): Promise<void>;
 }
 
+/** The manifest as results show it: without the list of files. */
+export type ManifestSummary = Omit<SnapshotManifest, 'files'> & { fileCount: number };
+const summary = ({ files, ...rest }: SnapshotManifest): ManifestSummary => ({ ...rest, fileCount: files.length });
+
 export interface SaveResult {
   file: string;
   bytes: number;
   ms: number;
-  manifest: SnapshotManifest;
+  manifest: ManifestSummary;
 }
 
 export interface LoadResult {
   file: string;
   ms: number;
-  manifest: SnapshotManifest;
+  manifest: ManifestSummary;
   /** Migration versions before and after migrating forward. */
   migratedFrom: string;
   migratedTo: string;
@@ -74,7 +78,7 @@ export async function saveSnapshot(state: LocalState, file: string): Promise<Sav
     // The manifest first, so a reader (snapshot ls) finds it without reading the rest.
     await tar.c({ gzip: { level: GZIP_LEVEL }, file: partial, cwd: work, portable: true, mode: 0o600 } as tar.TarOptionsWithAliasesFile, [MANIFEST_FILE, SECRET_ENTRY, BLOBS_ENTRY, DB_DIR]);
     renameSync(partial, file);
-    return { file, bytes: statSync(file).size, ms: Math.round(performance.now() - started), manifest };
+    return { file, bytes: statSync(file).size, ms: Math.round(performance.now() - started), manifest: summary(manifest) };
   } finally {
     rmSync(partial, { force: true });
     rmSync(work, { recursive: true, force: true });
@@ -102,7 +106,7 @@ export async function loadSnapshot(state: LocalState, file: string): Promise<Loa
       state.setClock(manifest.clock);
       await state.afterLoad?.();
     });
-    return { file, ms: Math.round(performance.now() - started), manifest, migratedFrom: migrated.from, migratedTo: migrated.to };
+    return { file, ms: Math.round(performance.now() - started), manifest: summary(manifest), migratedFrom: migrated.from, migratedTo: migrated.to };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
