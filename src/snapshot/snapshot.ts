@@ -21,8 +21,11 @@ export interface LocalState {
   setJwtSecret(secret: string): void;
   clock(): ClockSetting | null;
   setClock(setting: ClockSetting | null): void;
-  /** Runs the swap of a load (a running serve holds its requests meanwhile). */
-  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with the state to itself: a running serve holds new requests meanwhile and lets
+   * the running ones finish first (a save's copy, a load's swap). `changed`: the state was replaced.
+   */
+  exclusive<T>(fn: () => Promise<T>, opts?: { changed?: boolean }): Promise<T>;
   /** After a load (serve reconnects fake Strava to the loaded athletes). */
   afterLoad?(): Promise<void>;
 }
@@ -60,16 +63,20 @@ export async function saveSnapshot(state: LocalState, file: string): Promise<Sav
   const work = workDir(state.dataDir);
   const partial = `${file}.partial-${process.pid}`;
   try {
-    const migrationVersion = await state.database.capture(join(work, DB_DIR));
-    await backupBlobs(join(state.dataDir, BLOBS_FILE), join(work, BLOBS_ENTRY));
-    writeFileSync(join(work, SECRET_ENTRY), JSON.stringify({ jwtSecret: state.jwtSecret() }) + '\n', { mode: 0o600 });
+    // One moment for every part; the compression after it runs while serve answers again.
+    const { migrationVersion, clock } = await state.exclusive(async () => {
+      const version = await state.database.capture(join(work, DB_DIR));
+      await backupBlobs(join(state.dataDir, BLOBS_FILE), join(work, BLOBS_ENTRY));
+      writeFileSync(join(work, SECRET_ENTRY), JSON.stringify({ jwtSecret: state.jwtSecret() }) + '\n', { mode: 0o600 });
+      return { migrationVersion: version, clock: state.clock() };
+    });
     const files = await describeFiles(work);
     const manifest: SnapshotManifest = {
       format: SNAPSHOT_FORMAT,
       veloreadyVersion: packageVersion(),
       migrationVersion,
       createdAt: new Date().toISOString(),
-      clock: state.clock(),
+      clock,
       totalBytes: files.reduce((n, f) => n + f.bytes, 0),
       files,
     };
@@ -105,7 +112,7 @@ export async function loadSnapshot(state: LocalState, file: string): Promise<Loa
       state.setJwtSecret(jwtSecret);
       state.setClock(manifest.clock);
       await state.afterLoad?.();
-    });
+    }, { changed: true });
     return { file, ms: Math.round(performance.now() - started), manifest: summary(manifest), migratedFrom: migrated.from, migratedTo: migrated.to };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -75,15 +75,15 @@ export function liveState(o: LiveStateOptions): LocalState {
     setClock(setting) {
       if (o.clock instanceof VirtualClock) o.clock.restore(setting);
     },
-    async exclusive(fn) {
+    async exclusive(fn, opts = {}) {
       const resume = await o.pause();
       try {
-        // Writes the blob store batches commit on the next turn; let them land before the swap.
+        // Writes the blob store batches commit on the next turn; let them land first.
         await new Promise((r) => setImmediate(r));
         return await fn();
       } finally {
-        // serve's blob store rereads its file's version at most this often: let it see the load first.
-        await new Promise((r) => setTimeout(r, EXTERNAL_CHANGE_CHECK_MS + 10));
+        // serve's blob store rereads its file's version at most this often: let it see a load first.
+        if (opts.changed) await new Promise((r) => setTimeout(r, EXTERNAL_CHANGE_CHECK_MS + 10));
         resume();
       }
     },
