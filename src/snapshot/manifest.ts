@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { ClockSetting } from '../clock/virtual-clock.js';
 
@@ -34,13 +34,13 @@ export interface SnapshotManifest {
 
 /** Every file under `dir` (relative, `/`-separated), with its size and SHA-256. */
 export async function describeFiles(dir: string): Promise<SnapshotFileEntry[]> {
-  const paths = walk(dir).sort();
-  return Promise.all(
-    paths.map(async (path) => {
-      const full = join(dir, path);
-      return { path, bytes: statSync(full).size, sha256: await sha256File(full) };
-    }),
-  );
+  // Read whole: a cluster is a few hundred small files and one WAL segment, tens of MB in all.
+  return walk(dir)
+    .sort()
+    .map((path) => {
+      const data = readFileSync(join(dir, path));
+      return { path, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    });
 }
 
 function walk(dir: string, root = dir): string[] {
@@ -51,14 +51,4 @@ function walk(dir: string, root = dir): string[] {
     else if (e.isFile()) out.push(relative(root, full).split(sep).join('/'));
   }
   return out;
-}
-
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }

@@ -6,7 +6,7 @@ import { BLOBS_FILE } from '../blobs/target.js';
 import { VeloError } from '../errors.js';
 import { packageRoot } from '../util/package-root.js';
 import { backupBlobs, restoreBlobs } from './blobs-copy.js';
-import { assertMigratable, prepareCluster, PREPARED_DB, type SnapshotDatabase } from './database.js';
+import { assertMigratable, prepareCluster, PREPARED_DB, shippedMigrationVersion, type SnapshotDatabase } from './database.js';
 import { BLOBS_ENTRY, DB_DIR, describeFiles, MANIFEST_FILE, SECRET_ENTRY, SNAPSHOT_FORMAT, type SnapshotManifest } from './manifest.js';
 import { SNAPSHOT_EXT, snapshotsDir } from './names.js';
 
@@ -34,16 +34,34 @@ export interface LocalState {
 export type ManifestSummary = Omit<SnapshotManifest, 'files'> & { fileCount: number };
 const summary = ({ files, ...rest }: SnapshotManifest): ManifestSummary => ({ ...rest, fileCount: files.length });
 
+/** Milliseconds per step, for `--json` and the benchmark. */
+export type StepTimes = Record<string, number>;
+
+function stopwatch(): { lap(step: string): void; steps: StepTimes } {
+  let last = performance.now();
+  const steps: StepTimes = {};
+  return {
+    steps,
+    lap(step) {
+      const now = performance.now();
+      steps[step] = Math.round(now - last);
+      last = now;
+    },
+  };
+}
+
 export interface SaveResult {
   file: string;
   bytes: number;
   ms: number;
+  steps: StepTimes;
   manifest: ManifestSummary;
 }
 
 export interface LoadResult {
   file: string;
   ms: number;
+  steps: StepTimes;
   manifest: ManifestSummary;
   /** Migration versions before and after migrating forward. */
   migratedFrom: string;
@@ -60,6 +78,7 @@ function workDir(dataDir: string): string {
 
 export async function saveSnapshot(state: LocalState, file: string): Promise<SaveResult> {
   const started = performance.now();
+  const watch = stopwatch();
   const work = workDir(state.dataDir);
   const partial = `${file}.partial-${process.pid}`;
   try {
@@ -70,7 +89,9 @@ export async function saveSnapshot(state: LocalState, file: string): Promise<Sav
       writeFileSync(join(work, SECRET_ENTRY), JSON.stringify({ jwtSecret: state.jwtSecret() }) + '\n', { mode: 0o600 });
       return { migrationVersion: version, clock: state.clock() };
     });
+    watch.lap('copy');
     const files = await describeFiles(work);
+    watch.lap('checksum');
     const manifest: SnapshotManifest = {
       format: SNAPSHOT_FORMAT,
       veloreadyVersion: packageVersion(),
@@ -85,7 +106,8 @@ export async function saveSnapshot(state: LocalState, file: string): Promise<Sav
     // The manifest first, so a reader (snapshot ls) finds it without reading the rest.
     await tar.c({ gzip: { level: GZIP_LEVEL }, file: partial, cwd: work, portable: true, mode: 0o600 } as tar.TarOptionsWithAliasesFile, [MANIFEST_FILE, SECRET_ENTRY, BLOBS_ENTRY, DB_DIR]);
     renameSync(partial, file);
-    return { file, bytes: statSync(file).size, ms: Math.round(performance.now() - started), manifest: summary(manifest) };
+    watch.lap('compress');
+    return { file, bytes: statSync(file).size, ms: Math.round(performance.now() - started), steps: watch.steps, manifest: summary(manifest) };
   } finally {
     rmSync(partial, { force: true });
     rmSync(work, { recursive: true, force: true });
@@ -100,12 +122,16 @@ export async function saveSnapshot(state: LocalState, file: string): Promise<Sav
 export async function loadSnapshot(state: LocalState, file: string): Promise<LoadResult> {
   const started = performance.now();
   if (!existsSync(file)) throw new VeloError('SNAPSHOT_NOT_FOUND', `no snapshot at ${file}`, 'see veloready snapshot ls');
+  const watch = stopwatch();
   const work = workDir(state.dataDir);
   try {
-    const manifest = await extractVerified(file, work);
+    const manifest = await extractVerified(file, work, watch.lap);
     assertMigratable(manifest.migrationVersion);
     const { jwtSecret } = JSON.parse(readFileSync(join(work, SECRET_ENTRY), 'utf8')) as { jwtSecret: string };
-    const migrated = await prepareCluster(work);
+    // A cluster at this veloready's schema goes in as it is; an older one is migrated first.
+    const migrated =
+      manifest.migrationVersion === shippedMigrationVersion() ? { from: manifest.migrationVersion, to: manifest.migrationVersion } : await prepareCluster(work);
+    watch.lap('migrate');
     await state.exclusive(async () => {
       await state.database.replace(PREPARED_DB(work));
       await restoreBlobs(join(state.dataDir, BLOBS_FILE), join(work, BLOBS_ENTRY));
@@ -113,13 +139,14 @@ export async function loadSnapshot(state: LocalState, file: string): Promise<Loa
       state.setClock(manifest.clock);
       await state.afterLoad?.();
     }, { changed: true });
-    return { file, ms: Math.round(performance.now() - started), manifest: summary(manifest), migratedFrom: migrated.from, migratedTo: migrated.to };
+    watch.lap('swap');
+    return { file, ms: Math.round(performance.now() - started), steps: watch.steps, manifest: summary(manifest), migratedFrom: migrated.from, migratedTo: migrated.to };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-async function extractVerified(file: string, into: string): Promise<SnapshotManifest> {
+async function extractVerified(file: string, into: string, lap: (step: string) => void): Promise<SnapshotManifest> {
   const corrupt = (why: string): VeloError =>
     new VeloError('SNAPSHOT_CORRUPT', `${file} is not a complete veloready snapshot: ${why}`, 'nothing was changed; save it again, or copy the whole file');
   try {
@@ -127,6 +154,7 @@ async function extractVerified(file: string, into: string): Promise<SnapshotMani
   } catch (err) {
     throw corrupt((err as Error).message);
   }
+  lap('extract');
   let manifest: SnapshotManifest;
   try {
     manifest = JSON.parse(readFileSync(join(into, MANIFEST_FILE), 'utf8')) as SnapshotManifest;
@@ -144,6 +172,7 @@ async function extractVerified(file: string, into: string): Promise<SnapshotMani
     const want = expected.get(f.path);
     if (!want || want.bytes !== f.bytes || want.sha256 !== f.sha256) throw corrupt(`${f.path} does not match its checksum`);
   }
+  lap('checksum');
   return manifest;
 }
 
