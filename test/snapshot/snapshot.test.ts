@@ -127,7 +127,8 @@ describe('snapshots of a running serve', () => {
     const file = join(scratch, 'shared.tar.gz');
     expect((await snapshotsApi({ action: 'save', file })).status).toBe(200);
     const token = serve.tokenFor(DEMO_ATHLETE_ID);
-    const other = await startTestServe({ dataDir: join(scratch, 'teammate'), jwtSecret: OTHER_SECRET, importSnapshot: file });
+    const exported = join(scratch, 'exported-on-exit.tar.gz');
+    const other = await startTestServe({ dataDir: join(scratch, 'teammate'), jwtSecret: OTHER_SECRET, importSnapshot: file, exportOnExit: exported });
     try {
       const res = await fetch(`${other.url}/api/activities?limit=2`, { headers: bearer(token) });
       expect(res.status).toBe(200);
@@ -136,6 +137,11 @@ describe('snapshots of a running serve', () => {
     } finally {
       await other.stop();
     }
+    // --export-on-exit saved the teammate's state as serve stopped.
+    const reloaded = join(scratch, 'from-export');
+    const load = await loadSnapshot(restingState(reloaded, OTHER_SECRET), exported);
+    expect(load.manifest.migrationVersion).toBe(shippedMigrationVersion());
+    expect(await withDatabase(reloaded, countActivities)).toBe(await countActivities(serve.sql));
   }, 180_000);
 });
 
