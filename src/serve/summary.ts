@@ -1,3 +1,4 @@
+import { VirtualClock } from '../clock/virtual-clock.js';
 import type { RedirectRule } from '../emulator/redirects.js';
 import type { FunctionDef } from '../emulator/functions.js';
 import type { RunningServe } from './start.js';
@@ -29,6 +30,8 @@ export interface ServeSummary {
   demoToken: string;
   curl: string;
   functions: FunctionRow[];
+  /** serve's virtual clock when it is not the machine's time (serve --clock, veloready clock). */
+  clock?: string;
 }
 
 export function serveSummary(s: RunningServe): ServeSummary {
@@ -42,6 +45,7 @@ export function serveSummary(s: RunningServe): ServeSummary {
     // The URL is quoted: zsh (macOS's shell) would otherwise glob the `?` and refuse the line.
     curl: `curl -H "Authorization: Bearer ${s.demo.token}" "${s.url}/api/activities?limit=5"`,
     functions: functionRows(s.functions.list(), s.emulator.router.rules),
+    ...(s.clock instanceof VirtualClock && !s.clock.isReal ? { clock: `${s.clock.state().now}${s.clock.frozen ? ' (frozen)' : ''}` } : {}),
   };
 }
 
@@ -56,6 +60,7 @@ export function bannerLines(s: ServeSummary, firstRun: boolean): string[] {
     ...(s.stravaUrl ? [`  strava     ${s.stravaUrl} (fake)`] : []),
     `  blobs      NETLIFY_BLOBS_CONTEXT from: veloready blobs context --url ${s.url}`,
     `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
+    ...(s.clock ? [`  clock      ${s.clock} (virtual; veloready clock)`] : []),
     firstRun ? `  first run: seeded demo athlete ${s.demoAthleteId} with a year of rides` : `  demo athlete ${s.demoAthleteId}`,
     `  token      ${s.demoToken}`,
     `  try        ${s.curl}`,
