@@ -233,7 +233,13 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const supabase: AuthHandlerOptions = { sql, secret: jwtSecret, clock };
     let listeningPort = 0;
     const adminGuard = createAdminGuard({ boundHost: opts.host ?? '127.0.0.1', port: () => listeningPort });
-    const liveState = shared && reopenPglite ? await snapshotState({ dataDir, shared, reopen: reopenPglite, secretHolders: [deps.secrets, supabase], clock, pause: () => emulator.pause(), ...(fakeStrava ? { afterLoad: async () => void (await connectAthletesToFakeStrava(sql, fakeStrava)) } : {}) }) : undefined;
+    const loadedResumes: Array<Promise<unknown>> = [];
+    const afterLoad = async (): Promise<void> => {
+      if (fakeStrava) await connectAthletesToFakeStrava(sql, fakeStrava);
+      // A backfill the loaded snapshot caught mid-way resumes, as it would at a start.
+      loadedResumes.push((await resumeInterruptedBackfills(deps, { signal: resumeAbort.signal })).finished.catch(() => undefined));
+    };
+    const liveState = shared && reopenPglite ? await snapshotState({ dataDir, shared, reopen: reopenPglite, secretHolders: [deps.secrets, supabase], clock, pause: () => emulator.pause(), afterLoad }) : undefined;
     const mounts: Mount[] = [
       ...controlMounts({ guard: adminGuard, clock, scheduler: () => scheduler, state: () => liveState }),
       ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID, clock }), LOCAL_SITE_ID),
@@ -311,7 +317,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const resumedDone = resumed.finished.catch(() => undefined);
     cleanups.push(async () => {
       resumeAbort.abort();
-      await resumedDone;
+      await Promise.all([resumedDone, ...loadedResumes]);
     });
     const clockHook = clockChanges(clock);
     const scheduler = createScheduler({
