@@ -1,5 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
 import * as tar from 'tar';
 import type { ClockSetting } from '../clock/virtual-clock.js';
 import { BLOBS_FILE } from '../blobs/target.js';
@@ -12,6 +15,7 @@ import { SNAPSHOT_EXT, snapshotsDir } from './names.js';
 
 /** gzip level: 6 keeps the demo data under 5 MB; lower levels save ~0.5 s but not the size. */
 const GZIP_LEVEL = 6;
+const ZLIB_CHUNK_BYTES = 1024 * 1024;
 
 /** The local state a snapshot covers, at rest or inside a running serve. */
 export interface LocalState {
@@ -104,7 +108,13 @@ export async function saveSnapshot(state: LocalState, file: string): Promise<Sav
     writeFileSync(join(work, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
     mkdirSync(dirname(file), { recursive: true });
     // The manifest first, so a reader (snapshot ls) finds it without reading the rest.
-    await tar.c({ gzip: { level: GZIP_LEVEL }, file: partial, cwd: work, portable: true, mode: 0o600 } as tar.TarOptionsWithAliasesFile, [MANIFEST_FILE, SECRET_ENTRY, BLOBS_ENTRY, DB_DIR]);
+    // Node's own gzip stream with large chunks: it compresses on the thread pool, several
+    // times faster than tar's built-in gzip, and off serve's event loop.
+    await pipeline(
+      tar.c({ cwd: work, portable: true }, [MANIFEST_FILE, SECRET_ENTRY, BLOBS_ENTRY, DB_DIR]),
+      createGzip({ level: GZIP_LEVEL, chunkSize: ZLIB_CHUNK_BYTES }),
+      createWriteStream(partial, { mode: 0o600 }),
+    );
     renameSync(partial, file);
     watch.lap('compress');
     return { file, bytes: statSync(file).size, ms: Math.round(performance.now() - started), steps: watch.steps, manifest: summary(manifest) };
@@ -150,7 +160,7 @@ async function extractVerified(file: string, into: string, lap: (step: string) =
   const corrupt = (why: string): VeloError =>
     new VeloError('SNAPSHOT_CORRUPT', `${file} is not a complete veloready snapshot: ${why}`, 'nothing was changed; save it again, or copy the whole file');
   try {
-    await tar.x({ file, cwd: into, strict: true });
+    await pipeline(createReadStream(file, { highWaterMark: ZLIB_CHUNK_BYTES }), createGunzip({ chunkSize: ZLIB_CHUNK_BYTES }), tar.x({ cwd: into, strict: true }));
   } catch (err) {
     throw corrupt((err as Error).message);
   }
