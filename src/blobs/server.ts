@@ -1,7 +1,7 @@
-import { systemClock, type Clock } from '../clock.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../clock.js';
 import { isVeloError } from '../errors.js';
 import {
   decodeMetadata,
