@@ -25,6 +25,9 @@ export function register(program: Command): void {
     .option('--online', 'let project functions reach external hosts other than Strava and OpenAI (default: refused, serve is offline)')
     .option('--use-env <name>', "keep the project's own value of this variable (.env) instead of serve's local one; repeatable", (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-watch', "do not reload the project's functions when their files change")
+    .option('--clock <time>', "start serve's virtual clock at this time: ISO, a shift from now (+3d, -2h), or now (see veloready clock)")
+    .option('--import <name>', 'load this snapshot (a name or a .tar.gz path) before starting')
+    .option('--export-on-exit <name>', 'save a snapshot (a name or a .tar.gz path) when serve stops')
     .option('--no-ui', 'no dashboard: one log line per request')
     .option('--no-inspector', 'no browser inspector at /_/')
     .addHelpText(
@@ -35,6 +38,7 @@ export function register(program: Command): void {
         'veloready serve --no-ui --json | jq .',
         'cd my-site && veloready serve --builtins none   # only the functions in netlify/functions',
         'veloready serve --db-url postgres://postgres@127.0.0.1:5432/veloready',
+        'veloready serve --clock 2026-03-01T02:50:00Z --import demo --export-on-exit demo',
       ]),
     )
     .action(async (_o, cmd: Command) => {

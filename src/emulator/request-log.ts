@@ -16,6 +16,8 @@ export interface RequestLogEntry {
   ms: number;
   cache: 'HIT' | 'MISS' | null;
   jobId?: string;
+  /** The machine's ISO time, present only when serve's (virtual) clock differs from it. */
+  realTime?: string;
 }
 
 /** A handler failure; the stack appears here and nowhere else. */
@@ -40,7 +42,16 @@ export interface ConsoleLogEntry {
   text: string;
 }
 
-export type LogEntry = RequestLogEntry | ErrorLogEntry | ConsoleLogEntry;
+
+/** Something serve did on its own worth a line (a clock change, a capped catch-up, a snapshot). */
+export interface NoticeLogEntry {
+  type: 'notice';
+  time: string;
+  message: string;
+  realTime?: string;
+}
+
+export type LogEntry = RequestLogEntry | ErrorLogEntry | ConsoleLogEntry | NoticeLogEntry;
 export type LogListener = (entry: LogEntry) => void;
 export type ExchangeListener = (entry: RequestLogEntry, exchange: Exchange) => void;
 
@@ -58,6 +69,7 @@ export interface RequestLog {
   error(entry: Omit<ErrorLogEntry, 'type' | 'message' | 'stack'> & { error: unknown }): void;
   /** Emits a function's console line; `text` is redacted here. */
   console(entry: Omit<ConsoleLogEntry, 'type'>): void;
+  notice(entry: Omit<NoticeLogEntry, 'type'>): void;
   /** The last entries (newest last), for a dashboard that attaches late. */
   recent(): readonly LogEntry[];
 }
@@ -111,6 +123,7 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
         cache: normaliseCache(e.cache),
       };
       if (e.jobId) entry.jobId = e.jobId;
+      if (e.realTime) entry.realTime = e.realTime;
       emit(entry);
       if (e.exchange) {
         for (const listener of exchangeListeners) {
@@ -121,6 +134,9 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
           }
         }
       }
+    },
+    notice(e) {
+      emit({ type: 'notice', time: e.time, message: redactText(e.message), ...(e.realTime ? { realTime: e.realTime } : {}) });
     },
     error(e) {
       const err = e.error instanceof Error ? e.error : undefined;
@@ -158,9 +174,10 @@ export function jsonLine(entry: LogEntry): string {
   const fn = entry.function === null ? 'null' : JSON.stringify(entry.function);
   const cache = entry.cache === null ? 'null' : `"${entry.cache}"`;
   const job = entry.jobId === undefined ? '' : `,"jobId":${JSON.stringify(entry.jobId)}`;
+  const real = entry.realTime === undefined ? '' : `,"realTime":"${entry.realTime}"`;
   return (
     `{"type":"request","time":"${entry.time}","requestId":"${entry.requestId}","method":${JSON.stringify(entry.method)},` +
-    `"path":${JSON.stringify(entry.path)},"function":${fn},"status":${entry.status},"ms":${entry.ms},"cache":${cache}${job}}\n`
+    `"path":${JSON.stringify(entry.path)},"function":${fn},"status":${entry.status},"ms":${entry.ms},"cache":${cache}${job}${real}}\n`
   );
 }
 
@@ -169,9 +186,11 @@ export function textLine(entry: LogEntry): string {
   if (entry.type === 'request') {
     const cache = entry.cache ? ` ${entry.cache}` : '';
     const fn = entry.function ? ` ${entry.function}` : '';
-    return `${entry.time} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`;
+    const real = entry.realTime ? ` (real ${entry.realTime})` : '';
+    return `${entry.time}${real} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`;
   }
   if (entry.type === 'console') return `${entry.time} ${entry.level === 'runtime' ? 'serve' : entry.level.toUpperCase()} ${entry.function} ${entry.requestId ?? '-'} ${entry.text}\n`;
+  if (entry.type === 'notice') return `${entry.time}${entry.realTime ? ` (real ${entry.realTime})` : ''} ${entry.message}\n`;
   return `${entry.time} ERROR ${entry.function ?? '-'} ${entry.requestId} ${entry.message}\n${entry.stack ?? ''}\n`;
 }
 

@@ -78,6 +78,11 @@ export interface Emulator {
   /** Invokes a function in-process, as `veloready trigger` or the scheduler would. */
   invoke(name: string, request?: Partial<SyntheticRequest>): Promise<Invocation>;
   inFlight(): number;
+  /**
+   * Holds new requests (they wait, none fail) and resolves once the running ones are done; call
+   * the returned function to let them through. Admin requests (`/_/…`) are never held.
+   */
+  pause(): Promise<() => void>;
   /** Stops accepting, waits for running requests and jobs up to `deadlineMs`, then closes. */
   close(deadlineMs?: number): Promise<CloseResult>;
 }
@@ -85,9 +90,13 @@ export interface Emulator {
 export const DEFAULT_PORT = 8888;
 export const DEFAULT_HOST = '127.0.0.1';
 const JOBS_PREFIX = '/api/jobs/';
+/** serve's admin surfaces (inspector, clock, snapshots): never held by pause(). */
+export const ADMIN_PREFIX = '/_/';
 /** nginx's code for "client went away": logged, never sent. */
 const CLIENT_CLOSED_REQUEST = 499;
 const JOB_OWNERS_PRUNE_AT = 2048;
+/** How far serve's clock must be from the machine's for the request log to show both. */
+const REAL_TIME_SHOWN_MS = 1000;
 const JOB_ID_RE = /^[A-Za-z0-9_-]{1,100}$/;
 
 export function createEmulator(options: EmulatorOptions): Emulator {
@@ -126,6 +135,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   let closing = false;
   let closePromise: Promise<CloseResult> | undefined;
   let idleWaiters: Array<() => void> = [];
+  // The pause gate: undefined when open, so the hot path pays one check.
+  let paused: Promise<void> | undefined;
+  let gatedInFlight = 0;
+  let gateIdle: (() => void) | undefined;
   const done = (): void => {
     inFlight -= 1;
     if (inFlight === 0 && idleWaiters.length) {
@@ -136,8 +149,15 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const gated = !(req.url ?? '/').startsWith(ADMIN_PREFIX);
+    if (gated) {
+      while (paused) await paused;
+      gatedInFlight += 1;
+    }
     const started = performance.now();
     const time = clock.now();
+    // A virtual clock (serve --clock): the log keeps the machine's time beside it.
+    const real = clock === systemClock ? time : Date.now();
     const requestId = nextRequestId();
     const url = req.url ?? '/';
     const [path, rawQuery] = splitUrl(url);
@@ -216,6 +236,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       }
     } finally {
       done();
+      if (gated && --gatedInFlight === 0) gateIdle?.();
     }
     log.request({
       time: isoTime(time),
@@ -229,6 +250,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       cache,
       jobId,
       exchange,
+      ...(Math.abs(time - real) >= REAL_TIME_SHOWN_MS ? { realTime: new Date(real).toISOString() } : {}),
     });
   }
 
@@ -294,6 +316,17 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       return invoker.invoke(def, event, {});
     },
     inFlight: () => inFlight,
+    async pause() {
+      while (paused) await paused;
+      let open!: () => void;
+      paused = new Promise<void>((r) => (open = r));
+      if (gatedInFlight > 0) await new Promise<void>((r) => (gateIdle = r));
+      gateIdle = undefined;
+      return () => {
+        paused = undefined;
+        open();
+      };
+    },
     close(deadlineMs = SHUTDOWN_DEADLINE_MS) {
       return (closePromise ??= shutdown(deadlineMs));
     },

@@ -31,6 +31,21 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     throw usageError('STRAVA_SUBSCRIPTION_ID', 'STRAVA_SUBSCRIPTION_ID must be a whole number (the id Strava gave the push subscription)');
   }
   const dbUrl = config.get('databaseUrl');
+  const snapshotFile = async (nameOrPath: unknown): Promise<string | undefined> => {
+    if (typeof nameOrPath !== 'string') return undefined;
+    const { snapshotPath } = await import('../snapshot/names.js');
+    const isPath = nameOrPath.endsWith('.tar.gz') || nameOrPath.includes('/');
+    return isPath ? snapshotPath(config.get('dataDir')!, undefined, nameOrPath) : snapshotPath(config.get('dataDir')!, nameOrPath);
+  };
+  const importSnapshot = await snapshotFile(opts.import);
+  const exportOnExit = await snapshotFile(opts.exportOnExit);
+  if (dbUrl && (importSnapshot || exportOnExit)) {
+    throw usageError('SNAPSHOT_UNSUPPORTED', 'snapshots cover the embedded database; --import / --export-on-exit do not work with --db-url', 'use pg_dump for a Postgres server');
+  }
+  if (typeof opts.clock === 'string') {
+    const { parseTimeSpec } = await import('../clock/time-spec.js');
+    parseTimeSpec(opts.clock, Date.now());
+  }
   if (!out.json) out.info(`starting: ${dbUrl ? 'database from --db-url / DATABASE_URL' : `embedded database in ${config.get('dataDir')}`}…`);
 
   const serve = await startServe({
@@ -65,6 +80,9 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(opts.rateLimit
       ? { rateLimits: { api: typeof opts.rateLimit === 'number' ? { limit: opts.rateLimit, windowMs: 60_000 } : DEFAULT_API_BUDGET } }
       : {}),
+    ...(typeof opts.clock === 'string' ? { clockStart: opts.clock } : {}),
+    ...(importSnapshot ? { importSnapshot } : {}),
+    ...(exportOnExit ? { exportOnExit } : {}),
   });
   if (!out.json) {
     out.info(describeMigrationsDir(serve.migration.migrations));

@@ -28,11 +28,45 @@ interface PgliteLocks {
  * interleaved with serve's work, and serve's transactions never see a socket client's statements.
  */
 export class SharedPglite {
-  constructor(readonly base: PgliteSql) {}
+  constructor(private current: PgliteSql) {}
 
-  /** The Sql serve's handlers use. */
+  /** The PGlite serve uses now (a snapshot load swaps it). */
+  get base(): PgliteSql {
+    return this.current;
+  }
+
+  /** The Sql serve's handlers use: it follows a swap of the database underneath (snapshot load). */
   sql(): Sql {
-    return this.base;
+    const current = (): PgliteSql => this.current;
+    return {
+      get target() {
+        return current().target;
+      },
+      query: (text, params) => this.current.query(text, params),
+      exec: (script) => this.current.exec(script),
+      transaction: (fn) => this.current.transaction(fn),
+      close: () => this.current.close(),
+    };
+  }
+
+  /**
+   * Runs `fn` while no transaction, query or socket client runs, after a CHECKPOINT: the files in
+   * the data directory are then one consistent cluster (a snapshot copies them).
+   */
+  async whileQuiet<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.hold();
+    const pglite = this.current.pglite;
+    try {
+      await pglite.runExclusive(() => pglite.execProtocolRawStream(simpleQuery('CHECKPOINT'), { onRawData: () => {} }));
+      return await pglite.runExclusive(fn);
+    } finally {
+      release();
+    }
+  }
+
+  /** Serve goes on with `next` (the caller closed the previous one). */
+  replace(next: PgliteSql): void {
+    this.current = next;
   }
 
   /** Takes PGlite's transaction lock until the returned function is called. */
@@ -51,7 +85,7 @@ export class SharedPglite {
 
   /** What to hand pglite-socket's server instead of the PGlite instance itself. */
   socketGate(): PGlite {
-    const pglite = this.base.pglite;
+    const shared = this;
     let release: (() => void) | undefined;
     let tail = Buffer.alloc(0);
     const idle = () => tail.length >= READY_IDLE.length && tail.subarray(tail.length - READY_IDLE.length).equals(READY_IDLE);
@@ -62,11 +96,11 @@ export class SharedPglite {
     };
     // We hold PGlite's transaction lock, so SQL goes in over the protocol, not through exec().
     const overProtocol = (script: string) =>
-      pglite.runExclusive(() => pglite.execProtocolRawStream(simpleQuery(script), { onRawData: () => {} }));
+      shared.base.pglite.runExclusive(() => shared.base.pglite.execProtocolRawStream(simpleQuery(script), { onRawData: () => {} }));
     const rollback = () => overProtocol('ROLLBACK');
     const gate = {
       get waitReady() {
-        return pglite.waitReady;
+        return shared.base.pglite.waitReady;
       },
       // While a socket client holds the backend, report "in transaction" so pglite-socket keeps
       // feeding that same client's messages and no other client's.
@@ -76,7 +110,7 @@ export class SharedPglite {
         if (!release) release = await this.hold();
         tail = Buffer.alloc(0);
         try {
-          return await pglite.runExclusive(fn);
+          return await shared.base.pglite.runExclusive(fn);
         } catch (err) {
           // The message never completed (pglite-socket then drops that client, without the ROLLBACK
           // it sends only for a client it saw finish a message): end what the client may have left
@@ -89,7 +123,7 @@ export class SharedPglite {
         }
       },
       execProtocolRawStream(message: Uint8Array, options: { onRawData: (data: Uint8Array) => void }) {
-        return pglite.execProtocolRawStream(message, {
+        return shared.base.pglite.execProtocolRawStream(message, {
           ...options,
           onRawData: (data: Uint8Array) => {
             tail = Buffer.concat([tail, data]).subarray(-READY_IDLE.length);

@@ -7,7 +7,10 @@ import { loadOrCreateBlobsToken } from '../auth/secret.js';
 import { createBlobsHandler } from '../blobs/server.js';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
 import type { Blobs } from '../blobs/store.js';
-import { systemClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { createServeClock, recordClockChanges } from '../clock/serve-clock.js';
+import { clockChanges, VirtualClock } from '../clock/virtual-clock.js';
+import { controlMounts } from '../control/serve-controls.js';
 import { resolveMigrationsDir, type ResolvedMigrationsDir } from '../db/migrations-dir.js';
 import { pgliteDir } from '../db/paths.js';
 import { migrateForServe, type ServeMigration } from '../db/serve-migrate.js';
@@ -45,6 +48,8 @@ import { delegateStrava } from './strava-delegate.js';
 import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
 import type { SeedProgress, SeedResult } from '../seed/seed.js';
 import type { ProjectRuntime } from '../runtime/project.js';
+import type { PgliteSql } from '../db/pglite.js';
+import type { LocalState } from '../snapshot/snapshot.js';
 
 export const DEFAULT_PG_PORT = 54322;
 export const FAKE_STRAVA_PREFIX = '/strava';
@@ -96,6 +101,12 @@ export interface ServeOptions {
   /** Run scheduled functions on their cron schedule (tests turn it off and trigger them). */
   schedule?: boolean;
   clock?: Clock;
+  /** `--clock`: start serve's virtual clock at this time (ISO, `+3d`, `-2h`, `now`). */
+  clockStart?: string;
+  /** `--import`: load this snapshot file into the data dir before starting. */
+  importSnapshot?: string;
+  /** `--export-on-exit`: save a snapshot to this file when serve stops. */
+  exportOnExit?: string;
   log?: RequestLog;
   /** The browser inspector at /_/ (on unless false: `--no-inspector`). */
   inspector?: boolean;
@@ -116,6 +127,10 @@ export interface RunningServe {
   scheduler: Scheduler;
   log: RequestLog;
   sql: Sql;
+  /** serve's one clock (a VirtualClock unless a test passed its own). */
+  clock: Clock;
+  /** The per-run token of the admin API (`x-veloready-token`), also in serve.json. */
+  adminToken: string;
   /** The local blob cache (what the Netlify Blobs API and the functions use). */
   blobs: Blobs;
   /** The bearer token the Netlify Blobs API requires: the data dir's own. */
@@ -134,6 +149,23 @@ export interface RunningServe {
   close(deadlineMs?: number): Promise<void>;
 }
 
+async function snapshotState(o: import('../snapshot/states.js').LiveStateOptions): Promise<LocalState> {
+  const { liveState } = await import('../snapshot/states.js');
+  return liveState(o);
+}
+
+/** `--export-on-exit`: the state as serve leaves it; a failure is logged, the stop goes on. */
+async function exportOnExit(state: LocalState, file: string, log: RequestLog, clock: Clock): Promise<void> {
+  const time = (): string => new Date(clock.now()).toISOString();
+  try {
+    const { saveSnapshot } = await import('../snapshot/snapshot.js');
+    const saved = await saveSnapshot(state, file);
+    log.notice({ time: time(), message: `snapshot saved to ${saved.file} (${saved.bytes} bytes, ${saved.ms} ms)` });
+  } catch (err) {
+    log.error({ time: time(), requestId: '-', function: null, status: 500, error: err });
+  }
+}
+
 /** One serve per data dir, whatever its database: they would share blobs.sqlite and serve.json. */
 function refuseSecondServe(dataDir: string): void {
   const running = liveServeInfo(dataDir);
@@ -148,8 +180,8 @@ function refuseSecondServe(dataDir: string): void {
 
 /** Everything `veloready serve` runs, wired together; resolves once it is listening. */
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {
-  const clock = opts.clock ?? systemClock;
   const dataDir = resolve(opts.cwd ?? process.cwd(), opts.dataDir);
+  let jwtSecret = opts.jwtSecret;
   const cleanups: Array<() => Promise<void> | void> = [];
   const closeAll = async () => {
     for (const c of cleanups.splice(0).reverse()) {
@@ -169,16 +201,23 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       for (const f of [BLOBS_FILE, `${BLOBS_FILE}-wal`, `${BLOBS_FILE}-shm`]) rmSync(join(dataDir, f), { force: true });
     }
     makeDataDirPrivate(dataDir);
+    if (opts.importSnapshot) {
+      const { importBeforeServe } = await import('../snapshot/serve-hooks.js');
+      jwtSecret = await importBeforeServe(dataDir, opts.importSnapshot, jwtSecret);
+    }
+    const clock = opts.clock ?? createServeClock(dataDir, opts.clockStart);
 
     // Database: the embedded one shared with the Postgres socket, or a server.
     let shared: SharedPglite | undefined;
+    let reopenPglite: (() => Promise<PgliteSql>) | undefined;
     let sql: Sql;
     if (opts.dbUrl) {
       const { openPg } = await import('../db/pg.js');
       sql = await openPg(opts.dbUrl);
     } else {
       const { openPglite } = await import('../db/pglite.js');
-      shared = new SharedPglite(await openPglite({ dataDir, pgtap: opts.pgtap ?? false }));
+      reopenPglite = () => openPglite({ dataDir, pgtap: opts.pgtap ?? false });
+      shared = new SharedPglite(await reopenPglite());
       sql = shared.sql();
     }
     cleanups.push(() => sql.close());
@@ -193,6 +232,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const blobsToken = await loadOrCreateBlobsToken(dataDir);
     cleanups.push(() => blobs.close());
     const log = opts.log ?? createRequestLog();
+    if (clock instanceof VirtualClock) cleanups.push(recordClockChanges(clock, dataDir, log));
     // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
     const logHandlerError = (line: Record<string, unknown>): void =>
       log.error({
@@ -217,7 +257,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       strava,
       ai: selectAi({ openAiApiKey: opts.openaiApiKey, openAiBaseUrl: opts.openaiBaseUrl, clock }),
       clock,
-      secrets: { jwtSecret: opts.jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
+      secrets: { jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
       config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK, stravaSubscriptionId: opts.stravaSubscriptionId ?? LOCAL_STRAVA_SUBSCRIPTION_ID },
       rateLimits,
       log: logHandlerError,
@@ -240,14 +280,22 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const adminGuard = createAdminGuard({
       boundHost: opts.host ?? '127.0.0.1',
       port: () => listeningPort,
-      ...(opts.host !== undefined && !isLoopbackHost(opts.host) ? { serviceRoleKey: localKeys(opts.jwtSecret).serviceRoleKey } : {}),
+      ...(opts.host !== undefined && !isLoopbackHost(opts.host) ? { serviceRoleKey: localKeys(jwtSecret).serviceRoleKey } : {}),
     });
     const inspector = opts.inspector === false ? undefined : createInspectorMount(adminGuard);
 
     // One options object for both Supabase mounts: its issuer is set once the port is known.
-    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
+    const supabase: AuthHandlerOptions = { sql, secret: jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
+    const loadedResumes: Array<Promise<unknown>> = [];
+    const afterLoad = async (): Promise<void> => {
+      if (fakeStrava) await connectAthletesToFakeStrava(sql, fakeStrava);
+      // A backfill the loaded snapshot caught mid-way resumes, as it would at a start.
+      loadedResumes.push((await resumeInterruptedBackfills(deps, { signal: resumeAbort.signal })).finished.catch(() => undefined));
+    };
+    const liveState = shared && reopenPglite ? await snapshotState({ dataDir, shared, reopen: reopenPglite, secretHolders: [deps.secrets, supabase], clock, pause: () => emulator.pause(), afterLoad }) : undefined;
     const mounts: Mount[] = [
-      ...blobsMounts(createBlobsHandler({ blobs, token: blobsToken, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
+      ...controlMounts({ guard: adminGuard, clock, scheduler: () => scheduler, state: () => liveState }),
+      ...blobsMounts(createBlobsHandler({ blobs, token: blobsToken, siteID: LOCAL_SITE_ID, clock }), LOCAL_SITE_ID),
       { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
       { prefix: '/rest/v1/', handler: createSupabaseHandler(supabase) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
@@ -262,7 +310,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
       guard: createServeGuard(deps, sql),
-      gate: createRequestGate({ clock, jwtSecret: opts.jwtSecret, ...(opts.rateLimits?.login ? { login: opts.rateLimits.login } : {}), ...(opts.rateLimits?.api ? { api: opts.rateLimits.api } : {}) }),
+      gate: createRequestGate({ clock, jwtSecret, ...(opts.rateLimits?.login ? { login: opts.rateLimits.login } : {}), ...(opts.rateLimits?.api ? { api: opts.rateLimits.api } : {}) }),
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
@@ -326,15 +374,22 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const resumedDone = resumed.finished.catch(() => undefined);
     cleanups.push(async () => {
       resumeAbort.abort();
-      await resumedDone;
+      await Promise.all([resumedDone, ...loadedResumes]);
     });
-    const scheduler = createScheduler({ functions, invoker: emulator.invoker, clock });
+    const clockHook = clockChanges(clock);
+    const scheduler = createScheduler({
+      functions,
+      invoker: emulator.invoker,
+      clock,
+      ...(clockHook ? { clockChanges: clockHook } : {}),
+      onNotice: (message) => log.notice({ time: new Date(clock.now()).toISOString(), message }),
+    });
     const { connectProject } = await import('../runtime/serve-wiring.js');
     const projectServe = connectProject({
       runtime: project,
       projectDir: resolve(opts.cwd ?? process.cwd()),
       url: listening.url,
-      jwtSecret: opts.jwtSecret,
+      jwtSecret,
       blobsToken,
       ...(opts.dbUrl ? { databaseUrl: opts.dbUrl } : pgPort !== undefined ? { databaseUrl: `postgres://postgres@127.0.0.1:${pgPort}/postgres` } : {}),
       ...(fakeStrava ? { fakeStravaUrl: `${listening.url}${FAKE_STRAVA_PREFIX}` } : {}),
@@ -347,12 +402,12 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     if (opts.schedule !== false) scheduler.start();
     cleanups.push(() => scheduler.stop());
 
-    inspector?.attach({ url: listening.url, database: sql.target.label, ...(pgPort !== undefined ? { pgPort } : {}), sql, blobs, clock, log, functions, emulator, scheduler, jwtSecret: opts.jwtSecret, blobsToken, seed, ...(fakeStrava ? { fakeStrava } : {}) });
+    inspector?.attach({ url: listening.url, database: sql.target.label, ...(pgPort !== undefined ? { pgPort } : {}), sql, blobs, clock, log, functions, emulator, scheduler, jwtSecret, blobsToken, seed, ...(fakeStrava ? { fakeStrava } : {}) });
     cleanups.push(() => inspector?.close());
 
     const demo = {
       athleteId: DEMO_ATHLETE_ID,
-      token: mintAccessToken({ secret: opts.jwtSecret, clock, athleteId: DEMO_ATHLETE_ID, ttlSeconds: DEMO_TOKEN_TTL_S, issuer: deps.config.issuer }).token,
+      token: mintAccessToken({ secret: jwtSecret, clock, athleteId: DEMO_ATHLETE_ID, ttlSeconds: DEMO_TOKEN_TTL_S, issuer: deps.config.issuer }).token,
     };
 
     let closing: Promise<void> | undefined;
@@ -367,6 +422,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       scheduler,
       log,
       sql,
+      clock,
+      adminToken: adminGuard.token,
       blobs,
       blobsToken,
       ...(fakeStrava ? { fakeStrava } : {}),
@@ -383,6 +440,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         closing ??= (async () => {
           resumeAbort.abort();
           await Promise.all([scheduler.stop(), emulator.close(deadlineMs)]);
+          if (opts.exportOnExit && liveState) await exportOnExit(liveState, opts.exportOnExit, log, clock);
           await closeAll();
         })();
         return closing;

@@ -1,3 +1,4 @@
+import { VirtualClock } from '../clock/virtual-clock.js';
 import type { RedirectRule } from '../emulator/redirects.js';
 import { BUILT_IN, type FunctionDef } from '../emulator/functions.js';
 import type { RunningServe } from './start.js';
@@ -39,6 +40,8 @@ export interface ServeSummary {
   envReplaced?: string[];
   /** Athletes `--seed` left out: their id or user is held by another row. */
   skippedAthletes?: number[];
+  /** serve's virtual clock when it is not the machine's time (serve --clock, veloready clock). */
+  clock?: string;
 }
 
 export function serveSummary(s: RunningServe): ServeSummary {
@@ -56,6 +59,7 @@ export function serveSummary(s: RunningServe): ServeSummary {
     functionWarnings: [...s.project.warnings],
     envReplaced: s.envReplaced.map((r) => r.name),
     ...(s.seeded?.skippedAthletes.length ? { skippedAthletes: s.seeded.skippedAthletes } : {}),
+    ...(s.clock instanceof VirtualClock && !s.clock.isReal ? { clock: `${s.clock.state().now}${s.clock.frozen ? ' (frozen)' : ''}` } : {}),
   };
 }
 
@@ -71,6 +75,7 @@ export function bannerLines(s: ServeSummary, firstRun: boolean): string[] {
     `  blobs      NETLIFY_BLOBS_CONTEXT from: veloready blobs context --url ${s.url}`,
     `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
     ...(s.inspector ? [`  inspector  ${s.inspector}`] : []),
+    ...(s.clock ? [`  clock      ${s.clock} (virtual; veloready clock)`] : []),
     firstRun ? `  first run: seeded demo athlete ${s.demoAthleteId} with a year of rides` : `  demo athlete ${s.demoAthleteId}`,
     ...projectLines(s),
     ...(s.skippedAthletes ? [`  skipped    athlete(s) ${s.skippedAthletes.join(', ')} not seeded: id or user held by another row`] : []),

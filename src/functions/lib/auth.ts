@@ -23,11 +23,15 @@ export interface Caller {
 const BEARER_RE = /^Bearer\s+(\S+)\s*$/i;
 
 /** One verifier (with its cache of checked signatures) per wiring of the handlers. */
-const verifiers = new WeakMap<FunctionDeps, (token: string) => AccessClaims>();
+const verifiers = new WeakMap<FunctionDeps, { secret: string; verify: (token: string) => AccessClaims }>();
 function verifierFor(deps: FunctionDeps): (token: string) => AccessClaims {
-  let verify = verifiers.get(deps);
-  if (!verify) verifiers.set(deps, (verify = createTokenVerifier({ secret: deps.secrets.jwtSecret, clock: deps.clock })));
-  return verify;
+  let entry = verifiers.get(deps);
+  // A new secret (a snapshot loaded into a running serve) starts a new verifier.
+  if (!entry || entry.secret !== deps.secrets.jwtSecret) {
+    entry = { secret: deps.secrets.jwtSecret, verify: createTokenVerifier({ secret: deps.secrets.jwtSecret, clock: deps.clock }) };
+    verifiers.set(deps, entry);
+  }
+  return entry.verify;
 }
 const WWW_AUTHENTICATE = 'Bearer realm="veloready"';
 
