@@ -63,14 +63,17 @@ export function register(program: Command): void {
   blobs
     .command('context')
     .description('print NETLIFY_BLOBS_CONTEXT (and an export line) for a local blobs server')
-    .option('--url <url>', 'the server (`veloready serve`, or `veloready blobs serve`)', `http://127.0.0.1:${DEFAULT_PORT}`)
+    .option('--url <url>', 'the server: `veloready serve` or `veloready blobs serve` (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
     .option('--site-id <id>', 'site id', LOCAL_SITE_ID)
     .option('--token <token>', 'bearer token', LOCAL_TOKEN)
-    .addHelpText('after', examples(['veloready blobs context', 'eval "$(veloready blobs context --url http://127.0.0.1:8888)"']))
+    .addHelpText('after', examples(['veloready blobs context', 'eval "$(veloready blobs context)"', `eval "$(veloready blobs context --url http://127.0.0.1:${DEFAULT_PORT})"`]))
     .action(async (_o, cmd: Command) => {
       const ctx = await commandContext(cmd);
       const { blobsContext, encodeBlobsContext } = await import('../src/blobs/context.js');
-      const input = { url: ctx.opts.url as string, siteID: ctx.opts.siteId as string, token: ctx.opts.token as string };
+      const { resolveSite } = await import('../src/ops/target.js');
+      const site = resolveSite(ctx.config);
+      ctx.out.info(`target: ${site.url} (${site.from})`);
+      const input = { url: site.url, siteID: ctx.opts.siteId as string, token: ctx.opts.token as string };
       let value: string;
       try {
         value = encodeBlobsContext(input);

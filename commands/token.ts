@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--ttl <duration>', 'lifetime: seconds or 30m, 1h, 7d', durationSeconds, 3600)
     .option('--claims <json>', 'extra claims to merge, as a JSON object', jsonObject)
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
+    .option('--url <url>', 'the site named as issuer (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
     .addHelpText(
       'after',
       examples([

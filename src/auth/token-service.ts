@@ -2,6 +2,7 @@ import type { CommandContext } from '../cli/context.js';
 import { systemClock, type Clock } from '../clock.js';
 import { resolveJwtSecret } from '../config/jwt-secret.js';
 import { usageError } from '../errors.js';
+import { resolveSite } from '../ops/target.js';
 import { mintAccessToken, verifyAccessToken, type AccessClaims, type MintedToken, type Role } from './jwt.js';
 import { UUID_RE } from './user-id.js';
 
@@ -22,7 +23,10 @@ export async function mintToken(ctx: CommandContext, req: MintRequest, clock: Cl
     throw usageError('INVALID_USER_ID', `--user-id "${req.userId}" is not a uuid`, 'omit it to derive the id from --athlete');
   }
   const secret = await resolveJwtSecret(ctx.config);
-  return mintAccessToken({ ...req, secret: secret.value, clock, issuer: `${ctx.config.get('apiUrl')}/auth/v1` });
+  // The issuer is the site every other command would talk to: a serve on another port included.
+  const site = resolveSite(ctx.config);
+  ctx.out.info(`iss: ${site.url}/auth/v1 (${site.from})`);
+  return mintAccessToken({ ...req, secret: secret.value, clock, issuer: `${site.url}/auth/v1` });
 }
 
 export async function verifyToken(
