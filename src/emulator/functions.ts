@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { usageError } from '../errors.js';
-import type { FunctionKind, Handler } from './types.js';
+import type { FunctionKind, Handler, NetlifyEvent } from './types.js';
 
 export interface FunctionDef {
   name: string;
@@ -8,6 +8,11 @@ export interface FunctionDef {
   /** Cron expression (`@hourly`, `0 3 * * *`), scheduled functions only. */
   schedule?: string;
   handler: Handler;
+  /**
+   * Background functions only: the id of the job a request continues (a resume), so a job keeps
+   * one id for life; undefined starts a new job with a new id.
+   */
+  jobIdFor?: (event: NetlifyEvent) => string | undefined;
 }
 
 export interface FunctionRegistry {

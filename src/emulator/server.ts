@@ -5,7 +5,7 @@ import { payloadTooLarge } from './body-limit.js';
 import type { FunctionRegistry } from './functions.js';
 import { jsonError } from './http-error.js';
 import { createInvoker, syntheticEvent, type Invocation, type Invoker, type SyntheticRequest } from './invoke.js';
-import { createJobRunner, type JobRunner } from './jobs.js';
+import { createJobRunner, type JobRecord, type JobRunner } from './jobs.js';
 import { resolveLimits, SHUTDOWN_DEADLINE_MS, type Limits } from './limits.js';
 import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
@@ -34,8 +34,11 @@ export interface Mount {
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean | void>;
 }
 
-/** An extra source of job records for `GET /api/jobs/:id` (e.g. backfill jobs in the database). */
-export type JobLookup = (id: string) => Promise<unknown | undefined>;
+/**
+ * An extra source of job records for `GET /api/jobs/:id` (e.g. backfill jobs in the database, run
+ * before a restart): in the runner's shape, so a job reads the same wherever it is found.
+ */
+export type JobLookup = (id: string) => Promise<JobRecord | undefined>;
 
 export interface EmulatorOptions {
   functions: FunctionRegistry;

@@ -20,7 +20,7 @@ import { createScheduler, type Scheduler } from '../emulator/scheduler.js';
 import { VeloError } from '../errors.js';
 import { FUNCTIONS, createRateLimitHub, resumeInterruptedBackfills, type FunctionDeps } from '../functions/index.js';
 import { DEFAULT_DEEP_LINK } from '../functions/deps.js';
-import { getBackfillJob } from '../functions/lib/backfill-job.js';
+import { backfillJobRecord, getBackfillJob } from '../functions/lib/backfill-job.js';
 import type { AuthHandlerOptions } from '../supabase/gotrue-context.js';
 import { createSupabaseHandler } from '../supabase/handler.js';
 import { createStravaClient } from '../strava/client.js';
@@ -184,7 +184,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const functions = createFunctionRegistry(
       FUNCTIONS.map((f) => {
         const schedule = scheduleFor(f, schedules);
-        return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), handler: f.create(deps) };
+        return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), ...(f.jobIdFor ? { jobIdFor: f.jobIdFor } : {}), handler: f.create(deps) };
       }),
     );
 
@@ -203,7 +203,10 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       clock,
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
-      jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
+      jobLookup: async (id) => {
+        const row = /^[0-9a-f-]{36}$/i.test(id) ? await getBackfillJob(sql, id) : null;
+        return row ? backfillJobRecord(row) : undefined;
+      },
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
     // Tokens the functions mint name this site as their issuer, as the demo token does.
