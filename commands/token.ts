@@ -47,7 +47,7 @@ export function register(program: Command): void {
 
   token
     .command('verify')
-    .description('verify a token\'s signature, algorithm, expiry, audience, subject and role')
+    .description('verify a token\'s signature, algorithm, expiry (with a 30 s clock-skew leeway), audience, subject and role')
     .argument('<jwt>', 'the token, or - to read it from stdin')
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
     .option('--remote', 'ask the Supabase project (SUPABASE_URL) whether it accepts the token')
@@ -74,11 +74,10 @@ export function register(program: Command): void {
         });
         return;
       }
-      const { claims, expiresInSeconds } = await verifyToken(ctx, token);
-      const { formatDuration } = await import('../src/util/duration.js');
+      const { claims, expiresInSeconds, validity, withinLeeway, leewaySeconds } = await verifyToken(ctx, token);
       ctx.out.result(
-        () => `${ctx.out.color.green('valid')} — expires in ${formatDuration(expiresInSeconds)}\n${JSON.stringify(claims, null, 2)}`,
-        { valid: true, claims, expiresInSeconds },
+        () => `${withinLeeway ? ctx.out.color.yellow('valid') : ctx.out.color.green('valid')} — ${validity}\n${JSON.stringify(claims, null, 2)}`,
+        { valid: true, claims, expiresInSeconds, withinLeeway, leewaySeconds },
       );
     });
 
