@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { commandContext } from '../src/cli/context.js';
 import { examples } from '../src/cli/help.js';
-import { positiveInt } from '../src/cli/parsers.js';
+import { port } from '../src/cli/parsers.js';
 
 // context.ts is constants and a base64 helper: light enough for --help.
 import { DEFAULT_BLOBS_PORT as DEFAULT_PORT, LOCAL_BLOBS_TOKEN as LOCAL_TOKEN, LOCAL_SITE_ID } from '../src/blobs/context.js';
@@ -15,7 +15,7 @@ export function register(program: Command): void {
   blobs
     .command('serve')
     .description('serve <data-dir>/blobs.sqlite over the Netlify Blobs protocol')
-    .option('--port <port>', 'port to listen on', positiveInt, DEFAULT_PORT)
+    .option('--port <port>', 'port to listen on (0 = any free port)', port, DEFAULT_PORT)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--site-id <id>', 'site id clients must use', LOCAL_SITE_ID)
     .option('--token <token>', 'bearer token clients must send', LOCAL_TOKEN)
@@ -30,16 +30,16 @@ export function register(program: Command): void {
       const store = openSqliteBlobs({ path, backgroundCheckpoints: true });
       const siteID = ctx.opts.siteId as string;
       const token = ctx.opts.token as string;
-      const port = ctx.opts.port as number;
+      const listenPort = ctx.opts.port as number;
       const host = ctx.opts.host as string;
       let server: Awaited<ReturnType<typeof startBlobsServer>>;
       try {
-        server = await startBlobsServer({ blobs: store, siteID, token, port, host });
+        server = await startBlobsServer({ blobs: store, siteID, token, port: listenPort, host });
       } catch (err) {
         await store.close();
         const code = (err as NodeJS.ErrnoException).code;
         const { VeloError } = await import('../src/errors.js');
-        if (code === 'EADDRINUSE') throw new VeloError('PORT_IN_USE', `port ${port} on ${host} is already in use`, 'pick another with --port');
+        if (code === 'EADDRINUSE') throw new VeloError('PORT_IN_USE', `port ${listenPort} on ${host} is already in use`, 'pick another with --port');
         if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new VeloError('INVALID_HOST', `cannot listen on ${host}`, 'use --host 127.0.0.1 or 0.0.0.0');
         throw err;
       }

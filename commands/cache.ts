@@ -184,7 +184,7 @@ export function register(program: Command): void {
       validatePurge(options);
       if (options.all && !options.dryRun && !ctx.opts.yes) {
         if (!process.stdin.isTTY || ctx.out.json) {
-          throw new VeloError('CONFIRMATION_REQUIRED', '--all deletes every entry in the store', 'add --yes to confirm when not on a terminal', 1);
+          throw new VeloError('CONFIRMATION_REQUIRED', '--all deletes every entry in the store', 'add --yes to confirm when not on a terminal', 2);
         }
         if (!(await confirm(`Delete every entry in store ${options.store}?`))) {
           throw new VeloError('ABORTED', 'nothing deleted', undefined, 1);

@@ -5,6 +5,7 @@ import { redactText } from '../util/redact.js';
 import { usageError, VeloError } from '../errors.js';
 import { MAX_SEED_ATHLETES } from '../seed/seed.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
+import { checkDbUrl, checkStravaUrl } from './preflight.js';
 import { startServe } from './start.js';
 import { attachServeUi } from './ui.js';
 
@@ -14,12 +15,15 @@ export async function runServe(ctx: CommandContext): Promise<void> {
   if (typeof opts.seed === 'number' && opts.seed > MAX_SEED_ATHLETES) {
     throw usageError('SEED_ATHLETES', `--seed must be a whole number from 1 to ${MAX_SEED_ATHLETES}`);
   }
+  // Flags and URLs first: a bad one is exit 2 before anything is created or opened.
+  const rawDbUrl = config.get('databaseUrl');
+  const dbUrl = rawDbUrl ? checkDbUrl(rawDbUrl, config.source('databaseUrl') === 'flag' ? '--db-url' : 'DATABASE_URL') : undefined;
+  const stravaUrl = typeof opts.stravaUrl === 'string' ? checkStravaUrl(opts.stravaUrl) : undefined;
   const secret = await resolveJwtSecret(config);
-  const realStrava = opts.strava === 'real' || Boolean(opts.stravaUrl);
+  const realStrava = opts.strava === 'real' || opts.stravaUrl !== undefined;
   if (realStrava && (!config.get('stravaClientId') || !config.get('stravaClientSecret'))) {
     throw new VeloError('STRAVA_NOT_CONFIGURED', 'the real Strava API needs STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET', 'set them in the environment or .env, or drop --strava real');
   }
-  const dbUrl = config.get('databaseUrl');
   if (!out.json) out.info(`starting: ${dbUrl ? 'database from --db-url / DATABASE_URL' : `embedded database in ${config.get('dataDir')}`}…`);
 
   const serve = await startServe({
@@ -34,7 +38,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(opts.seed ? { seedAthletes: opts.seed as number } : {}),
     ...(realStrava
       ? {
-          stravaUrl: (opts.stravaUrl as string | undefined) ?? STRAVA_BASE_URL,
+          stravaUrl: stravaUrl ?? STRAVA_BASE_URL,
           stravaClientId: config.get('stravaClientId')!,
           stravaClientSecret: config.get('stravaClientSecret')!,
         }

@@ -28,6 +28,7 @@ import { createAthleteDirectory } from '../strava/fake-athletes.js';
 import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
 import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
 import { blobsMounts } from './blobs-mounts.js';
+import { assertPortFree } from './preflight.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
@@ -120,6 +121,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
   try {
     refuseSecondServe(dataDir);
+    // Ports before the data dir: a taken one is said at once, not after migrating and seeding.
+    await assertPortFree(opts.port ?? 8888, opts.host ?? '127.0.0.1', { code: 'PORT_IN_USE', flag: '--port' });
+    if (!opts.dbUrl) await assertPortFree(opts.pgPort ?? DEFAULT_PG_PORT, '127.0.0.1', { code: 'PG_PORT_IN_USE', flag: '--pg-port' });
     if (opts.reset) {
       // A server's seeded rows are deleted once it is open (below); the blobs are local either way.
       if (!opts.dbUrl) rmSync(pgliteDir(dataDir), { recursive: true, force: true });
@@ -131,8 +135,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     let shared: SharedPglite | undefined;
     let sql: Sql;
     if (opts.dbUrl) {
-      const { openPg } = await import('../db/pg.js');
-      sql = await openPg(opts.dbUrl);
+      // openDatabase says what failed and what to check (DB_CONNECT), as `db status` does.
+      const { openDatabase } = await import('../db/open.js');
+      sql = await openDatabase({ dbUrl: opts.dbUrl, dataDir });
     } else {
       const { openPglite } = await import('../db/pglite.js');
       shared = new SharedPglite(await openPglite({ dataDir, pgtap: opts.pgtap ?? false }));
