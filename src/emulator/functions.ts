@@ -13,6 +13,11 @@ export interface FunctionDef {
    * one id for life; undefined starts a new job with a new id.
    */
   jobIdFor?: (event: NetlifyEvent) => string | undefined;
+  /**
+   * 'loopback': the emulator answers CORS preflight and allows loopback origins (veloready's
+   * built-in functions). Absent: the function answers CORS itself (a project's own functions).
+   */
+  cors?: 'loopback';
 }
 
 export interface FunctionRegistry {

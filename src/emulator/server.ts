@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
 import { payloadTooLarge } from './body-limit.js';
+import { allowOrigin, isPreflight, loopbackOrigin, preflightResponse } from './cors.js';
 import type { FunctionRegistry } from './functions.js';
 import { jsonError } from './http-error.js';
 import { createInvoker, syntheticEvent, type Invocation, type Invoker, type SyntheticRequest } from './invoke.js';
@@ -162,15 +163,21 @@ export function createEmulator(options: EmulatorOptions): Emulator {
             cache = send(res, jsonError(404, 'FUNCTION_NOT_FOUND', `no function named "${match.functionName}"`), requestId);
           } else {
             fnName = def.name;
-            let body: Buffer | null = null;
-            if (hasBody(req)) body = await readBody(req, limits.bodyBytes);
-            const event = toEvent(req, path, rawQuery, body, query);
-            if (def.kind === 'background') {
-              const result = await invoker.invoke(def, event, match.params, requestId);
-              jobId = result.job?.id;
-              cache = send(res, result.response, requestId);
+            const corsOrigin = def.cors === 'loopback' ? loopbackOrigin(req) : undefined;
+            if (corsOrigin) allowOrigin(res, corsOrigin);
+            if (corsOrigin && isPreflight(req)) {
+              cache = send(res, preflightResponse(corsOrigin), requestId);
             } else {
-              cache = send(res, await invoker.respond(def, event, match.params, requestId), requestId);
+              let body: Buffer | null = null;
+              if (hasBody(req)) body = await readBody(req, limits.bodyBytes);
+              const event = toEvent(req, path, rawQuery, body, query);
+              if (def.kind === 'background') {
+                const result = await invoker.invoke(def, event, match.params, requestId);
+                jobId = result.job?.id;
+                cache = send(res, result.response, requestId);
+              } else {
+                cache = send(res, await invoker.respond(def, event, match.params, requestId), requestId);
+              }
             }
           }
         }

@@ -189,7 +189,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const functions = createFunctionRegistry(
       FUNCTIONS.map((f) => {
         const schedule = scheduleFor(f, schedules);
-        return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), ...(f.jobIdFor ? { jobIdFor: f.jobIdFor } : {}), handler: f.create(deps) };
+        return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), ...(f.jobIdFor ? { jobIdFor: f.jobIdFor } : {}), cors: 'loopback' as const, handler: f.create(deps) };
       }),
     );
 
