@@ -60,7 +60,7 @@ describe('fake Strava OAuth', () => {
       { client_id: fake.clientId, redirect_uri: 'http://localhost/cb', response_type: 'token' },
       { client_id: fake.clientId, response_type: 'code' },
     ]) {
-      const res = await request(`${url}/oauth/authorize?${new URLSearchParams(q)}`);
+      const res = await request(`${url}/oauth/authorize?${new URLSearchParams(q as Record<string, string>)}`);
       expect(res.statusCode).toBe(400);
       expect((await json(res)).message).toBe('Bad Request');
     }
