@@ -9,7 +9,7 @@ import { startBackfill, type BackfillRequest } from './backfill.js';
 import { operatorToken } from './credentials.js';
 import { followJob, isFinished, tokenRejection, type JobView } from './jobs.js';
 import type { SiteClient } from './site-client.js';
-import { siteClientFor, siteUrl } from './target.js';
+import { siteClientFor, siteTarget, targetLine } from './target.js';
 
 const PERMILLE = 1000;
 
@@ -113,8 +113,9 @@ export interface BackfillReport {
 
 /** `veloready backfill`: start one job per athlete, then follow them (unless --no-wait). */
 export async function runBackfill(ctx: CommandContext, plan: BackfillPlan, clock: Clock = systemClock): Promise<void> {
-  const url = siteUrl(ctx);
-  ctx.out.info(`target: ${url}`);
+  const site = siteTarget(ctx);
+  const url = site.url;
+  ctx.out.info(targetLine(site));
   const notConnected = plan.notConnected ?? [];
   const skipped = notConnected.map((athleteId) => ({ athleteId, reason: 'NOT_CONNECTED' as const }));
   if (notConnected.length) {
@@ -153,8 +154,9 @@ export async function runBackfill(ctx: CommandContext, plan: BackfillPlan, clock
 
 /** `veloready backfill status <job-id>`: follow a job started earlier. */
 export async function runBackfillStatus(ctx: CommandContext, jobId: string, clock: Clock = systemClock): Promise<void> {
-  const url = siteUrl(ctx);
-  ctx.out.info(`target: ${url}`);
+  const site = siteTarget(ctx);
+  const url = site.url;
+  ctx.out.info(targetLine(site));
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(jobId)) throw new VeloError('INVALID_JOB_ID', `"${jobId}" is not a job id`, undefined, 2);
   const client = siteClientFor(ctx, undefined, clock);
   try {

@@ -120,6 +120,10 @@ describe('what serve prints works with the project\'s own netlify.toml', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<form');
       expect(new URL(consent).searchParams.get('redirect_uri')).toMatch(/\/\.netlify\/functions\/oauth-strava-token-exchange$/);
+
+      // The documented default webhook verify token answers Strava's subscription check.
+      const hub = await fetch(`${new URL(curl[2]!).origin}/.netlify/functions/strava-webhook?hub.mode=subscribe&hub.verify_token=veloready-local&hub.challenge=c16`);
+      expect(await hub.json()).toEqual({ 'hub.challenge': 'c16' });
     } finally {
       expect(await stopCli(serve)).toBe(0);
     }
