@@ -50,13 +50,11 @@ describe('serve refuses bad flags before it touches the folder', () => {
     const held = await holdPort();
     try {
       const cwd = scratchDir('vr-first-');
-      const started = performance.now();
       const r = await runCli(['serve', '--port', String(held.port), '--pg-port', '0', '--no-ui'], { cwd });
-      const ms = performance.now() - started;
       expect(r.exitCode).toBe(1);
       expect(oneLine(r.stderr)).toEqual([`error: port ${held.port} on 127.0.0.1 is already in use`]);
+      // Said before the embedded database was created (which alone takes seconds), let alone seeded.
       expect(existsSync(join(cwd, '.veloready', 'pg'))).toBe(false);
-      expect(ms).toBeLessThan(4000);
     } finally {
       held.server.close();
     }
@@ -96,7 +94,7 @@ describe('seed refuses to mix seeds', () => {
     const reset = await runCli(['--json', ...base, '--seed', '8', '--reset'], { cwd });
     expect(reset.exitCode, reset.stderr).toBe(0);
     expect(JSON.parse(reset.stdout).seed).toBe('8');
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('what serve prints works with the project\'s own netlify.toml', () => {

@@ -62,7 +62,7 @@ describe('veloready backfill against a running serve', () => {
   it('a second backfill for the same athlete reports the running one instead of starting another', async () => {
     // Slow enough that the first job still runs when the second CLI (seconds to start on a busy
     // machine) asks.
-    await setFakeStravaFaults(serve.url, { latencyMs: 3000 });
+    await setFakeStravaFaults(serve.url, { latencyMs: 8000 });
     try {
       const first = await runCli(['--json', 'backfill', '--athlete', String(DEMO_ATHLETE_ID), '--no-wait', ...site]);
       expect(first.exitCode, first.stderr).toBe(0);
