@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { usageError } from '../errors.js';
-import type { FunctionKind, Handler } from './types.js';
+import type { FunctionKind, Handler, NetlifyEvent } from './types.js';
 
 export interface FunctionDef {
   name: string;
@@ -12,6 +12,16 @@ export interface FunctionDef {
   source?: string;
   /** Its own routes besides redirects (a project v2 function's `config.path`). */
   routes?: readonly string[];
+  /**
+   * Background functions only: the id of the job a request continues (a resume), so a job keeps
+   * one id for life; undefined starts a new job with a new id.
+   */
+  jobIdFor?: (event: NetlifyEvent) => string | undefined;
+  /**
+   * 'loopback': the emulator answers CORS preflight and allows loopback origins (veloready's
+   * built-in functions). Absent: the function answers CORS itself (a project's own functions).
+   */
+  cors?: 'loopback';
 }
 
 export const BUILT_IN = 'built-in';

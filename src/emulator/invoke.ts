@@ -79,7 +79,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
     respond,
     async invoke(def, event, params = EMPTY_PARAMS, requestId = randomUUID()) {
       if (def.kind !== 'background') return { response: await respond(def, event, params, requestId) };
-      const job = jobs.start(def, event, params);
+      const job = jobs.start(def, event, params, def.jobIdFor?.(event));
       return {
         job,
         response: {

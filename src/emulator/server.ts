@@ -2,10 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
 import { payloadTooLarge } from './body-limit.js';
+import { allowOrigin, isPreflight, loopbackOrigin, preflightResponse } from './cors.js';
 import type { FunctionRegistry } from './functions.js';
 import { jsonError } from './http-error.js';
 import { createInvoker, syntheticEvent, type Invocation, type Invoker, type SyntheticRequest } from './invoke.js';
-import { createJobRunner, type JobRunner } from './jobs.js';
+import { createJobRunner, type JobRecord, type JobRunner } from './jobs.js';
 import { resolveLimits, SHUTDOWN_DEADLINE_MS, type Limits } from './limits.js';
 import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
@@ -36,8 +37,11 @@ export interface Mount {
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean | void>;
 }
 
-/** An extra source of job records for `GET /api/jobs/:id` (e.g. backfill jobs in the database). */
-export type JobLookup = (id: string) => Promise<unknown | undefined>;
+/**
+ * An extra source of job records for `GET /api/jobs/:id` (e.g. backfill jobs in the database, run
+ * before a restart): in the runner's shape, so a job reads the same wherever it is found.
+ */
+export type JobLookup = (id: string) => Promise<JobRecord | undefined>;
 
 export interface EmulatorOptions {
   functions: FunctionRegistry;
@@ -201,22 +205,29 @@ export function createEmulator(options: EmulatorOptions): Emulator {
             cache = send(res, jsonError(404, 'FUNCTION_NOT_FOUND', `no function named "${match.functionName}"`), requestId);
           } else {
             fnName = def.name;
-            const refused = guard && def.kind === 'scheduled' ? await refuseNonOperator(guard, req.headers.authorization, def.name) : undefined;
-            let body: Buffer | null = null;
-            if (!refused && hasBody(req)) body = await readBody(req, limits.bodyBytes);
-            if (exchange) keepRequestBody(exchange, body);
-            const event = toEvent(req, path, rawQuery, body, query);
-            if (refused) {
+            const corsOrigin = def.cors === 'loopback' ? loopbackOrigin(req) : undefined;
+            if (corsOrigin) allowOrigin(res, corsOrigin);
+            const preflight = corsOrigin !== undefined && isPreflight(req);
+            const refused = guard && def.kind === 'scheduled' && !preflight ? await refuseNonOperator(guard, req.headers.authorization, def.name) : undefined;
+            if (corsOrigin && preflight) {
+              cache = send(res, preflightResponse(corsOrigin), requestId);
+            } else if (refused) {
               req.resume();
               cache = send(res, refused, requestId);
-            } else if (def.kind === 'background') {
-              const owner = guard ? await jobOwner(guard, req.headers.authorization) : undefined;
-              const result = await invoker.invoke(def, event, match.params, requestId);
-              jobId = result.job?.id;
-              if (guard && jobId) rememberOwner(jobId, owner);
-              cache = send(res, result.response, requestId);
             } else {
-              cache = send(res, await invoker.respond(def, event, match.params, requestId), requestId);
+              let body: Buffer | null = null;
+              if (hasBody(req)) body = await readBody(req, limits.bodyBytes);
+              if (exchange) keepRequestBody(exchange, body);
+              const event = toEvent(req, path, rawQuery, body, query);
+              if (def.kind === 'background') {
+                const owner = guard ? await jobOwner(guard, req.headers.authorization) : undefined;
+                const result = await invoker.invoke(def, event, match.params, requestId);
+                jobId = result.job?.id;
+                if (guard && jobId) rememberOwner(jobId, owner);
+                cache = send(res, result.response, requestId);
+              } else {
+                cache = send(res, await invoker.respond(def, event, match.params, requestId), requestId);
+              }
             }
           }
         }

@@ -1,6 +1,7 @@
 import { redactDbUrl } from '../config/redact.js';
 import type { CommandContext } from '../cli/context.js';
 import type { Clock } from '../clock.js';
+import type { ResolvedConfig } from '../config/config.js';
 import { DEFAULT_DATA_DIR } from '../config/settings.js';
 import { liveServeInfo } from '../db/serve-info.js';
 import { checkSiteUrl, createSiteClient, type SiteClient, type SiteRequest } from './site-client.js';
@@ -29,15 +30,20 @@ export function runningServeUrl(dataDir: string): string | undefined {
  * The site an operator command talks to: `--url` > VELOREADY_API_URL (environment, then .env) >
  * the running serve of the data dir > http://127.0.0.1:8888.
  */
-export function siteTarget(ctx: CommandContext): SiteTarget {
-  const source = ctx.config.source('apiUrl');
+export function siteTarget(ctx: Pick<CommandContext, 'config'>): SiteTarget {
+  return resolveSite(ctx.config);
+}
+
+/** The same resolution from the configuration alone: every command that names the site uses it. */
+export function resolveSite(config: ResolvedConfig): SiteTarget {
+  const source = config.source('apiUrl');
   // Checked here, before anything (a token's secret) depends on it.
-  if (source === 'flag') return { url: checkSiteUrl(ctx.config.get('apiUrl')!), from: '--url' };
-  if (source === 'env' || source === '.env') return { url: checkSiteUrl(ctx.config.get('apiUrl')!), from: `VELOREADY_API_URL${source === '.env' ? ' in .env' : ''}` };
-  const dataDir = ctx.config.get('dataDir') ?? DEFAULT_DATA_DIR;
+  if (source === 'flag') return { url: checkSiteUrl(config.get('apiUrl')!), from: '--url' };
+  if (source === 'env' || source === '.env') return { url: checkSiteUrl(config.get('apiUrl')!), from: `VELOREADY_API_URL${source === '.env' ? ' in .env' : ''}` };
+  const dataDir = config.get('dataDir') ?? DEFAULT_DATA_DIR;
   const serve = runningServeUrl(dataDir);
   if (serve) return { url: serve, from: `the running serve of ${dataDir}` };
-  return { url: checkSiteUrl(ctx.config.get('apiUrl')!), from: `default; no serve running for ${dataDir}` };
+  return { url: checkSiteUrl(config.get('apiUrl')!), from: `default; no serve running for ${dataDir}` };
 }
 
 export const siteUrl = (ctx: CommandContext): string => siteTarget(ctx).url;

@@ -88,6 +88,25 @@ async function requireSchema(tx: Queryable): Promise<void> {
   }
 }
 
+/**
+ * Data seeded with another seed would silently mix with this one (different athletes, different
+ * histories): refused, saying how to replace it or to keep the seed it has.
+ */
+async function refuseOtherSeed(tx: Queryable, seed: string): Promise<void> {
+  const { rows } = await tx.query<{ seed: string }>(
+    `select distinct raw_app_meta_data->>'seed' as seed from auth.users
+     where raw_app_meta_data->>'seeded' = 'true' and raw_app_meta_data->>'seed' is distinct from $1`,
+    [seed],
+  );
+  const others = rows.map((r) => r.seed ?? '(none)');
+  if (others.length === 0) return;
+  throw usageError(
+    'SEED_MISMATCH',
+    `the database holds data seeded with --seed ${others.join(', ')}; --seed ${seed} would mix the two`,
+    `add --reset to replace the seeded data (other users are untouched), or run with --seed ${others[0]}`,
+  );
+}
+
 /** Deletes seeded users; their athletes, activities and streams go with them (on delete cascade). */
 export async function deleteSeeded(tx: Queryable): Promise<number> {
   const res = await tx.query(`delete from auth.users where raw_app_meta_data->>'seeded' = 'true'`);
@@ -135,6 +154,7 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
 
   return sql.transaction(async (tx) => {
     await requireSchema(tx);
+    if (!options.reset) await refuseOtherSeed(tx, seed);
     let deletedUsers = 0;
     if (options.reset) {
       progress({ phase: 'reset', done: 0, total: 1 });

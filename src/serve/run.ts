@@ -9,6 +9,7 @@ import { MAX_SEED_ATHLETES } from '../seed/seed.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
 import { DEFAULT_API_BUDGET } from '../ratelimit/gate.js';
 import { describeMigrationsDir, resolveMigrationsDir } from '../db/migrations-dir.js';
+import { checkDbUrl, checkStravaUrl } from './preflight.js';
 import { startServe } from './start.js';
 import { attachServeUi } from './ui.js';
 
@@ -18,11 +19,15 @@ export async function runServe(ctx: CommandContext): Promise<void> {
   if (typeof opts.seed === 'number' && opts.seed > MAX_SEED_ATHLETES) {
     throw usageError('SEED_ATHLETES', `--seed must be a whole number from 1 to ${MAX_SEED_ATHLETES}`);
   }
+  // Flags and URLs first: a bad one is exit 2 before anything is created or opened.
+  const rawDbUrl = config.get('databaseUrl');
+  const dbUrl = rawDbUrl ? checkDbUrl(rawDbUrl, config.source('databaseUrl') === 'flag' ? '--db-url' : 'DATABASE_URL') : undefined;
+  const stravaUrl = typeof opts.stravaUrl === 'string' ? checkStravaUrl(opts.stravaUrl) : undefined;
   if (typeof opts.functions === 'string' && !existsSync(resolve(opts.functions))) {
     throw usageError('FUNCTIONS_DIR_MISSING', `--functions ${opts.functions}: no such folder`, 'name the folder that holds your function files');
   }
   const secret = await resolveJwtSecret(config);
-  const realStrava = opts.strava === 'real' || Boolean(opts.stravaUrl);
+  const realStrava = opts.strava === 'real' || opts.stravaUrl !== undefined;
   if (realStrava && (!config.get('stravaClientId') || !config.get('stravaClientSecret'))) {
     throw new VeloError('STRAVA_NOT_CONFIGURED', 'the real Strava API needs STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET', 'set them in the environment or .env, or drop --strava real');
   }
@@ -30,7 +35,6 @@ export async function runServe(ctx: CommandContext): Promise<void> {
   if (!Number.isSafeInteger(subscriptionId) || subscriptionId < 1) {
     throw usageError('STRAVA_SUBSCRIPTION_ID', 'STRAVA_SUBSCRIPTION_ID must be a whole number (the id Strava gave the push subscription)');
   }
-  const dbUrl = config.get('databaseUrl');
   const snapshotFile = async (nameOrPath: unknown): Promise<string | undefined> => {
     if (typeof nameOrPath !== 'string') return undefined;
     const { snapshotPath } = await import('../snapshot/names.js');
@@ -61,7 +65,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(opts.seed ? { seedAthletes: opts.seed as number } : {}),
     ...(realStrava
       ? {
-          stravaUrl: (opts.stravaUrl as string | undefined) ?? STRAVA_BASE_URL,
+          stravaUrl: stravaUrl ?? STRAVA_BASE_URL,
           stravaClientId: config.get('stravaClientId')!,
           stravaClientSecret: config.get('stravaClientSecret')!,
         }

@@ -26,7 +26,7 @@ import { createScheduler, type Scheduler } from '../emulator/scheduler.js';
 import { VeloError } from '../errors.js';
 import { FUNCTIONS, createRateLimitHub, resumeInterruptedBackfills, type FunctionDeps } from '../functions/index.js';
 import { DEFAULT_DEEP_LINK } from '../functions/deps.js';
-import { getBackfillJob } from '../functions/lib/backfill-job.js';
+import { backfillJobRecord, getBackfillJob } from '../functions/lib/backfill-job.js';
 import type { AuthHandlerOptions } from '../supabase/gotrue-context.js';
 import { createSupabaseHandler } from '../supabase/handler.js';
 import { createStravaClient } from '../strava/client.js';
@@ -37,6 +37,7 @@ import { createAdminGuard, isLoopbackHost, type AdminGuard } from '../control/ad
 import { createInspectorMount } from '../inspector/inspector.js';
 import { localKeys } from '../supabase/keys.js';
 import { blobsMounts } from './blobs-mounts.js';
+import { assertPortFree } from './preflight.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import { createServeGuard } from './operator-guard.js';
 import { makeDataDirPrivate } from '../config/private-dir.js';
@@ -195,6 +196,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
   try {
     refuseSecondServe(dataDir);
+    // Ports before the data dir: a taken one is said at once, not after migrating and seeding.
+    await assertPortFree(opts.port ?? 8888, opts.host ?? '127.0.0.1', { code: 'PORT_IN_USE', flag: '--port' });
+    if (!opts.dbUrl) await assertPortFree(opts.pgPort ?? DEFAULT_PG_PORT, '127.0.0.1', { code: 'PG_PORT_IN_USE', flag: '--pg-port' });
     if (opts.reset) {
       // A server's seeded rows are deleted once it is open (below); the blobs are local either way.
       if (!opts.dbUrl) rmSync(pgliteDir(dataDir), { recursive: true, force: true });
@@ -212,8 +216,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     let reopenPglite: (() => Promise<PgliteSql>) | undefined;
     let sql: Sql;
     if (opts.dbUrl) {
-      const { openPg } = await import('../db/pg.js');
-      sql = await openPg(opts.dbUrl);
+      // openDatabase says what failed and what to check (DB_CONNECT), as `db status` does.
+      const { openDatabase } = await import('../db/open.js');
+      sql = await openDatabase({ dbUrl: opts.dbUrl, dataDir });
     } else {
       const { openPglite } = await import('../db/pglite.js');
       reopenPglite = () => openPglite({ dataDir, pgtap: opts.pgtap ?? false });
@@ -267,7 +272,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const schedules = loadSchedules(tomlPath);
     const builtins = opts.builtins === 'none' ? [] : FUNCTIONS.map((f) => {
       const schedule = scheduleFor(f, schedules);
-      return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), handler: f.create(deps) };
+      return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), ...(f.jobIdFor ? { jobIdFor: f.jobIdFor } : {}), cors: 'loopback' as const, handler: f.create(deps) };
     });
     // The project's own functions over the built-ins; its router adds their config.path routes to the redirects.
     const { createProjectRuntime } = await import('../runtime/project.js');
@@ -311,7 +316,10 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
       guard: createServeGuard(deps, sql),
       gate: createRequestGate({ clock, jwtSecret, ...(opts.rateLimits?.login ? { login: opts.rateLimits.login } : {}), ...(opts.rateLimits?.api ? { api: opts.rateLimits.api } : {}) }),
-      jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
+      jobLookup: async (id) => {
+        const row = /^[0-9a-f-]{36}$/i.test(id) ? await getBackfillJob(sql, id) : null;
+        return row ? backfillJobRecord(row) : undefined;
+      },
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
     listeningPort = listening.port;

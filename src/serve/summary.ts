@@ -23,6 +23,15 @@ export function functionRows(functions: ReadonlyArray<Pick<FunctionDef, 'name' |
   }));
 }
 
+/** The first path that reaches the function as it is (no `:param` or `*` to fill in). */
+export function usableRoute(rows: readonly FunctionRow[], name: string): string {
+  const row = rows.find((r) => r.name === name);
+  return row?.routes.find((r) => !/[:*]/.test(r)) ?? `/.netlify/functions/${name}`;
+}
+
+/** Scopes the consent URL asks for: what backfill and the activity routes need. */
+const CONSENT_SCOPE = 'read,activity:read_all';
+
 export interface ServeSummary {
   url: string;
   database: string;
@@ -30,6 +39,9 @@ export interface ServeSummary {
   psql?: string;
   stravaUrl?: string;
   inspector?: string;
+  /** The fake Strava's consent page, ready to open: it ends at this serve's OAuth callback. */
+  consentUrl?: string;
+  stravaClientId?: string;
   demoAthleteId: number;
   demoToken: string;
   curl: string;
@@ -45,17 +57,23 @@ export interface ServeSummary {
 }
 
 export function serveSummary(s: RunningServe): ServeSummary {
+  const functions = functionRows(s.functions.list(), s.emulator.router.rules);
+  const consent = (fake: NonNullable<RunningServe['fakeStrava']>): string => {
+    const q = new URLSearchParams({ client_id: fake.clientId, response_type: 'code', redirect_uri: `${s.url}${usableRoute(functions, 'oauth-strava-token-exchange')}`, scope: CONSENT_SCOPE });
+    return `${s.url}/strava/oauth/authorize?${q}`;
+  };
   return {
     url: s.url,
     database: s.database,
     ...(s.pgPort ? { pgPort: s.pgPort, psql: `psql postgres://postgres@127.0.0.1:${s.pgPort}/postgres` } : {}),
-    ...(s.fakeStrava ? { stravaUrl: `${s.url}/strava` } : {}),
+    ...(s.fakeStrava ? { stravaUrl: `${s.url}/strava`, stravaClientId: s.fakeStrava.clientId, consentUrl: consent(s.fakeStrava) } : {}),
     ...(s.inspectorUrl ? { inspector: s.inspectorUrl } : {}),
     demoAthleteId: s.demo.athleteId,
     demoToken: s.demo.token,
     // The URL is quoted: zsh (macOS's shell) would otherwise glob the `?` and refuse the line.
-    curl: `curl -H "Authorization: Bearer ${s.demo.token}" "${s.url}/api/activities?limit=5"`,
-    functions: functionRows(s.functions.list(), s.emulator.router.rules),
+    // A path this serve answers: the project's netlify.toml may not route /api/activities.
+    curl: `curl -H "Authorization: Bearer ${s.demo.token}" "${s.url}${usableRoute(functions, 'api-activities')}?limit=5"`,
+    functions,
     functionWarnings: [...s.project.warnings],
     envReplaced: s.envReplaced.map((r) => r.name),
     ...(s.seeded?.skippedAthletes.length ? { skippedAthletes: s.seeded.skippedAthletes } : {}),
@@ -71,7 +89,8 @@ export function bannerLines(s: ServeSummary, firstRun: boolean): string[] {
   return [
     `veloready serve: ${s.url}`,
     `  database   ${s.database}${s.psql ? `  (${s.psql})` : ''}`,
-    ...(s.stravaUrl ? [`  strava     ${s.stravaUrl} (fake)`] : []),
+    ...(s.stravaUrl ? [`  strava     ${s.stravaUrl} (fake; client_id ${s.stravaClientId})`] : []),
+    ...(s.consentUrl ? [`  connect    ${s.consentUrl}`] : []),
     `  blobs      NETLIFY_BLOBS_CONTEXT from: veloready blobs context --url ${s.url}`,
     `  supabase   ${s.url} (auth/v1, rest/v1; keys: veloready keys)`,
     ...(s.inspector ? [`  inspector  ${s.inspector}`] : []),

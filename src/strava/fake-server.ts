@@ -281,7 +281,7 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
         faults = createFaultInjector(config);
         return { status: 200, body: { faults: config } };
       } catch (err) {
-        return { status: 400, body: { error: { code: 'bad_faults', message: err instanceof Error ? err.message : String(err) } } };
+        return { status: 400, body: { error: { code: 'BAD_FAULTS', message: err instanceof Error ? err.message : String(err) } } };
       }
     }
     if (path === '/_fake/faults' && req.method === 'DELETE') {
@@ -322,7 +322,7 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
     if (!basePath && !isApi && !isOauth && !isAdmin) return false;
     try {
       if (isAdmin) {
-        const reply = (await adminRoutes(req, path)) ?? { status: 404, body: { error: { code: 'not_found', message: `no admin route ${req.method} ${path}` } } };
+        const reply = (await adminRoutes(req, path)) ?? { status: 404, body: { error: { code: 'NOT_FOUND', message: `no admin route ${req.method} ${path}` } } };
         send(res, reply, {});
         return true;
       }

@@ -2,6 +2,7 @@ import { getDeployStore, getStore, listStores } from '@netlify/blobs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BLOBS_CONTEXT_ENV, encodeBlobsContext, LOCAL_SITE_ID } from '../../src/blobs/context.js';
 import { startTestServe, type TestServe } from './helpers.js';
+import { readJson } from '../helpers/json.js';
 
 let serve: TestServe;
 beforeAll(async () => {
@@ -38,7 +39,8 @@ describe('serve: the official @netlify/blobs client on region-prefixed edge path
 
   it('getStore({ region }): set, get, list, delete', async () => {
     const unsubscribe = record();
-    const store = getStore({ name: 'regional', region: 'eu-central-1' });
+    // The client's types offer `region` on deploy stores only; at run time a site store takes it too.
+    const store = getStore({ name: 'regional', region: 'eu-central-1' } as Parameters<typeof getStore>[0]);
     await store.set('a', 'one');
     await store.set('b', 'two');
     expect(await store.get('a')).toBe('one');
@@ -63,6 +65,6 @@ describe('serve: the official @netlify/blobs client on region-prefixed edge path
       body: 'v',
     });
     expect(r.status).toBe(404);
-    expect((await r.json()).error.code).toBe('NOT_FOUND');
+    expect((await readJson(r)).error.code).toBe('NOT_FOUND');
   });
 });

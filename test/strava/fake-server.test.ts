@@ -60,7 +60,7 @@ describe('fake Strava OAuth', () => {
       { client_id: fake.clientId, redirect_uri: 'http://localhost/cb', response_type: 'token' },
       { client_id: fake.clientId, response_type: 'code' },
     ]) {
-      const res = await request(`${url}/oauth/authorize?${new URLSearchParams(q)}`);
+      const res = await request(`${url}/oauth/authorize?${new URLSearchParams(q as Record<string, string>)}`);
       expect(res.statusCode).toBe(400);
       expect((await json(res)).message).toBe('Bad Request');
     }
@@ -159,7 +159,7 @@ describe('fake Strava API', () => {
     const { access_token } = fake.issueTokens(FIRST_ATHLETE_ID);
     const bad = await request(`${url}/_fake/faults`, { method: 'POST', body: JSON.stringify({ errorRate: 3 }) });
     expect(bad.statusCode).toBe(400);
-    expect((await json(bad)).error).toMatchObject({ code: 'bad_faults' });
+    expect((await json(bad)).error).toMatchObject({ code: 'BAD_FAULTS' });
     const ok = await request(`${url}/_fake/faults`, { method: 'POST', body: JSON.stringify({ forced: [{ route: 'GET /api/v3/athlete', status: 503, times: 1 }] }) });
     expect(ok.statusCode).toBe(200);
     await ok.body.dump();
