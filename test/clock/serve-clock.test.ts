@@ -37,11 +37,11 @@ async function signIn(): Promise<{ access: string; refresh: string }> {
   const callback = `${serve.url}/oauth/strava/callback`;
   const page = await fetch(`${serve.url}/strava/oauth/authorize?client_id=${fake.clientId}&redirect_uri=${encodeURIComponent(callback)}&response_type=code&scope=read,activity:read_all&state=s`);
   const html = await page.text();
-  const form = new URLSearchParams([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
+  const form = new URLSearchParams([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m): [string, string] => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
   form.set('athlete_id', String(DEMO_ATHLETE_ID));
   const approved = await fetch(`${serve.url}/strava/oauth/authorize`, { method: 'POST', body: form, redirect: 'manual' });
   const code = new URL(approved.headers.get('location')!).searchParams.get('code');
-  const tokens = await (await fetch(`${callback}?code=${code}&redirect=0`)).json();
+  const tokens = (await (await fetch(`${callback}?code=${code}&redirect=0`)).json()) as { access_token: string; refresh_token: string };
   return { access: tokens.access_token, refresh: tokens.refresh_token };
 }
 
@@ -59,14 +59,14 @@ describe('serve on a virtual clock', () => {
 
     const rotated = await refresh(first);
     expect(rotated.status).toBe(200);
-    const next = await rotated.json();
+    const next = (await rotated.json()) as { access_token: string; refresh_token: string };
     expect((await fetch(`${serve.url}/api/activities?limit=1`, { headers: bearer(next.access_token) })).status).toBe(200);
 
     // The rotated refresh token was issued at T+2h: good until T+30d+2h.
     await changeClock({ action: 'advance', by: '29d' });
     const late = await refresh(next.refresh_token);
     expect(late.status).toBe(200);
-    const last = await late.json();
+    const last = (await late.json()) as { refresh_token: string };
     await changeClock({ action: 'advance', by: '31d' });
     const tooLate = await refresh(last.refresh_token);
     expect(tooLate.status).toBe(401);
@@ -111,14 +111,14 @@ describe('serve on a virtual clock', () => {
   it('the clock API needs the per-run token for changes', async () => {
     const res = await fetch(`${serve.url}/_/api/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"action":"freeze"}' });
     expect(res.status).toBe(403);
-    expect((await res.json()).error.code).toBe('ADMIN_TOKEN_REQUIRED');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ADMIN_TOKEN_REQUIRED');
     const bad = await fetch(`${serve.url}/_/api/clock`, {
       method: 'POST',
       headers: { [ADMIN_TOKEN_HEADER]: serve.adminToken, 'content-type': 'application/json' },
       body: '{"action":"advance","by":"soon"}',
     });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe('INVALID_DURATION');
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_DURATION');
   });
 
   it('veloready clock shows and changes the running serve (--json, exit codes)', async () => {

@@ -6,6 +6,14 @@ import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
 import { REDACTED } from '../../src/util/redact.js';
 import { bearer, startTestServe, type TestServe } from '../serve/helpers.js';
 
+// Callbacks given to page.evaluate run in the browser; the test's typecheck has Node's library
+// only, so the few browser names they use are declared here (loosely) instead of adding `dom`
+// to every test's globals.
+interface PageElement { labels?: { length: number } | null; getAttribute(name: string): string | null; tagName: string; textContent: string | null }
+declare const window: Record<string, unknown> & { scrollTo(x: number, y: number): void };
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+declare const document: { querySelectorAll(selector: string): Iterable<PageElement>; documentElement: { scrollWidth: number } };
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`inspector browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
@@ -151,7 +159,7 @@ describe.skipIf(!haveChromium)('inspector in headless Chromium', () => {
       (window as unknown as { longest: number }).longest = 0;
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) (window as unknown as { longest: number }).longest = Math.max((window as unknown as { longest: number }).longest, e.duration);
-      }).observe({ type: 'longtask', buffered: false });
+      }).observe({ type: 'longtask' as 'mark', buffered: false });
     });
     const token = serve.tokenFor(DEMO_ATHLETE_ID);
     const started = Date.now();
@@ -180,8 +188,7 @@ describe.skipIf(!haveChromium)('inspector in headless Chromium', () => {
       await page.goto(`${serve.url}/_/#${view}`);
       await page.locator(`#view-${view} .body > *`).first().waitFor();
       const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll('input, select, button')].filter((el) => {
-          const e = el as HTMLInputElement;
+        [...document.querySelectorAll('input, select, button')].filter((e) => {
           return !(e.labels?.length || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent?.trim()));
         }).length,
       );
