@@ -11,6 +11,7 @@ import { VeloError, usageError } from '../errors.js';
 import { generateActivities, generateAthlete, generateAthleteWithId, MAX_ATHLETE_ID, planForActivityId, type FakeAthlete } from '../strava/generator.js';
 import { generateStreams } from '../strava/streams.js';
 import { userIdForAthlete } from '../auth/user-id.js';
+import { DEMO_ATHLETE_ID } from './demo-athlete.js';
 import { ColumnBatch, flushBatch, type ArrayEncoding } from './bulk.js';
 import { ACTIVITY_COLUMNS, ATHLETE_COLUMNS, STREAM_COLUMNS, USER_COLUMNS, activityRow, athleteRow, streamRows, userRow } from './rows.js';
 
@@ -90,13 +91,15 @@ async function requireSchema(tx: Queryable): Promise<void> {
 
 /**
  * Data seeded with another seed would silently mix with this one (different athletes, different
- * histories): refused, saying how to replace it or to keep the seed it has.
+ * histories): refused, saying how to replace it or to keep the seed it has. serve's demo athlete
+ * is serve's own, whatever seed made it, so `seed` beside a running serve is not refused for it.
  */
 async function refuseOtherSeed(tx: Queryable, seed: string): Promise<void> {
   const { rows } = await tx.query<{ seed: string }>(
     `select distinct raw_app_meta_data->>'seed' as seed from auth.users
-     where raw_app_meta_data->>'seeded' = 'true' and raw_app_meta_data->>'seed' is distinct from $1`,
-    [seed],
+     where raw_app_meta_data->>'seeded' = 'true' and raw_app_meta_data->>'seed' is distinct from $1
+       and raw_app_meta_data->>'athlete_id' is distinct from $2`,
+    [seed, String(DEMO_ATHLETE_ID)],
   );
   const others = rows.map((r) => r.seed ?? '(none)');
   if (others.length === 0) return;

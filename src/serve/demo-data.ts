@@ -4,8 +4,9 @@ import { seedDatabase, type SeedProgress, type SeedResult } from '../seed/seed.j
 import { athleteIdFor } from '../strava/generator.js';
 import type { FakeStrava } from '../strava/fake-server.js';
 
-/** The athlete every fresh `serve` has, with a year of rides. */
-export const DEMO_ATHLETE_ID = 104662;
+import { DEMO_ATHLETE_ID } from '../seed/demo-athlete.js';
+
+export { DEMO_ATHLETE_ID };
 export const DEMO_DAYS = 365;
 
 export interface DemoDataOptions {

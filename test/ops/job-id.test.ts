@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
 import { runCli } from '../helpers/cli.js';
 import { migratedDataDir } from '../helpers/db.js';
-import { bearer, startTestServe, waitForJob, type TestServe } from '../serve/helpers.js';
+import { bearer, startTestServe, TEST_SECRET, waitForJob, type TestServe } from '../serve/helpers.js';
 import { setFakeStravaFaults } from './helpers.js';
 
 const JOB_RECORD_KEYS = ['createdAt', 'error', 'finishedAt', 'function', 'id', 'progress', 'startedAt', 'status'];
@@ -39,7 +39,7 @@ describe('a backfill keeps one job id for life', () => {
     for (let i = 0; (before.progress?.pages_fetched ?? 0) < 1; i++) {
       if (i > 400) throw new Error('backfill made no progress');
       await new Promise((r) => setTimeout(r, 25));
-      before = (await (await fetch(`${first.url}/api/jobs/${jobId}`)).json()) as Record<string, any>;
+      before = (await (await fetch(`${first.url}/api/jobs/${jobId}`, { headers: bearer(first.tokenFor(0, 'service_role')) })).json()) as Record<string, any>;
     }
     expect(Object.keys(before).sort()).toEqual(JOB_RECORD_KEYS);
     // The database row is the same job, under the same id.
@@ -55,7 +55,7 @@ describe('a backfill keeps one job id for life', () => {
     expect(after.progress.pages_fetched).toBeGreaterThan(before.progress.pages_fetched);
 
     // What `backfill --no-wait` told the operator to run still works.
-    const status = await runCli(['--json', 'backfill', 'status', jobId, '--url', second.url]);
+    const status = await runCli(['--json', 'backfill', 'status', jobId, '--url', second.url, '--secret', TEST_SECRET]);
     expect(status.exitCode, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ id: jobId, status: 'succeeded' });
 
@@ -73,7 +73,8 @@ describe('a backfill keeps one job id for life', () => {
       `insert into public.backfill_jobs (athlete_id, status, error, finished_at) values ($1, 'failed', 'FUNCTION_TIMEOUT: stopped by the background time limit at page 3', now()) returning id::text as id`,
       [DEMO_ATHLETE_ID],
     );
-    const job = (await (await fetch(`${s.url}/api/jobs/${rows[0]!.id}`)).json()) as Record<string, any>;
+    // /api/jobs/:id answers the job's own athlete or an operator.
+    const job = (await (await fetch(`${s.url}/api/jobs/${rows[0]!.id}`, { headers: bearer(s.tokenFor(0, 'service_role')) })).json()) as Record<string, any>;
     expect(Object.keys(job).sort()).toEqual(JOB_RECORD_KEYS);
     expect(job).toMatchObject({ status: 'failed', error: { code: 'FUNCTION_TIMEOUT', message: 'stopped by the background time limit at page 3' } });
   });

@@ -40,11 +40,11 @@ export function jobRoutes(s: InspectorSources, runs: ScheduledRunBook): ApiRoute
       method: 'GET',
       path: '/jobs/:id',
       handler: async ({ params }) => {
+        // A resumed backfill runs under its row's id: the runner's record and the row are one job.
         const job = s.emulator.jobs.get(params.id!) ?? runs.get(params.id!);
-        if (job) return { job };
         const backfill = UUID_RE.test(params.id!) ? await getBackfillJob(s.sql, params.id!) : null;
-        if (backfill) return { backfill };
-        throw new ApiError(404, 'JOB_NOT_FOUND', `no job ${params.id}`);
+        if (!job && !backfill) throw new ApiError(404, 'JOB_NOT_FOUND', `no job ${params.id}`);
+        return { ...(job ? { job } : {}), ...(backfill ? { backfill } : {}) };
       },
     },
     {
