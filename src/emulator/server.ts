@@ -46,6 +46,8 @@ export interface EmulatorOptions {
   log?: RequestLog;
   jobs?: JobRunner;
   jobLookup?: JobLookup;
+  /** What a timed-out function may have been waiting for, added to its 504 (serve: the embedded database). */
+  timeoutNote?: () => string | undefined;
 }
 
 export interface ListenInfo {
@@ -101,7 +103,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     });
   // Running sync and scheduled functions learn of a shutdown at once (jobs when the runner drains).
   const shuttingDown = new AbortController();
-  const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError, signal: shuttingDown.signal });
+  const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError, signal: shuttingDown.signal, timeoutNote: options.timeoutNote });
   const needsQueryForRouting = router.rules.some((r) => r.query);
   /** Request ids are ULIDs, as Netlify's x-nf-request-id. */
   const nextRequestId = createUlid(() => clock.now());

@@ -30,7 +30,7 @@ import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
 import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
 import { blobsMounts } from './blobs-mounts.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
-import { SharedPglite } from './shared-pglite.js';
+import type { DbThread } from './db-thread.js';
 import { delegateStrava } from './strava-delegate.js';
 import type { SeedProgress, SeedResult } from '../seed/seed.js';
 
@@ -50,6 +50,8 @@ export interface ServeOptions {
   jwtSecret: string;
   /** Delete local state (embedded database, blobs) before starting. */
   reset?: boolean;
+  /** A Postgres socket client idle inside a transaction this long is rolled back and disconnected (default 10 s). */
+  idleInTransactionMs?: number;
   /** Load pgTAP into the embedded database, for `db test-rls` with pgTAP files while serve runs. */
   pgtap?: boolean;
   /** Seed this many generated athletes besides the demo athlete. */
@@ -128,16 +130,23 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     }
     mkdirSync(dataDir, { recursive: true });
 
-    // Database: the embedded one shared with the Postgres socket, or a server.
-    let shared: SharedPglite | undefined;
+    const log = opts.log ?? createRequestLog();
+    // Database: the embedded one on its own thread with the Postgres socket, or a server.
+    let db: DbThread | undefined;
     let sql: Sql;
     if (opts.dbUrl) {
       const { openPg } = await import('../db/pg.js');
       sql = await openPg(opts.dbUrl);
     } else {
-      const { openPglite } = await import('../db/pglite.js');
-      shared = new SharedPglite(await openPglite({ dataDir, pgtap: opts.pgtap ?? false }));
-      sql = shared.sql();
+      const { startDbThread } = await import('./db-thread.js');
+      db = await startDbThread({
+        dataDir,
+        pgtap: opts.pgtap ?? false,
+        pgPort: opts.pgPort ?? DEFAULT_PG_PORT,
+        ...(opts.idleInTransactionMs !== undefined ? { idleInTransactionMs: opts.idleInTransactionMs } : {}),
+        onEvent: (error) => log.error({ time: new Date(clock.now()).toISOString(), requestId: '-', function: null, status: 0, error }),
+      });
+      sql = db.sql;
     }
     cleanups.push(() => sql.close());
     const firstRun = !(await sql.query(`select to_regclass('public.athletes') is not null as ok`)).rows[0]?.ok;
@@ -149,7 +158,6 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
     const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock, backgroundCheckpoints: true });
     cleanups.push(() => blobs.close());
-    const log = opts.log ?? createRequestLog();
     // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
     const logHandlerError = (line: Record<string, unknown>): void =>
       log.error({
@@ -205,6 +213,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       clock,
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
+      ...(db ? { timeoutNote: db.waitNote } : {}),
       jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
@@ -223,23 +232,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       }),
     );
 
-    // The embedded database over the wire protocol, for psql and every other veloready command.
-    let pgPort: number | undefined;
-    if (shared) {
-      const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-      const socket = new PGLiteSocketServer({ db: shared.socketGate(), port: opts.pgPort ?? DEFAULT_PG_PORT, host: '127.0.0.1', maxConnections: 16 });
-      try {
-        await socket.start();
-      } catch (err) {
-        throw new VeloError(
-          'PG_PORT_IN_USE',
-          `the Postgres socket port ${opts.pgPort ?? DEFAULT_PG_PORT} is in use: ${(err as Error).message}`,
-          'pass --pg-port 0 for any free port, or stop what holds it',
-        );
-      }
-      cleanups.push(() => socket.stop());
-      pgPort = Number(socket.getServerConn().split(':').pop());
-    }
+    // The embedded database over the wire protocol (served from its thread), for psql and every other veloready command.
+    const pgPort = db?.pgPort;
 
     const seeded = await ensureDemoData(sql, {
       seed,
