@@ -41,12 +41,13 @@ async function main(): Promise<void> {
     onIdleInTransaction: () => {
       const internals = socket as unknown as SocketInternals | undefined;
       const holder = internals && [...internals.handlers].find((h) => h.handlerId === internals.queryQueue.lastHandlerId);
-      if (!holder) return;
+      if (!holder) return false;
       const who = holder.socket ? `${holder.socket.remoteAddress}:${holder.socket.remotePort}` : `#${holder.handlerId}`;
       holder.socket?.write(fatal('25P03', 'terminating connection due to idle-in-transaction timeout'));
       // Detaching rolls the client's transaction back (pglite-socket's ROLLBACK) and closes it.
       holder.handleError(new Error('idle in transaction timeout'));
       post({ t: 'idle-cut', client: who, afterMs: data.idleInTransactionMs });
+      return true;
     },
   });
   const sql = shared.sql();

@@ -23,7 +23,8 @@ export interface SocketActivity {
   onStatement?(running: { timeoutMs: number; text: string } | null): void;
   /** A socket client has held the backend idle, inside a transaction, this long: `onIdleInTransaction` is called. */
   idleInTransactionMs?: number;
-  onIdleInTransaction?(): void;
+  /** Cuts the client holding the backend; false when none is connected any more (the gate then lets go itself). */
+  onIdleInTransaction?(): boolean;
 }
 
 /** PGlite's own lock that its query() and transaction() take (pinned PGlite 0.5.14; tested). */
@@ -81,7 +82,9 @@ export class SharedPglite {
     };
     const waitIdle = () => {
       if (release && activity.idleInTransactionMs && activity.onIdleInTransaction) {
-        idleTimer = setTimeout(() => activity.onIdleInTransaction?.(), activity.idleInTransactionMs);
+        idleTimer = setTimeout(() => {
+          if (!activity.onIdleInTransaction?.()) void rollback().catch(() => undefined).finally(letGo);
+        }, activity.idleInTransactionMs);
       }
     };
     // We hold PGlite's transaction lock, so SQL goes in over the protocol, not through exec().
@@ -123,6 +126,13 @@ export class SharedPglite {
           statementTimeoutMs = statementTimeoutAfter(statement, statementTimeoutMs);
           if (message[0] !== PARSE) activity.onStatement!({ timeoutMs: statementTimeoutMs, text: statement });
         }
+        if (message[0] === TERMINATE) {
+          // The client is leaving (it may be gone already): end what it left open and give the
+          // backend back now, not when pglite-socket notices the close.
+          await pglite.execProtocolRawStream(simpleQuery('ROLLBACK'), { onRawData: () => {} });
+          tail = READY_IDLE;
+          return new Uint8Array(0);
+        }
         try {
           return await pglite.execProtocolRawStream(message, {
             ...options,
@@ -146,6 +156,7 @@ export class SharedPglite {
 }
 
 const QUERY = 0x51; // 'Q'
+const TERMINATE = 0x58; // 'X'
 const PARSE = 0x50; // 'P'
 const EXECUTE = 0x45; // 'E'
 
