@@ -49,16 +49,18 @@ async function sync(deps: FunctionDeps, s: RevokedSessions, now: number): Promis
 /**
  * Whether the session was revoked (reuse of a rotated refresh token, sign-out, Strava
  * deauthorization, disconnect). A plain Set lookup; the sessions table is read at most every
- * REVOCATION_SYNC_INTERVAL_MS, and only then is the answer a Promise. After the first read, a
- * read is waited for at most REVOCATION_WAIT_MS: a database busy with someone else's long query
- * (a psql session on serve's socket) must not hold up every authenticated cache hit; the read
- * goes on and updates the set when it lands. This process's own revocations reach the set at once.
+ * REVOCATION_SYNC_INTERVAL_MS, and only then is the answer a Promise. After the first read, only
+ * the request that starts a read waits for it, and for at most REVOCATION_WAIT_MS: a database busy
+ * with someone else's long query (a psql session on serve's socket) must not hold up the
+ * authenticated cache hits; the read goes on and updates the set when it lands. This process's
+ * own revocations reach the set at once.
  */
 export function isSessionRevoked(deps: FunctionDeps, sessionId: string): boolean | Promise<boolean> {
   const s = setFor(deps);
   const now = deps.clock.now();
   if (now - s.syncedAt < REVOCATION_SYNC_INTERVAL_MS) return s.revoked.has(sessionId);
   const first = !Number.isFinite(s.syncedAt);
+  if (s.syncing && !first) return s.revoked.has(sessionId); // a read is on its way; its starter waits for it
   s.syncing ??= sync(deps, s, now).finally(() => (s.syncing = undefined));
   if (first) return s.syncing.then(() => s.revoked.has(sessionId));
   return new Promise<boolean>((resolve) => {
