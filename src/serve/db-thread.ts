@@ -58,6 +58,7 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
   let statement: { since: number; text: string } | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   let closed = false;
+  let restarting = false;
 
   const failAll = (error: Error): void => {
     for (const p of pending.values()) p.reject(error);
@@ -66,11 +67,11 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
 
   function spawn(): Promise<void> {
     const data: DbWorkerData = { dataDir: opts.dataDir, pgtap: opts.pgtap ?? false, idleInTransactionMs, ...(pgPort !== undefined ? { pgPort } : {}) };
-    worker = new Worker(entry, { workerData: data });
+    const w = (worker = new Worker(entry, { workerData: data }));
     heldSince = undefined;
     statement = undefined;
     return new Promise<void>((resolve, reject) => {
-      worker.on('message', (event: DbWorkerEvent) => {
+      w.on('message', (event: DbWorkerEvent) => {
         switch (event.t) {
           case 'ready':
             if (event.pgPort !== undefined) pgPort = event.pgPort;
@@ -110,13 +111,19 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
             return;
         }
       });
-      worker.on('error', (err) => {
+      w.on('error', (err) => {
         reject(err);
         failAll(new VeloError('DB_WORKER_FAILED', `the embedded database's thread failed: ${err.message}`));
       });
-      worker.on('exit', () => {
+      w.on('exit', (code) => {
         clearTimeout(watchdog);
         failAll(new VeloError('DB_RESTARTED', 'the embedded database restarted while this query waited', 'try again'));
+        // Died on its own (not closed, not replaced by the watchdog): start it again for the next query.
+        if (w === worker && !closed && !restarting) {
+          opts.onEvent?.(new VeloError('DB_WORKER_EXITED', `the embedded database's thread exited (code ${code}); restarting it`));
+          ready = spawn();
+          ready.catch(() => undefined);
+        }
       });
     });
   }
@@ -133,7 +140,12 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
     );
     const old = worker;
     ready = (async () => {
-      await old.terminate();
+      restarting = true;
+      try {
+        await old.terminate();
+      } finally {
+        restarting = false;
+      }
       await spawn();
     })();
     await ready.catch(() => undefined);
