@@ -21,7 +21,7 @@ export type DbRequest = { id: number } & (
 export type WireError = { message: string; name?: string } & Record<string, string | number | boolean>;
 
 export type DbWorkerEvent =
-  | { t: 'ready'; pgPort?: number }
+  | { t: 'ready'; pgPort?: number; tid?: number }
   | { t: 'failed'; error: WireError; portInUse?: boolean }
   | { t: 'reply'; id: number; ok: true; value: unknown }
   | { t: 'reply'; id: number; ok: false; error: WireError }

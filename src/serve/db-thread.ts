@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { acquireDataDirLock } from '../db/lock.js';
 import { pgLockPath, pgliteDir } from '../db/paths.js';
@@ -15,6 +16,14 @@ import type { DbRequest, DbWorkerData, DbWorkerEvent, WireError } from './db-pro
 export const DEFAULT_IDLE_IN_TRANSACTION_MS = 10_000;
 /** Grace on top of a statement_timeout before the watchdog restarts the database. */
 const WATCHDOG_GRACE_MS = 50;
+/**
+ * A socket client's statement running this long lowers the database thread's priority to
+ * LONG_STATEMENT_NICE until it ends: PGlite's pg_sleep and long queries spin a core inside WASM,
+ * and below the HTTP thread they take only the CPU serve's requests leave over. (Restoring the
+ * priority needs the right to raise it, which root has; without it the thread stays lowered.)
+ */
+const LONG_STATEMENT_MS = 100;
+const LONG_STATEMENT_NICE = 10;
 
 export interface DbThreadOptions {
   dataDir: string;
@@ -57,6 +66,17 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
   let heldSince: number | undefined;
   let statement: { since: number; text: string } | undefined;
   let watchdog: NodeJS.Timeout | undefined;
+  let tid: number | undefined;
+  let demote: NodeJS.Timeout | undefined;
+  let demoted = false;
+  const nice = (value: number): boolean => {
+    try {
+      if (tid !== undefined) setPriority(tid, value);
+      return tid !== undefined;
+    } catch {
+      return false; // not permitted: keep what it is
+    }
+  };
   let closed = false;
   let restarting = false;
 
@@ -75,6 +95,8 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
         switch (event.t) {
           case 'ready':
             if (event.pgPort !== undefined) pgPort = event.pgPort;
+            tid = event.tid;
+            demoted = false;
             return resolve();
           case 'failed':
             return reject(
@@ -94,6 +116,9 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
             return;
           case 'statement':
             clearTimeout(watchdog);
+            clearTimeout(demote);
+            if (event.running) demote = setTimeout(() => (demoted = nice(LONG_STATEMENT_NICE) || demoted), LONG_STATEMENT_MS);
+            else if (demoted && nice(0)) demoted = false;
             statement = event.running ? { since: event.at, text: event.running.text } : undefined;
             if (event.running && event.running.timeoutMs > 0) {
               const timeoutMs = event.running.timeoutMs;
@@ -117,6 +142,7 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
       });
       w.on('exit', (code) => {
         clearTimeout(watchdog);
+        clearTimeout(demote);
         failAll(new VeloError('DB_RESTARTED', 'the embedded database restarted while this query waited', 'try again'));
         // Died on its own (not closed, not replaced by the watchdog): start it again for the next query.
         if (w === worker && !closed && !restarting) {

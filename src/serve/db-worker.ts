@@ -3,7 +3,7 @@
  * answers serve's main thread by message (db-thread.ts). A long query (a socket client's
  * `select pg_sleep(20)`) blocks this thread only; serve's HTTP server keeps answering.
  */
-import { setPriority } from 'node:os';
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Transaction } from '@electric-sql/pglite';
@@ -31,19 +31,17 @@ interface SocketInternals {
   queryQueue: { lastHandlerId: number | null };
 }
 
-/**
- * Niceness of this thread (Linux: a priority set with pid 0 is the calling thread's own). PGlite's
- * pg_sleep and long queries spin a core inside WASM; below the HTTP thread's priority they take
- * only the CPU serve's requests leave over.
- */
-const DB_THREAD_NICE = 10;
+/** This thread's id for the main thread's setPriority (Linux: /proc/thread-self → `<pid>/task/<tid>`). */
+function threadId(): number | undefined {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function main(): Promise<void> {
-  try {
-    setPriority(DB_THREAD_NICE);
-  } catch {
-    /* not permitted here: run at the process's priority */
-  }
   // The data dir lock is the main thread's: it outlives a restart of this worker.
   const base = await openPglite({ dataDir: data.dataDir, pgtap: data.pgtap, skipLock: true });
   let socket: PGLiteSocketServer | undefined;
@@ -142,7 +140,8 @@ async function main(): Promise<void> {
       (err: unknown) => post({ t: 'reply', id: req.id, ok: false, error: wire(err) }),
     );
   });
-  post({ t: 'ready', ...(socket ? { pgPort: Number(socket.getServerConn().split(':').pop()) } : {}) });
+  const tid = threadId();
+  post({ t: 'ready', ...(socket ? { pgPort: Number(socket.getServerConn().split(':').pop()) } : {}), ...(tid ? { tid } : {}) });
 }
 
 /** An error as plain data: its message and Postgres fields (code, detail, hint...) survive the thread hop. */

@@ -43,6 +43,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(config.get('openaiApiKey') ? { openaiApiKey: config.get('openaiApiKey')!, openaiBaseUrl: config.get('openaiBaseUrl')! } : {}),
     deepLink: opts.deepLink as string,
     syncTimeoutMs: (opts.syncTimeout as number) * 1000,
+    idleInTransactionMs: (opts.idleInTransactionTimeout as number) * 1000,
   });
   const ui = await attachServeUi(out, serve, { ui: opts.ui !== false });
 

@@ -144,7 +144,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         pgtap: opts.pgtap ?? false,
         pgPort: opts.pgPort ?? DEFAULT_PG_PORT,
         ...(opts.idleInTransactionMs !== undefined ? { idleInTransactionMs: opts.idleInTransactionMs } : {}),
-        onEvent: (error) => log.error({ time: new Date(clock.now()).toISOString(), requestId: '-', function: null, status: 0, error }),
+        // One line, no stack: these are events of the database, not failures of serve's code.
+        onEvent: (e) => log.error({ time: new Date(clock.now()).toISOString(), requestId: '-', function: null, status: 0, error: `${e.code}: ${e.message}` }),
       });
       sql = db.sql;
     }
