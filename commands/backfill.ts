@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .description('pull athletes\' Strava history into the database on a site (background function), and follow it')
     .option('--athlete <id>', 'one athlete', positiveInt)
     .option('--athletes <ids>', 'several athletes, comma-separated', idList)
-    .option('--all-athletes', 'every connected athlete in the target database')
+    .option('--all-athletes', 'every athlete connected to Strava in the target database (the others are listed as skipped)')
     .option('--since <date>', 'oldest activity to fetch', isoDate)
     .option('--until <date>', 'newest activity to fetch', isoDate)
     .option('--url <url>', 'site URL (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
@@ -30,9 +30,11 @@ export function register(program: Command): void {
     )
     .action(async (_o, cmd: Command) => {
       const ctx = await commandContext(cmd);
-      const [{ runBackfill }, { selectAthletes }] = await Promise.all([import('../src/ops/backfill-run.js'), import('../src/ops/athletes.js')]);
+      const [{ runBackfill }, { selectAthleteSet }] = await Promise.all([import('../src/ops/backfill-run.js'), import('../src/ops/athletes.js')]);
+      const { athletes, notConnected } = await selectAthleteSet(ctx, { connectedOnly: true });
       await runBackfill(ctx, {
-        athletes: await selectAthletes(ctx),
+        athletes,
+        notConnected,
         ...(ctx.opts.since ? { since: ctx.opts.since as string } : {}),
         ...(ctx.opts.until ? { until: ctx.opts.until as string } : {}),
         wait: ctx.opts.wait !== false,
@@ -45,6 +47,8 @@ export function register(program: Command): void {
     .description('follow a backfill job until it ends')
     .argument('<job-id>', 'the job id backfill printed')
     .option('--url <url>', 'site URL (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
+    .option('--token <jwt>', 'operator token (default: a service_role token minted from the JWT secret)')
+    .option('--secret <secret>', 'the site\'s JWT secret (default: SUPABASE_JWT_SECRET)')
     .addHelpText('after', examples(['veloready backfill status 7d1c2e0a-…', 'veloready backfill status 7d1c2e0a-… --json']))
     .action(async (jobId: string, _o, cmd: Command) => {
       const ctx = await commandContext(cmd);

@@ -63,7 +63,7 @@ async function confirm(question: string): Promise<boolean> {
 export function register(program: Command): void {
   const cache = program
     .command('cache')
-    .description('list, read, purge and count cache entries (local SQLite or Netlify Blobs)')
+    .description('list, read, write, delete, purge and count cache entries (local SQLite or Netlify Blobs)')
     .addHelpText('after', examples(['veloready cache ls --athlete 104662', 'veloready cache purge --expired', 'veloready cache stats --target netlify']));
 
   addTargetOptions(
@@ -145,6 +145,60 @@ export function register(program: Command): void {
 
   addTargetOptions(
     cache
+      .command('set')
+      .description('write one entry (a function-cache key is stored as the functions store it, so they serve it)')
+      .argument('<key>', 'the cache key, e.g. activities:104662')
+      .argument('<value>', 'the value: JSON for the functions\' keys, any text otherwise')
+      .option('--ttl <duration>', 'expire after this long, e.g. 30m, 1h (default: the kind\'s TTL for function-cache keys, else never)', durationSeconds)
+      .option('--store <name>', 'store name (default: veloready-cache)'),
+  )
+    .addHelpText(
+      'after',
+      examples([
+        'veloready cache set activities:104662 \'{"activities":[]}\' --ttl 10m',
+        'veloready cache set feature-flags \'{"beta":true}\' --store settings',
+        'veloready cache set activities:104662 \'{"activities":[]}\' --target netlify',
+      ]),
+    )
+    .action(async (key: string, value: string, _o, cmd: Command) => {
+      const ctx = await commandContext(cmd);
+      const blobs = await openTarget(ctx);
+      try {
+        const { setCacheEntry } = await import('../src/blobs/cache-write.js');
+        const { formatBytes } = await import('../src/cli/output.js');
+        const written = await setCacheEntry(blobs, { key, value, store: ctx.opts.store as string | undefined, ttlSeconds: ctx.opts.ttl as number | undefined, now: Date.now() });
+        ctx.out.result(
+          `set ${written.store}  ${written.key}  ${formatBytes(written.bytes)}  ${written.expiresAt === null ? 'never expires' : `expires ${new Date(written.expiresAt).toISOString()}`}`,
+          { target: blobs.target, ...written, expiresAt: isoOrNull(written.expiresAt) },
+        );
+      } finally {
+        await blobs.close();
+      }
+    });
+
+  addTargetOptions(
+    cache
+      .command('rm')
+      .description('delete one entry by key')
+      .argument('<key>', 'the cache key, e.g. activities:104662')
+      .option('--store <name>', 'store name (default: veloready-cache)'),
+  )
+    .addHelpText('after', examples(['veloready cache rm activities:104662', 'veloready cache rm streams:104662:9001 --target netlify --json']))
+    .action(async (key: string, _o, cmd: Command) => {
+      const ctx = await commandContext(cmd);
+      const blobs = await openTarget(ctx);
+      try {
+        const { deleteCacheEntry } = await import('../src/blobs/cache-write.js');
+        const { CACHE_STORE } = await import('../src/cache/keys.js');
+        const removed = await deleteCacheEntry(blobs, key, (ctx.opts.store as string | undefined) ?? CACHE_STORE);
+        ctx.out.result(`removed ${removed.store}  ${removed.key}`, { target: blobs.target, removed: 1, ...removed });
+      } finally {
+        await blobs.close();
+      }
+    });
+
+  addTargetOptions(
+    cache
       .command('purge')
       .description('delete cache entries by athlete, kind, prefix, expiry or age')
       .option('--store <name>', 'store name (default: veloready-cache)')
@@ -184,7 +238,7 @@ export function register(program: Command): void {
       validatePurge(options);
       if (options.all && !options.dryRun && !ctx.opts.yes) {
         if (!process.stdin.isTTY || ctx.out.json) {
-          throw new VeloError('CONFIRMATION_REQUIRED', '--all deletes every entry in the store', 'add --yes to confirm when not on a terminal', 1);
+          throw new VeloError('CONFIRMATION_REQUIRED', '--all deletes every entry in the store', 'add --yes to confirm when not on a terminal', 2);
         }
         if (!(await confirm(`Delete every entry in store ${options.store}?`))) {
           throw new VeloError('ABORTED', 'nothing deleted', undefined, 1);

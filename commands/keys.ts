@@ -8,6 +8,7 @@ export function register(program: Command): void {
     .description('print the Supabase URL and the local anon and service-role keys')
     .option('--env', 'print them as .env lines (SUPABASE_URL=..., SUPABASE_ANON_KEY=..., ...)')
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
+    .option('--url <url>', 'the site (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
     .addHelpText(
       'after',
       examples([
@@ -20,7 +21,8 @@ export function register(program: Command): void {
     .action(async (_o, cmd: Command) => {
       const ctx = await commandContext(cmd);
       const { supabaseConnectionInfo } = await import('../src/supabase/keys-service.js');
-      const info = await supabaseConnectionInfo(ctx);
+      const { urlFrom, ...info } = await supabaseConnectionInfo(ctx);
+      ctx.out.info(`target: ${info.url} (${urlFrom})`);
       if (ctx.opts.env && !ctx.opts.json) {
         ctx.out.print(
           [

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/util/package-root.js';
 
 /** Command groups, each `commands/<name>.ts` exporting register(program). Order = help order. */
-export const COMMAND_GROUPS = ['serve', 'db', 'seed', 'token', 'keys', 'cache', 'blobs', 'backfill', 'trigger', 'config'] as const;
+export const COMMAND_GROUPS = ['serve', 'clock', 'snapshot', 'db', 'seed', 'token', 'keys', 'cache', 'blobs', 'backfill', 'trigger', 'functions', 'config'] as const;
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };

@@ -86,9 +86,12 @@ export function register(program: Command): void {
         ctx.out.result(
           () =>
             [
-              `${result.generated.athletes} athletes, ${result.generated.activities} activities${result.generated.streams ? `, ${result.generated.streams} stream sets` : ''} (seed ${result.seed}, ${result.days} days)`,
+              `${result.generated.athletes} athletes, ${result.generated.activities} activities${result.generated.streams ? `, ${result.generated.streams} streams` : ''} (seed ${result.seed}, ${result.days} days)`,
               `written: ${users} users, ${athletes} athletes, ${activities} activities, ${streams} streams${users + athletes + activities + streams === 0 ? ' (already seeded: nothing changed)' : ''}`,
               ...(supabaseUsers ? [`auth users via the Admin API: ${supabaseUsers.created} created, ${supabaseUsers.existing} already there`] : []),
+              ...(result.skippedAthletes.length > 0
+                ? [`skipped athlete(s) ${result.skippedAthletes.join(', ')}: the id or its user already belongs to another row (see docs/SCHEMA.md)`]
+                : []),
               ...(ctx.opts.reset ? [`reset: removed ${supabaseUsers?.deleted ?? result.deletedUsers} previously seeded users and their data`] : []),
             ].join('\n'),
           { ...result, ...(supabaseUsers ? { supabaseUsers } : {}), durationMs: Math.round(performance.now() - started), target: sql.target.label },

@@ -19,15 +19,27 @@ export function register(program: Command): void {
     .option('--sync-timeout <duration>', 'synchronous function timeout', durationSeconds, 10)
     .option('--idle-in-transaction-timeout <duration>', 'roll back and disconnect a Postgres socket client idle inside a transaction this long', durationSeconds, 10)
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
+    .option('--rate-limit [perMinute]', 'also limit /api/* reads per user (default 600 a minute); token and login endpoints are always limited (60 a minute per address and per user)', positiveInt)
     .option('--pgtap', 'load pgTAP into the embedded database, for `veloready db test-rls` with pgTAP files while serve runs (off by default: it slows serving)')
+    .option('--functions <dir>', "the project's function folder (default: netlify.toml's [functions] directory / [build] functions, else netlify/functions)")
+    .addOption(new Option('--builtins <which>', "veloready's built-in functions beside the project's (all) or only the project's (none)").choices(['all', 'none']).default('all'))
+    .option('--online', 'let project functions reach external hosts other than Strava and OpenAI (default: refused, serve is offline)')
+    .option('--use-env <name>', "keep the project's own value of this variable (.env) instead of serve's local one; repeatable", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--no-watch', "do not reload the project's functions when their files change")
+    .option('--clock <time>', "start serve's virtual clock at this time: ISO, a shift from now (+3d, -2h), or now (see veloready clock)")
+    .option('--import <name>', 'load this snapshot (a name or a .tar.gz path) before starting')
+    .option('--export-on-exit <name>', 'save a snapshot (a name or a .tar.gz path) when serve stops')
     .option('--no-ui', 'no dashboard: one log line per request')
+    .option('--no-inspector', 'no browser inspector at /_/')
     .addHelpText(
       'after',
       examples([
         'veloready serve',
         'veloready serve --port 9999 --seed 20',
         'veloready serve --no-ui --json | jq .',
+        'cd my-site && veloready serve --builtins none   # only the functions in netlify/functions',
         'veloready serve --db-url postgres://postgres@127.0.0.1:5432/veloready',
+        'veloready serve --clock 2026-03-01T02:50:00Z --import demo --export-on-exit demo',
       ]),
     )
     .action(async (_o, cmd: Command) => {

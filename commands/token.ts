@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--ttl <duration>', 'lifetime: seconds or 30m, 1h, 7d', durationSeconds, 3600)
     .option('--claims <json>', 'extra claims to merge, as a JSON object', jsonObject)
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
+    .option('--url <url>', 'the site named as issuer (default: VELOREADY_API_URL, else the running serve of --data-dir, else http://127.0.0.1:8888)')
     .addHelpText(
       'after',
       examples([
@@ -46,7 +47,7 @@ export function register(program: Command): void {
 
   token
     .command('verify')
-    .description('verify a token\'s signature, algorithm, expiry, audience, subject and role')
+    .description('verify a token\'s signature, algorithm, expiry (with a 30 s clock-skew leeway), audience, subject and role')
     .argument('<jwt>', 'the token, or - to read it from stdin')
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
     .option('--remote', 'ask the Supabase project (SUPABASE_URL) whether it accepts the token')
@@ -73,11 +74,10 @@ export function register(program: Command): void {
         });
         return;
       }
-      const { claims, expiresInSeconds } = await verifyToken(ctx, token);
-      const { formatDuration } = await import('../src/util/duration.js');
+      const { claims, expiresInSeconds, validity, withinLeeway, leewaySeconds } = await verifyToken(ctx, token);
       ctx.out.result(
-        () => `${ctx.out.color.green('valid')} — expires in ${formatDuration(expiresInSeconds)}\n${JSON.stringify(claims, null, 2)}`,
-        { valid: true, claims, expiresInSeconds },
+        () => `${withinLeeway ? ctx.out.color.yellow('valid') : ctx.out.color.green('valid')} — ${validity}\n${JSON.stringify(claims, null, 2)}`,
+        { valid: true, claims, expiresInSeconds, withinLeeway, leewaySeconds },
       );
     });
 

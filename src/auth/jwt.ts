@@ -170,7 +170,10 @@ function verifySigned(token: string, secret: string): Record<string, unknown> {
   const [h, p] = token.trim().split('.');
   const expected = hmac(secret, `${h}.${p}`);
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  // Only the canonical spelling: a last character differing in its unused low bits decodes to the
+  // same bytes, and would otherwise make several distinct tokens verify.
+  const canonical = given.toString('base64url') === signature;
+  if (!canonical || given.length !== expected.length || !timingSafeEqual(given, expected)) {
     fail(JWT_ERRORS.badSignature, 'token signature does not match the JWT secret', 'check SUPABASE_JWT_SECRET / --secret');
   }
   return claims;

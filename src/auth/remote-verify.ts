@@ -23,8 +23,27 @@ export async function verifyWithSupabase(config: ResolvedConfig, token: string):
     );
   }
   const { createClient } = await import('@supabase/supabase-js');
-  const client = createClient(url, apiKey, { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } });
+  // auth-js prints a failed fetch's whole stack with console.error before returning its error:
+  // the network failure is caught here instead and reported as one line below.
+  let unreachable: Error | undefined;
+  const fetchQuietly: typeof fetch = async (input, init) => {
+    try {
+      return await fetch(input, init);
+    } catch (err) {
+      unreachable = err instanceof Error ? err : new Error(String(err));
+      return new Response(JSON.stringify({ message: 'unreachable' }), { status: 503, headers: { 'content-type': 'application/json' } });
+    }
+  };
+  const client = createClient(url, apiKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { fetch: fetchQuietly },
+  });
   const { data, error } = await client.auth.getUser(token);
+  if (unreachable) {
+    const cause = (unreachable.cause as { message?: string; code?: string } | undefined) ?? {};
+    const detail = cause.code ?? cause.message ?? unreachable.message;
+    throw new VeloError('SUPABASE_UNREACHABLE', `could not reach Supabase at ${url}: ${detail}`, 'check SUPABASE_URL and your network');
+  }
   if (error || !data.user) {
     const status = (error as { status?: number } | null)?.status;
     if (!status) {

@@ -22,22 +22,33 @@ export function assertSecretStrength(secret: string, from: string): void {
   }
 }
 
+/** The local JWT secret in `<dataDir>/secrets.json`, created on first use (see loadOrCreateDataDirSecret). */
+export const loadOrCreateLocalSecret = (dataDir: string): Promise<string> => loadOrCreateDataDirSecret(dataDir, 'jwtSecret');
+
 /**
- * The local JWT secret in `<dataDir>/secrets.json` (mode 0600), created on first use. Written to
- * a temp file first so nobody sees a half-written file; a new file is put in place with link(),
- * which fails if another process (or call) got there first, so all of them end up with one secret.
+ * The token the local Netlify Blobs API (serve, `blobs serve`) requires, random per data dir like
+ * the JWT secret: the blob cache holds athletes' data, so a public default token would open it to
+ * anything that can reach the port.
  */
-export async function loadOrCreateLocalSecret(dataDir: string): Promise<string> {
+export const loadOrCreateBlobsToken = (dataDir: string): Promise<string> => loadOrCreateDataDirSecret(dataDir, 'blobsToken');
+
+/**
+ * A random secret under `key` in `<dataDir>/secrets.json` (mode 0600), created on first use.
+ * Written to a temp file first so nobody sees a half-written file; a new file is put in place with
+ * link(), which fails if another process (or call) got there first, so all of them end up with one.
+ */
+async function loadOrCreateDataDirSecret(dataDir: string, key: 'jwtSecret' | 'blobsToken'): Promise<string> {
   const file = join(dataDir, SECRETS_FILE);
   const existing = await readLocalSecrets(file);
-  if (existing?.jwtSecret) return existing.jwtSecret;
-  await mkdir(dataDir, { recursive: true });
-  const jwtSecret = randomBytes(GENERATED_SECRET_BYTES).toString('base64url');
+  const known = existing?.[key];
+  if (known) return known;
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const value = randomBytes(GENERATED_SECRET_BYTES).toString('base64url');
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify({ ...existing, jwtSecret }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  await writeFile(tmp, JSON.stringify({ ...existing, [key]: value }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   try {
     if (existing) {
-      await rename(tmp, file); // the file exists without a secret: add one, keep its other keys
+      await rename(tmp, file); // the file exists without this key: add it, keep its other keys
     } else {
       await link(tmp, file).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err; // someone else created it first: theirs wins
@@ -46,7 +57,7 @@ export async function loadOrCreateLocalSecret(dataDir: string): Promise<string> 
   } finally {
     await rm(tmp, { force: true });
   }
-  return (await readLocalSecrets(file))?.jwtSecret ?? jwtSecret;
+  return (await readLocalSecrets(file))?.[key] ?? value;
 }
 
 async function readLocalSecrets(file: string): Promise<Record<string, string> | undefined> {

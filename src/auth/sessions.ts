@@ -276,6 +276,35 @@ export async function revokeAllSessionsForAthlete(
   return revokeWhere(sql, 'athlete_id = $1', [athleteId], { reason: 'deauthorized', ...opts });
 }
 
+/**
+ * Signs out the session an access token names even when no row holds it (tokens from `veloready
+ * token mint` or serve's banner carry a session_id of their own): a stored session is revoked, an
+ * unknown one is recorded as revoked, so every revocation-aware route refuses the token from now
+ * on. False when there was nothing to do (already revoked, or no such user to record it for).
+ */
+export async function revokeTokenSession(
+  sql: Sql,
+  session: { sessionId: string; userId: string; athleteId?: number | undefined },
+  opts: { clock: Clock; reason?: string },
+): Promise<boolean> {
+  if (!UUID_RE.test(session.sessionId) || !UUID_RE.test(session.userId)) return false;
+  if (await revokeSession(sql, session.sessionId, opts)) return true;
+  const now = new Date(opts.clock.now()).toISOString();
+  const recorded = await sql.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      `insert into public.auth_sessions (id, user_id, athlete_id, created_at, revoked_at, revoked_reason)
+       select $1, u.id, (select a.id from public.athletes a where a.id = $3), $4, $4, $5
+         from auth.users u where u.id = $2
+       on conflict (id) do nothing
+       returning id::text as id`,
+      [session.sessionId, session.userId, session.athleteId ?? null, now, opts.reason ?? 'logout'],
+    );
+    return rows.length > 0;
+  });
+  if (recorded) announceRevoked(sql, [session.sessionId]);
+  return recorded;
+}
+
 /** A session by id, revoked or not; null when unknown. */
 export async function getSession(sql: Queryable, sessionId: string): Promise<SessionInfo | null> {
   if (!UUID_RE.test(sessionId)) return null;

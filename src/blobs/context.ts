@@ -1,9 +1,11 @@
 /** The NETLIFY_BLOBS_CONTEXT value that points the official @netlify/blobs client at a server. */
 export const BLOBS_CONTEXT_ENV = 'NETLIFY_BLOBS_CONTEXT';
 export const DEFAULT_PRIMARY_REGION = 'us-east-1';
-/** What `serve` and `veloready blobs serve` accept unless told otherwise (a local server on 127.0.0.1). */
+/**
+ * The site id `serve` and `veloready blobs serve` accept unless told otherwise. Their token is the
+ * data dir's own (loadOrCreateBlobsToken in src/auth/secret.ts), never a public default.
+ */
 export const LOCAL_SITE_ID = 'veloready-local';
-export const LOCAL_BLOBS_TOKEN = 'veloready-local-token';
 export const DEFAULT_BLOBS_PORT = 8971;
 
 export interface BlobsContextInput {

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../clock.js';
 import { isVeloError } from '../errors.js';
 import {
   decodeMetadata,
@@ -48,6 +49,8 @@ export interface BlobsHandlerOptions {
   /** List page size (tests use a small one to get several pages). */
   pageSize?: number;
   maxBodyBytes?: number;
+  /** Signed URLs expire on this clock (serve's, virtual or not). */
+  clock?: Clock;
 }
 
 export type BlobsHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -175,6 +178,7 @@ export function createBlobsHandler(options: BlobsHandlerOptions): BlobsHandler {
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const pageSize = options.pageSize ?? LIST_PAGE_SIZE;
   const maxBody = options.maxBodyBytes ?? MAX_BLOB_BYTES;
+  const clock = options.clock ?? systemClock;
 
   /** A signed URL is good for one method on one blob until `expires` (unix seconds), like a presigned S3 URL. */
   const sign = (method: string, rawStore: string, key: string, expires: string): string =>
@@ -189,7 +193,7 @@ export function createBlobsHandler(options: BlobsHandlerOptions): BlobsHandler {
     const signature = params.get('signature');
     const expires = params.get('expires') ?? '';
     if (target.api || !signature || !target.rawStore || !target.key || !/^\d+$/.test(expires)) return false;
-    if (Number(expires) * MS_PER_S < Date.now()) return false;
+    if (Number(expires) * MS_PER_S < clock.now()) return false;
     return safeEqual(signature, sign(req.method ?? 'GET', target.rawStore, target.key, expires));
   }
 
@@ -321,7 +325,7 @@ export function createBlobsHandler(options: BlobsHandlerOptions): BlobsHandler {
       checkKey(target.key);
       const origin = `http://${header(req, 'host') ?? 'localhost'}`;
       const signed = new URL(`${basePath}/${siteID}/${encodeURIComponent(target.rawStore)}/${encodeKeyPath(target.key)}`, origin);
-      const expires = String(Math.floor(Date.now() / MS_PER_S) + SIGNED_URL_TTL_S);
+      const expires = String(Math.floor(clock.now() / MS_PER_S) + SIGNED_URL_TTL_S);
       signed.searchParams.set('expires', expires);
       signed.searchParams.set('signature', sign(req.method ?? 'GET', target.rawStore, target.key, expires));
       return sendJSON(res, 200, { url: signed.toString() });

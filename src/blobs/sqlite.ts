@@ -173,11 +173,15 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   let localChanges = 0;
   let knownDataVersion = -1;
   let dataVersionCheckedAt = -Infinity;
+  let dataVersionCheckedAtReal = -Infinity;
   const currentDataVersion = (): number => {
     const now = clock.now();
-    if (now - dataVersionCheckedAt >= EXTERNAL_CHANGE_CHECK_MS) {
+    // Real time too: a frozen or rewound virtual clock (serve --clock) must not stop the check.
+    const real = performance.now();
+    if (now - dataVersionCheckedAt >= EXTERNAL_CHANGE_CHECK_MS || real - dataVersionCheckedAtReal >= EXTERNAL_CHANGE_CHECK_MS) {
       knownDataVersion = dataVersion.get()!;
       dataVersionCheckedAt = now;
+      dataVersionCheckedAtReal = real;
     }
     return knownDataVersion;
   };

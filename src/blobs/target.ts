@@ -1,8 +1,10 @@
+import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { usageError, VeloError } from '../errors.js';
 import type { Blobs, WriteTime } from './store.js';
+import { makeDataDirPrivate } from '../config/private-dir.js';
 
 /** Where `veloready cache` points: the local SQLite file or Netlify Blobs. */
 export const BLOBS_TARGETS = ['local', 'netlify'] as const;
@@ -31,6 +33,7 @@ export async function openBlobsTarget(opts: BlobsTargetOptions): Promise<Blobs<W
       throw new VeloError('NO_LOCAL_CACHE', `no local cache at ${path}: run \`veloready serve\` to create one, or check --data-dir`);
     }
     const { openSqliteBlobs } = await import('./sqlite.js');
+    makeDataDirPrivate(dirname(path));
     return openSqliteBlobs({ path, clock: opts.clock, sweepIntervalMs: 0 });
   }
   if (opts.target === 'netlify') {

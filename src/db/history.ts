@@ -1,8 +1,11 @@
 import type { Queryable } from './sql.js';
 import type { MigrationFile } from './migration-files.js';
+import { isTransactionControl, splitStatements } from './sql-split.js';
 
 /** Kept outside `public` so RLS checks and PostgREST never see it. */
 export const HISTORY_TABLE = 'veloready.schema_migrations';
+/** What `db repair` did, by whom and when (the history table itself only holds the outcome). */
+export const REPAIR_LOG_TABLE = 'veloready.schema_repairs';
 const SUPABASE_HISTORY_TABLE = 'supabase_migrations.schema_migrations';
 
 /** Key of the advisory lock every migration transaction takes (any constant bigint). */
@@ -27,6 +30,15 @@ export async function ensureHistoryTable(tx: Queryable): Promise<void> {
       name text not null,
       checksum text not null,
       applied_at timestamptz not null default now()
+    );
+    create table if not exists ${REPAIR_LOG_TABLE} (
+      id bigint generated always as identity primary key,
+      version text not null,
+      status text not null check (status in ('applied', 'reverted')),
+      checksum text,
+      repaired_by text not null,
+      database_user text not null default current_user,
+      repaired_at timestamptz not null default now()
     );`);
 }
 
@@ -48,6 +60,40 @@ export async function isApplied(tx: Queryable, version: string): Promise<boolean
 /** Records a migration, and in Supabase's own history too when the database has one. */
 export async function recordApplied(tx: Queryable, m: MigrationFile, statements: string[]): Promise<void> {
   await tx.query(`insert into ${HISTORY_TABLE} (version, name, checksum) values ($1, $2, $3)`, [m.version, m.name, m.checksum]);
+  await recordSupabaseApplied(tx, m, statements);
+}
+
+/**
+ * `db repair --status applied`: the file's current checksum becomes the recorded one (a drifted
+ * row is accepted as it now is), in both histories; logged with who did it.
+ */
+export async function repairApplied(tx: Queryable, m: MigrationFile, by: string): Promise<void> {
+  await tx.query(
+    `insert into ${HISTORY_TABLE} (version, name, checksum) values ($1, $2, $3)
+       on conflict (version) do update set name = excluded.name, checksum = excluded.checksum`,
+    [m.version, m.name, m.checksum],
+  );
+  await recordSupabaseApplied(tx, m, splitForSupabase(m.script));
+  await tx.query(`insert into ${REPAIR_LOG_TABLE} (version, status, checksum, repaired_by) values ($1, 'applied', $2, $3)`, [m.version, m.checksum, by]);
+}
+
+/** `db repair --status reverted`: the version is no longer recorded as applied, in both histories. */
+export async function repairReverted(tx: Queryable, version: string, by: string): Promise<void> {
+  await tx.query(`delete from ${HISTORY_TABLE} where version = $1`, [version]);
+  if (await hasSupabaseHistory(tx)) await tx.query(`delete from ${SUPABASE_HISTORY_TABLE} where version = $1`, [version]);
+  await tx.query(`insert into ${REPAIR_LOG_TABLE} (version, status, repaired_by) values ($1, 'reverted', $2)`, [version, by]);
+}
+
+function splitForSupabase(script: string): string[] {
+  return splitStatements(script).filter((s) => !isTransactionControl(s.text)).map((s) => s.text);
+}
+
+async function hasSupabaseHistory(tx: Queryable): Promise<boolean> {
+  const { rows } = await tx.query<{ t: string | null }>(`select to_regclass($1)::text as t`, [SUPABASE_HISTORY_TABLE]);
+  return Boolean(rows[0]?.t);
+}
+
+async function recordSupabaseApplied(tx: Queryable, m: MigrationFile, statements: string[]): Promise<void> {
   const { rows } = await tx.query<{ column_name: string }>(
     `select column_name from information_schema.columns
       where table_schema = 'supabase_migrations' and table_name = 'schema_migrations'`,

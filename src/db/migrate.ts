@@ -8,7 +8,7 @@ import {
   type AppliedMigration,
 } from './history.js';
 import { migrationFailed } from './migration-error.js';
-import { compareVersions, listMigrationFiles, type MigrationFile } from './migration-files.js';
+import { compareVersions, ignoredMigrationFiles, listMigrationFiles, type MigrationFile } from './migration-files.js';
 import { defaultMigrationsDir } from './paths.js';
 import { detectAuth, ensureAuthShim, type AuthState } from './shim.js';
 import { isTransactionControl, splitStatements } from './sql-split.js';
@@ -28,6 +28,13 @@ export interface MigrationStatus {
   dir: string;
   auth: AuthState;
   rows: MigrationStatusRow[];
+  /** Files of the folder whose names are not `<version>_<name>.sql`. */
+  ignored: string[];
+}
+
+/** Whether CI should fail: anything pending, drifted or missing. */
+export function statusNeedsAttention(rows: MigrationStatusRow[]): boolean {
+  return rows.some((r) => r.state !== 'applied');
 }
 
 export interface MigrateOptions {
@@ -58,7 +65,7 @@ export interface MigrateResult {
 export async function migrationStatus(q: Queryable, dir: string = defaultMigrationsDir()): Promise<MigrationStatus> {
   const files = listMigrationFiles(dir);
   const history = await readHistory(q);
-  return { dir, auth: await detectAuth(q), rows: compareHistory(files, history) };
+  return { dir, auth: await detectAuth(q), rows: compareHistory(files, history), ignored: ignoredMigrationFiles(dir) };
 }
 
 export function compareHistory(files: MigrationFile[], history: AppliedMigration[]): MigrationStatusRow[] {
@@ -102,7 +109,8 @@ export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<M
   if (options.to !== undefined && !files.some((f) => f.version === options.to)) {
     throw new VeloError('MIGRATION_UNKNOWN_VERSION', `--to ${options.to}: no migration with that version in ${dir}.`, 'Run `veloready db status` to list versions.', 2);
   }
-  const rows = compareHistory(files, await readHistory(sql));
+  const history = await readHistory(sql);
+  const rows = compareHistory(files, history);
   if (!options.allowDrift) refuseDrift(rows, dir);
   const pendingVersions = new Set(rows.filter((r) => r.state === 'pending').map((r) => r.version));
   const pending = files.filter(
@@ -135,7 +143,7 @@ export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<M
         try {
           await tx.exec(statement.text);
         } catch (err) {
-          throw migrationFailed(m.file, statement, err);
+          throw migrationFailed(m.file, statement, err, history.length === 0);
         }
       }
       await recordApplied(tx, m, statements.map((s) => s.text));

@@ -18,7 +18,10 @@ export function errorLine(statement: Statement, err: unknown): number {
   return statement.line;
 }
 
-export function migrationFailed(file: string, statement: Statement, err: unknown): VeloError {
+/** duplicate_table, duplicate_object, duplicate_schema, duplicate_function: the object is already there. */
+const ALREADY_EXISTS = new Set(['42P07', '42710', '42P06', '42723']);
+
+export function migrationFailed(file: string, statement: Statement, err: unknown, firstRun = false): VeloError {
   const fields = err as PgErrorFields;
   const line = errorLine(statement, err);
   const pgMessage = fields.message ?? String(err);
@@ -27,7 +30,9 @@ export function migrationFailed(file: string, statement: Statement, err: unknown
   return new VeloError(
     'MIGRATION_FAILED',
     `Migration ${file} failed at line ${line}: ${pgMessage}${code}${detail}\n  statement: ${firstLine(statement.text)}`,
-    'Nothing of this migration was applied (it was rolled back). Fix the file and run `veloready db migrate` again.',
+    firstRun && fields.code && ALREADY_EXISTS.has(fields.code)
+      ? 'Nothing was applied. The database has this schema but no veloready history (made by hand or another tool): `veloready db status` finds the version it matches, then `veloready db baseline --to VERSION` adopts it.'
+      : 'Nothing of this migration was applied (it was rolled back). Fix the file and run `veloready db migrate` again.',
     1,
     { cause: err },
   );

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { VeloError } from '../errors.js';
 
@@ -50,6 +50,23 @@ export function listMigrationFiles(dir: string): MigrationFile[] {
     files.push({ version, name, file, path, checksum: sha256Hex(bytes), script: bytes.toString('utf8') });
   }
   return files.sort((a, b) => compareVersions(a.version, b.version));
+}
+
+/**
+ * Files of a migrations folder that are not migrations (their names don't match
+ * `<version>_<name>.sql`): commands list them as ignored instead of skipping them silently.
+ */
+export function ignoredMigrationFiles(dir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && !MIGRATION_FILE_RE.test(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Numeric order for digit strings of any length. */

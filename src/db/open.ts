@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { VeloError } from '../errors.js';
+import { pgliteDir } from './paths.js';
 import { redactDbUrl } from '../config/redact.js';
 import { liveServeInfo } from './serve-info.js';
 import type { Sql } from './sql.js';
@@ -40,6 +43,40 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Sql> {
   }
   const { openPglite } = await import('./pglite.js');
   return openPglite({ dataDir: options.dataDir, pgtap: options.pgtap ?? false });
+}
+
+/** Why a read-only command found no database to read (and created none). */
+export interface NoDatabase {
+  absent: true;
+  /** Printable: what is missing and what to do. */
+  reason: string;
+}
+
+/** True once PGlite has created its cluster in the data dir. */
+export function embeddedDatabaseExists(dataDir: string): boolean {
+  return existsSync(join(pgliteDir(dataDir), 'PG_VERSION'));
+}
+
+/** A running serve of this data dir that uses a server (--db-url): other commands don't follow it. */
+export function serveOnServer(dataDir: string): string | undefined {
+  const serve = liveServeInfo(dataDir);
+  if (!serve || serve.pgPort !== undefined) return undefined;
+  const where = typeof serve['database'] === 'string' ? String(serve['database']) : 'a Postgres server';
+  return `veloready serve (pid ${serve.pid}) in this data dir uses ${where}: pass --db-url (or set DATABASE_URL) to look at that database`;
+}
+
+/**
+ * For read-only commands (`db status`, `db diff`): like openDatabase, but never creates the
+ * embedded database; without one it says why instead.
+ */
+export async function openExistingDatabase(options: OpenDatabaseOptions): Promise<Sql | NoDatabase> {
+  if (options.dbUrl || liveServeInfo(options.dataDir)?.pgPort !== undefined || embeddedDatabaseExists(options.dataDir)) {
+    return openDatabase(options);
+  }
+  const reason =
+    serveOnServer(options.dataDir) ??
+    `no embedded database in ${options.dataDir} yet (\`veloready serve\` or \`veloready db migrate\` creates it; --db-url reads a server)`;
+  return { absent: true, reason };
 }
 
 function connectError(url: string, err: unknown): VeloError {

@@ -4,6 +4,7 @@ import { pgtap } from '@electric-sql/pglite-pgtap';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { pgLockPath, pgliteDir } from './paths.js';
 import type { Queryable, QueryResult, Sql } from './sql.js';
+import { makeDataDirPrivate, privateTree } from '../config/private-dir.js';
 
 export interface OpenPgliteOptions {
   /** The veloready data dir: PGlite's files live in `<dataDir>/pg`, the lock in `<dataDir>/pg.lock`. */
@@ -57,6 +58,7 @@ export async function openPglite(options: OpenPgliteOptions = {}): Promise<Pglit
   if (options.loadDataDir) pgOptions.loadDataDir = options.loadDataDir;
   if (options.relaxedDurability) pgOptions.relaxedDurability = true;
   if (dataDir && !options.memory) {
+    makeDataDirPrivate(dataDir);
     if (!options.skipLock) lock = acquireDataDirLock(pgLockPath(dataDir));
     pgOptions.dataDir = pgliteDir(dataDir);
   }
@@ -64,6 +66,7 @@ export async function openPglite(options: OpenPgliteOptions = {}): Promise<Pglit
   try {
     if (pgOptions.dataDir) mkdirSync(pgOptions.dataDir, { recursive: true });
     pglite = await PGlite.create(pgOptions);
+    if (pgOptions.dataDir) privateTree(pgOptions.dataDir);
   } catch (err) {
     lock?.release();
     throw err;
@@ -84,6 +87,7 @@ export async function openPglite(options: OpenPgliteOptions = {}): Promise<Pglit
       closed = true;
       try {
         await pglite.close();
+        if (pgOptions.dataDir) privateTree(pgOptions.dataDir);
       } finally {
         lock?.release();
       }

@@ -1,5 +1,6 @@
 import { publicPolicies, publicTables, quoteIdent, type TableInfo } from './catalog.js';
 import { asRole, asUser } from './rls.js';
+import { checkClaims } from './rls-claims.js';
 import { inRolledBackTransaction, undone } from './rolled-back.js';
 import {
   buildInsert,
@@ -22,6 +23,10 @@ export interface RlsCheck {
   operation: string;
   verdict: Verdict;
   detail: string;
+  /** On a cross-tenant reference or identity claim finding: the policy or grant that allowed it. */
+  allowedBy?: string;
+  /** ...and one line that closes it. */
+  fix?: string;
 }
 
 /** Postgres's "insufficient privilege": missing grant, or a row refused by a policy. */
@@ -61,7 +66,8 @@ function merge(results: Array<{ ok: boolean; detail: string }>): { verdict: Verd
  * Proves tenant isolation on every table in `public`, inside one transaction that is rolled back:
  * two fake users get rows in every table; then, as `authenticated` with each user's claims, the
  * other user's rows must be invisible and every write on them refused or a no-op; `anon` must see
- * nothing; RLS must be enabled everywhere and UPDATE/ALL policies must carry WITH CHECK.
+ * nothing; RLS must be enabled everywhere and UPDATE/ALL policies must carry WITH CHECK. Then the
+ * attacks of rls-claims.ts: rows pointing at the other user's rows, and keys chosen or changed.
  */
 export async function checkRlsIsolation(sql: Sql): Promise<RlsCheck[]> {
   return inRolledBackTransaction(sql, async (tx) => {
@@ -111,6 +117,7 @@ export async function checkRlsIsolation(sql: Sql): Promise<RlsCheck[]> {
         continue;
       }
       await checkTable(tx, table, owned, seq, add);
+      for (const c of await checkClaims({ tx, tables, policies, owned, seq, claimsOf }, table)) checks.push({ table: table.name, ...c });
     }
     return checks;
   });

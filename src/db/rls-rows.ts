@@ -42,7 +42,7 @@ function numericBase(type: string): bigint | null {
 }
 
 /** A literal (as text, cast by the caller) for a column that needs a value. */
-function typedValue(col: ColumnInfo, seq: ValueSource): string {
+export function typedValue(col: ColumnInfo, seq: ValueSource): string {
   const n = seq.next();
   if (col.enumFirst !== null) return col.enumFirst;
   if (col.checkLiteral !== null) return col.checkLiteral;

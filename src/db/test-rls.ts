@@ -26,6 +26,11 @@ export async function runRlsTests(sql: Sql, options: { testsDir?: string | undef
 
 export function renderRlsReport(report: RlsReport): string {
   const parts = [table(['TABLE', 'OPERATION', 'VERDICT', 'DETAIL'], report.checks.map((c) => [c.table, c.operation, c.verdict.toUpperCase(), c.detail]))];
+  const findings = report.checks.filter((c) => c.fix);
+  if (findings.length > 0) parts.push('\nFindings:');
+  for (const f of findings) {
+    parts.push(`  ${f.table} ${f.operation}: ${f.detail}`, `    allowed by: ${f.allowedBy ?? '?'}`, `    fix: ${f.fix}`);
+  }
   for (const t of report.tests) {
     parts.push(`\n${t.passed ? 'PASS' : 'FAIL'} ${t.file} (${t.kind}, ${t.durationMs} ms)`);
     for (const line of t.output) parts.push(`  ${line}`);

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { usageError } from '../errors.js';
-import type { FunctionKind, Handler } from './types.js';
+import type { FunctionKind, Handler, NetlifyEvent } from './types.js';
 
 export interface FunctionDef {
   name: string;
@@ -8,7 +8,23 @@ export interface FunctionDef {
   /** Cron expression (`@hourly`, `0 3 * * *`), scheduled functions only. */
   schedule?: string;
   handler: Handler;
+  /** Where it comes from: a project file (relative path) or `built-in`; absent means built-in. */
+  source?: string;
+  /** Its own routes besides redirects (a project v2 function's `config.path`). */
+  routes?: readonly string[];
+  /**
+   * Background functions only: the id of the job a request continues (a resume), so a job keeps
+   * one id for life; undefined starts a new job with a new id.
+   */
+  jobIdFor?: (event: NetlifyEvent) => string | undefined;
+  /**
+   * 'loopback': the emulator answers CORS preflight and allows loopback origins (veloready's
+   * built-in functions). Absent: the function answers CORS itself (a project's own functions).
+   */
+  cors?: 'loopback';
 }
+
+export const BUILT_IN = 'built-in';
 
 export interface FunctionRegistry {
   get(name: string): FunctionDef | undefined;
@@ -36,7 +52,8 @@ function validate(def: FunctionDef): void {
   }
   if (typeof def.handler !== 'function') throw usageError('INVALID_FUNCTION', `function "${def.name}" has no handler`);
   const named = def.name.endsWith(BACKGROUND_SUFFIX);
-  if (def.kind === 'background' && !named) {
+  // A project file in functions-background/ is a background function whatever its name.
+  if (def.kind === 'background' && !named && (def.source ?? BUILT_IN) === BUILT_IN) {
     throw usageError('INVALID_FUNCTION', `background function "${def.name}" must end with "${BACKGROUND_SUFFIX}"`);
   }
   if (named && def.kind !== 'background') {

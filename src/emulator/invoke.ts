@@ -58,13 +58,14 @@ const EMPTY_PARAMS: Record<string, string> = Object.freeze({}) as Record<string,
 /** Wraps each function once (not per request) in Netlify's limits (guard.ts). */
 export function createInvoker(options: InvokerOptions): Invoker {
   const { clock, limits, jobs } = options;
-  const compiled = new Map<string, Handler>();
+  // By definition, not by name: serve's reload replaces a project function's definition.
+  const compiled = new WeakMap<FunctionDef, Handler>();
   const compiledFor = (def: FunctionDef): Handler => {
-    let h = compiled.get(def.name);
+    let h = compiled.get(def);
     if (!h) {
       const timeoutMs = def.kind === 'scheduled' ? limits.scheduledTimeoutMs : limits.syncTimeoutMs;
       h = guard(def.handler, { timeoutMs, bodyBytes: limits.bodyBytes, onError: options.onError, timeoutNote: options.timeoutNote });
-      compiled.set(def.name, h);
+      compiled.set(def, h);
     }
     return h;
   };
@@ -80,7 +81,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
     respond,
     async invoke(def, event, params = EMPTY_PARAMS, requestId = randomUUID()) {
       if (def.kind !== 'background') return { response: await respond(def, event, params, requestId) };
-      const job = jobs.start(def, event, params);
+      const job = jobs.start(def, event, params, def.jobIdFor?.(event));
       return {
         job,
         response: {

@@ -21,8 +21,12 @@ export interface JobRecord {
 export type JobListener = (job: Readonly<JobRecord>) => void;
 
 export interface JobRunner {
-  /** Queues the handler and returns its record at once; it starts on the next turn of the event loop. */
-  start(fn: { name: string; handler: Handler }, event: NetlifyEvent, params?: Record<string, string>): JobRecord;
+  /**
+   * Queues the handler and returns its record at once; it starts on the next turn of the event loop.
+   * `id` keeps a job's id across runs (a resumed job is the same job); a live job with that id is
+   * returned as it is instead of starting a second one.
+   */
+  start(fn: { name: string; handler: Handler }, event: NetlifyEvent, params?: Record<string, string>, id?: string): JobRecord;
   get(id: string): JobRecord | undefined;
   list(): JobRecord[];
   /** Called on every change (queued, started, progress, finished). */
@@ -136,9 +140,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   }
 
   return {
-    start(fn, event, params = {}) {
+    start(fn, event, params = {}, id) {
+      const live = id !== undefined ? jobs.get(id) : undefined;
+      if (live && !live.finishedAt) return { ...live };
+      if (live) jobs.delete(id!); // a finished run of the same job: the new run replaces it, newest last
       const job: JobRecord = {
-        id: randomUUID(),
+        id: id ?? randomUUID(),
         function: fn.name,
         status: 'queued',
         progress: null,

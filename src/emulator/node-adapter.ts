@@ -80,13 +80,17 @@ export function parseQuery(rawQuery: string): Record<string, string> {
     if (!pair) continue;
     const eq = pair.indexOf('=');
     const k = decodeQueryComponent(eq < 0 ? pair : pair.slice(0, eq));
-    out[k] = eq < 0 ? '' : decodeQueryComponent(pair.slice(eq + 1));
+    const value = eq < 0 ? '' : decodeQueryComponent(pair.slice(eq + 1));
+    // `__proto__` is an ordinary key too (assigning it would set the object's prototype instead).
+    if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
   }
   return out;
 }
 
 export function parseMultiQuery(rawQuery: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // No prototype: `constructor`, `toString`, `__proto__` are keys like any other (lazy: not on the hot path).
+  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   if (!rawQuery) return out;
   for (const pair of rawQuery.split('&')) {
     if (!pair) continue;

@@ -1,4 +1,5 @@
 import { redactPath, redactText } from '../util/redact.js';
+import type { Exchange } from './exchange.js';
 
 /** One answered HTTP request, as the dashboard and the JSON line logger see it. */
 export interface RequestLogEntry {
@@ -15,6 +16,8 @@ export interface RequestLogEntry {
   ms: number;
   cache: 'HIT' | 'MISS' | null;
   jobId?: string;
+  /** The machine's ISO time, present only when serve's (virtual) clock differs from it. */
+  realTime?: string;
 }
 
 /** A handler failure; the stack appears here and nowhere else. */
@@ -28,14 +31,45 @@ export interface ErrorLogEntry {
   stack?: string;
 }
 
-export type LogEntry = RequestLogEntry | ErrorLogEntry;
+/** A line a project function wrote (console.*), or serve's own note about one (cold start, reload, build error). */
+export interface ConsoleLogEntry {
+  type: 'console';
+  time: string;
+  /** The request the instance was serving, or null (a reload, a line written between requests). */
+  requestId: string | null;
+  function: string;
+  level: 'log' | 'info' | 'warn' | 'error' | 'debug' | 'trace' | 'runtime';
+  text: string;
+}
+
+
+/** Something serve did on its own worth a line (a clock change, a capped catch-up, a snapshot). */
+export interface NoticeLogEntry {
+  type: 'notice';
+  time: string;
+  message: string;
+  realTime?: string;
+}
+
+export type LogEntry = RequestLogEntry | ErrorLogEntry | ConsoleLogEntry | NoticeLogEntry;
 export type LogListener = (entry: LogEntry) => void;
+export type ExchangeListener = (entry: RequestLogEntry, exchange: Exchange) => void;
 
 export interface RequestLog {
   subscribe(listener: LogListener): () => void;
+  /**
+   * True while someone watches exchanges (the inspector): only then does the emulator copy
+   * headers and bodies, so serving pays nothing for the inspector when no one looks.
+   */
+  readonly capturing: boolean;
+  /** Each request entry with its captured exchange, while subscribed. */
+  subscribeExchanges(listener: ExchangeListener): () => void;
   /** Emits a request entry; `path` is redacted here so callers may pass the raw one. */
-  request(entry: Omit<RequestLogEntry, 'type' | 'path' | 'cache'> & { path: string; cache?: string | null }): void;
+  request(entry: Omit<RequestLogEntry, 'type' | 'path' | 'cache'> & { path: string; cache?: string | null; exchange?: Exchange | undefined }): void;
   error(entry: Omit<ErrorLogEntry, 'type' | 'message' | 'stack'> & { error: unknown }): void;
+  /** Emits a function's console line; `text` is redacted here. */
+  console(entry: Omit<ConsoleLogEntry, 'type'>): void;
+  notice(entry: Omit<NoticeLogEntry, 'type'>): void;
   /** The last entries (newest last), for a dashboard that attaches late. */
   recent(): readonly LogEntry[];
 }
@@ -45,6 +79,7 @@ const RECENT_ENTRIES = 200;
 export function createRequestLog(options: { keepRecent?: number } = {}): RequestLog {
   const keep = options.keepRecent ?? RECENT_ENTRIES;
   const listeners = new Set<LogListener>();
+  const exchangeListeners = new Set<ExchangeListener>();
   // A ring: shifting a full array on every request would move `keep` entries each time.
   const ring: LogEntry[] = [];
   let next = 0;
@@ -68,6 +103,13 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    get capturing() {
+      return exchangeListeners.size > 0;
+    },
+    subscribeExchanges(listener) {
+      exchangeListeners.add(listener);
+      return () => exchangeListeners.delete(listener);
+    },
     request(e) {
       const entry: RequestLogEntry = {
         type: 'request',
@@ -81,7 +123,20 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
         cache: normaliseCache(e.cache),
       };
       if (e.jobId) entry.jobId = e.jobId;
+      if (e.realTime) entry.realTime = e.realTime;
       emit(entry);
+      if (e.exchange) {
+        for (const listener of exchangeListeners) {
+          try {
+            listener(entry, e.exchange);
+          } catch {
+            /* as above */
+          }
+        }
+      }
+    },
+    notice(e) {
+      emit({ type: 'notice', time: e.time, message: redactText(e.message), ...(e.realTime ? { realTime: e.realTime } : {}) });
     },
     error(e) {
       const err = e.error instanceof Error ? e.error : undefined;
@@ -94,6 +149,9 @@ export function createRequestLog(options: { keepRecent?: number } = {}): Request
         message: redactText(err ? err.message : String(e.error)),
         ...(err?.stack ? { stack: redactText(err.stack) } : {}),
       });
+    },
+    console(e) {
+      emit({ type: 'console', time: e.time, requestId: e.requestId, function: e.function, level: e.level, text: redactText(e.text) });
     },
     recent: () => (ring.length < keep ? ring.slice() : [...ring.slice(next), ...ring.slice(0, next)]),
   };
@@ -116,9 +174,10 @@ export function jsonLine(entry: LogEntry): string {
   const fn = entry.function === null ? 'null' : JSON.stringify(entry.function);
   const cache = entry.cache === null ? 'null' : `"${entry.cache}"`;
   const job = entry.jobId === undefined ? '' : `,"jobId":${JSON.stringify(entry.jobId)}`;
+  const real = entry.realTime === undefined ? '' : `,"realTime":"${entry.realTime}"`;
   return (
     `{"type":"request","time":"${entry.time}","requestId":"${entry.requestId}","method":${JSON.stringify(entry.method)},` +
-    `"path":${JSON.stringify(entry.path)},"function":${fn},"status":${entry.status},"ms":${entry.ms},"cache":${cache}${job}}\n`
+    `"path":${JSON.stringify(entry.path)},"function":${fn},"status":${entry.status},"ms":${entry.ms},"cache":${cache}${job}${real}}\n`
   );
 }
 
@@ -127,8 +186,11 @@ export function textLine(entry: LogEntry): string {
   if (entry.type === 'request') {
     const cache = entry.cache ? ` ${entry.cache}` : '';
     const fn = entry.function ? ` ${entry.function}` : '';
-    return `${entry.time} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`;
+    const real = entry.realTime ? ` (real ${entry.realTime})` : '';
+    return `${entry.time}${real} ${entry.method} ${entry.path}${fn} ${entry.status} ${entry.ms.toFixed(1)}ms${cache} ${entry.requestId}\n`;
   }
+  if (entry.type === 'console') return `${entry.time} ${entry.level === 'runtime' ? 'serve' : entry.level.toUpperCase()} ${entry.function} ${entry.requestId ?? '-'} ${entry.text}\n`;
+  if (entry.type === 'notice') return `${entry.time}${entry.realTime ? ` (real ${entry.realTime})` : ''} ${entry.message}\n`;
   return `${entry.time} ERROR ${entry.function ?? '-'} ${entry.requestId} ${entry.message}\n${entry.stack ?? ''}\n`;
 }
 

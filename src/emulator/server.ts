@@ -2,14 +2,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
 import { payloadTooLarge } from './body-limit.js';
+import { allowOrigin, isPreflight, loopbackOrigin, preflightResponse } from './cors.js';
 import type { FunctionRegistry } from './functions.js';
 import { jsonError } from './http-error.js';
 import { createInvoker, syntheticEvent, type Invocation, type Invoker, type SyntheticRequest } from './invoke.js';
-import { createJobRunner, type JobRunner } from './jobs.js';
+import { createJobRunner, type JobRecord, type JobRunner } from './jobs.js';
 import { resolveLimits, SHUTDOWN_DEADLINE_MS, type Limits } from './limits.js';
 import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEvent, parseQuery, writeResponse } from './node-adapter.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
+import { captureExchange, keepRequestBody } from './exchange.js';
 import { createRouter, type RedirectRule, type Router } from './redirects.js';
+import { jobOwner, refuseJobRead, refuseNonOperator, type OperatorGuard } from './operator-guard.js';
 import { VeloError } from '../errors.js';
 import { createUlid } from '../util/ulid.js';
 import type { NetlifyResponse } from './types.js';
@@ -34,8 +37,11 @@ export interface Mount {
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean | void>;
 }
 
-/** An extra source of job records for `GET /api/jobs/:id` (e.g. backfill jobs in the database). */
-export type JobLookup = (id: string) => Promise<unknown | undefined>;
+/**
+ * An extra source of job records for `GET /api/jobs/:id` (e.g. backfill jobs in the database, run
+ * before a restart): in the runner's shape, so a job reads the same wherever it is found.
+ */
+export type JobLookup = (id: string) => Promise<JobRecord | undefined>;
 
 export interface EmulatorOptions {
   functions: FunctionRegistry;
@@ -48,6 +54,10 @@ export interface EmulatorOptions {
   jobLookup?: JobLookup;
   /** What a timed-out function may have been waiting for, added to its 504 (serve: the embedded database). */
   timeoutNote?: () => string | undefined;
+  /** Requests refused before routing (rate limits): `applies` is asked first, so unaffected paths pay one call. */
+  gate?: { applies(path: string): boolean; check(req: IncomingMessage, path: string): NetlifyResponse | undefined };
+  /** Scheduled functions over HTTP only for operators; job records only for their owner or an operator. Unset: open. */
+  guard?: OperatorGuard;
 }
 
 export interface ListenInfo {
@@ -74,6 +84,11 @@ export interface Emulator {
   /** Invokes a function in-process, as `veloready trigger` or the scheduler would. */
   invoke(name: string, request?: Partial<SyntheticRequest>): Promise<Invocation>;
   inFlight(): number;
+  /**
+   * Holds new requests (they wait, none fail) and resolves once the running ones are done; call
+   * the returned function to let them through. Admin requests (`/_/…`) are never held.
+   */
+  pause(): Promise<() => void>;
   /** Stops accepting, waits for running requests and jobs up to `deadlineMs`, then closes. */
   close(deadlineMs?: number): Promise<CloseResult>;
 }
@@ -81,8 +96,13 @@ export interface Emulator {
 export const DEFAULT_PORT = 8888;
 export const DEFAULT_HOST = '127.0.0.1';
 const JOBS_PREFIX = '/api/jobs/';
+/** serve's admin surfaces (inspector, clock, snapshots): never held by pause(). */
+export const ADMIN_PREFIX = '/_/';
 /** nginx's code for "client went away": logged, never sent. */
 const CLIENT_CLOSED_REQUEST = 499;
+const JOB_OWNERS_PRUNE_AT = 2048;
+/** How far serve's clock must be from the machine's for the request log to show both. */
+const REAL_TIME_SHOWN_MS = 1000;
 const JOB_ID_RE = /^[A-Za-z0-9_-]{1,100}$/;
 
 export function createEmulator(options: EmulatorOptions): Emulator {
@@ -105,6 +125,15 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   const shuttingDown = new AbortController();
   const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError, signal: shuttingDown.signal, timeoutNote: options.timeoutNote });
   const needsQueryForRouting = router.rules.some((r) => r.query);
+  const guard = options.guard;
+  const gate = options.gate;
+  /** Who started each job the runner holds (guarded emulators only). */
+  const jobOwners = new Map<string, string | undefined>();
+  const rememberOwner = (id: string, owner: string | undefined): void => {
+    jobOwners.set(id, owner);
+    // The runner forgets old finished jobs; so does this map, in batches.
+    if (jobOwners.size > JOB_OWNERS_PRUNE_AT) for (const k of jobOwners.keys()) if (!jobs.get(k)) jobOwners.delete(k);
+  };
   /** Request ids are ULIDs, as Netlify's x-nf-request-id. */
   const nextRequestId = createUlid(() => clock.now());
 
@@ -112,6 +141,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   let closing = false;
   let closePromise: Promise<CloseResult> | undefined;
   let idleWaiters: Array<() => void> = [];
+  // The pause gate: undefined when open, so the hot path pays one check.
+  let paused: Promise<void> | undefined;
+  let gatedInFlight = 0;
+  let gateIdle: (() => void) | undefined;
   const done = (): void => {
     inFlight -= 1;
     if (inFlight === 0 && idleWaiters.length) {
@@ -122,8 +155,15 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const gated = !(req.url ?? '/').startsWith(ADMIN_PREFIX);
+    if (gated) {
+      while (paused) await paused;
+      gatedInFlight += 1;
+    }
     const started = performance.now();
     const time = clock.now();
+    // A virtual clock (serve --clock): the log keeps the machine's time beside it.
+    const real = clock === systemClock ? time : Date.now();
     const requestId = nextRequestId();
     const url = req.url ?? '/';
     const [path, rawQuery] = splitUrl(url);
@@ -132,12 +172,18 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     /** The x-cache header sent: writeHead's headers cannot be read back from `res`. */
     let cache: string | undefined;
     let clientClosed = false;
+    // Headers and bodies are copied only while the inspector watches.
+    const exchange = log.capturing ? captureExchange(req, res) : undefined;
+    let limited: NetlifyResponse | undefined;
     try {
       if (closing) {
         res.setHeader('connection', 'close');
         cache = send(res, jsonError(503, 'SHUTTING_DOWN', 'the emulator is shutting down'), requestId);
+      } else if (gate?.applies(path) && (limited = gate.check(req, path))) {
+        req.resume();
+        cache = send(res, limited, requestId);
       } else if (path.startsWith(JOBS_PREFIX)) {
-        cache = send(res, await jobResponse(req.method ?? 'GET', path.slice(JOBS_PREFIX.length)), requestId);
+        cache = send(res, await jobResponse(req.method ?? 'GET', path.slice(JOBS_PREFIX.length), req.headers.authorization), requestId);
       } else if (mountFor(path) && (await tryMounts(req, res, path))) {
         cache = res.getHeader('x-cache') as string | undefined;
       } else {
@@ -161,15 +207,29 @@ export function createEmulator(options: EmulatorOptions): Emulator {
             cache = send(res, jsonError(404, 'FUNCTION_NOT_FOUND', `no function named "${match.functionName}"`), requestId);
           } else {
             fnName = def.name;
-            let body: Buffer | null = null;
-            if (hasBody(req)) body = await readBody(req, limits.bodyBytes);
-            const event = toEvent(req, path, rawQuery, body, query);
-            if (def.kind === 'background') {
-              const result = await invoker.invoke(def, event, match.params, requestId);
-              jobId = result.job?.id;
-              cache = send(res, result.response, requestId);
+            const corsOrigin = def.cors === 'loopback' ? loopbackOrigin(req) : undefined;
+            if (corsOrigin) allowOrigin(res, corsOrigin);
+            const preflight = corsOrigin !== undefined && isPreflight(req);
+            const refused = guard && def.kind === 'scheduled' && !preflight ? await refuseNonOperator(guard, req.headers.authorization, def.name) : undefined;
+            if (corsOrigin && preflight) {
+              cache = send(res, preflightResponse(corsOrigin), requestId);
+            } else if (refused) {
+              req.resume();
+              cache = send(res, refused, requestId);
             } else {
-              cache = send(res, await invoker.respond(def, event, match.params, requestId), requestId);
+              let body: Buffer | null = null;
+              if (hasBody(req)) body = await readBody(req, limits.bodyBytes);
+              if (exchange) keepRequestBody(exchange, body);
+              const event = toEvent(req, path, rawQuery, body, query);
+              if (def.kind === 'background') {
+                const owner = guard ? await jobOwner(guard, req.headers.authorization) : undefined;
+                const result = await invoker.invoke(def, event, match.params, requestId);
+                jobId = result.job?.id;
+                if (guard && jobId) rememberOwner(jobId, owner);
+                cache = send(res, result.response, requestId);
+              } else {
+                cache = send(res, await invoker.respond(def, event, match.params, requestId), requestId);
+              }
             }
           }
         }
@@ -189,6 +249,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       }
     } finally {
       done();
+      if (gated && --gatedInFlight === 0) gateIdle?.();
     }
     log.request({
       time: isoTime(time),
@@ -201,6 +262,8 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       ms: Math.round((performance.now() - started) * 100) / 100,
       cache,
       jobId,
+      exchange,
+      ...(Math.abs(time - real) >= REAL_TIME_SHOWN_MS ? { realTime: new Date(real).toISOString() } : {}),
     });
   }
 
@@ -215,11 +278,17 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     return false;
   }
 
-  async function jobResponse(method: string, id: string): Promise<NetlifyResponse> {
+  async function jobResponse(method: string, id: string, authorization: string | undefined): Promise<NetlifyResponse> {
     if (method !== 'GET' && method !== 'HEAD') return jsonError(405, 'METHOD_NOT_ALLOWED', 'use GET /api/jobs/:id');
     if (!JOB_ID_RE.test(id)) return jsonError(400, 'INVALID_JOB_ID', `"${id}" is not a job id`);
-    const record = jobs.get(id) ?? (await options.jobLookup?.(id));
+    const held = jobs.get(id);
+    const record = held ?? (await options.jobLookup?.(id));
     if (record === undefined || record === null) return jsonError(404, 'JOB_NOT_FOUND', `no job with id ${id}`);
+    if (guard) {
+      const owner = held ? jobOwners.get(id) : await guard.ownerOf(record);
+      const refused = await refuseJobRead(guard, authorization, id, owner);
+      if (refused) return refused;
+    }
     return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(record) };
   }
 
@@ -260,6 +329,17 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       return invoker.invoke(def, event, {});
     },
     inFlight: () => inFlight,
+    async pause() {
+      while (paused) await paused;
+      let open!: () => void;
+      paused = new Promise<void>((r) => (open = r));
+      if (gatedInFlight > 0) await new Promise<void>((r) => (gateIdle = r));
+      gateIdle = undefined;
+      return () => {
+        paused = undefined;
+        open();
+      };
+    },
     close(deadlineMs = SHUTDOWN_DEADLINE_MS) {
       return (closePromise ??= shutdown(deadlineMs));
     },

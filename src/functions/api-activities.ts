@@ -55,7 +55,10 @@ export function createApiActivitiesHandler(deps: FunctionDeps): Handler {
       if (!creds) return stored;
       const fetched = await deps.strava.listActivities(creds, { perPage: FIRST_SYNC_PAGE_SIZE, page: 1 });
       if (fetched.length === 0) return stored;
-      await asCaller(deps, caller, (tx) => upsertActivities(tx, athleteId, fetched));
+      // Activities are Strava's records, written under the service's authority (users may not create
+      // them: their id is Strava's); the athlete is the verified caller's, and another athlete's row
+      // with the same id is left alone by the upsert.
+      await upsertActivities(deps.sql, athleteId, fetched);
       return asCaller(deps, caller, (tx) => listStoredActivities(tx, athleteId));
     };
 

@@ -28,7 +28,8 @@ export interface StreamsBody {
 /**
  * `GET /api/streams/:activityId`: one of the caller's activities' streams (Strava's key_by_type
  * shape). Read as the caller: another athlete's activity is a 404, whatever id is sent. Streams
- * come from `activity_streams` or, when not stored, from Strava (then stored with an expiry).
+ * come from `activity_streams` (one row per stream type) or, when not stored, from Strava (then
+ * stored with an expiry).
  */
 export function createApiStreamsHandler(deps: FunctionDeps): Handler {
   const rowTtlMs = (deps.config.streamRowTtlSeconds ?? DEFAULT_STREAM_ROW_TTL_S) * 1000;
@@ -52,7 +53,13 @@ export function createApiStreamsHandler(deps: FunctionDeps): Handler {
         if (isStravaNotFound(err)) throw notFound(`Strava has no streams for activity ${activityId}`);
         throw err;
       }
-      await asCaller(deps, caller, (tx) => storeStreams(tx, athleteId, activityId, streams, deps.clock.now() + rowTtlMs));
+      try {
+        await asCaller(deps, caller, (tx) => storeStreams(tx, athleteId, activityId, streams, deps.clock.now() + rowTtlMs));
+      } catch (err) {
+        // The stored rows are a cache: a row the caller may not overwrite (written by someone
+        // else) costs a Strava call next time, never the caller's answer.
+        deps.log?.({ level: 'warn', function: 'api-streams', status: 200, message: `streams of activity ${activityId} not stored`, error: err });
+      }
       return { activity_id: activityId, streams };
     };
 

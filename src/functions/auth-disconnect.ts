@@ -1,6 +1,7 @@
 import type { Handler } from '../emulator/types.js';
 import { nowSeconds } from '../clock.js';
 import type { FunctionDeps } from './deps.js';
+import { revokeTokenSession } from '../auth/sessions.js';
 import { authenticate, requireAthlete } from './lib/auth.js';
 import { jsonBody } from './lib/body.js';
 import { disconnectAthlete, type Disconnected } from './lib/disconnect.js';
@@ -47,9 +48,16 @@ export function createAuthDisconnectHandler(deps: FunctionDeps): Handler {
   return handler(async (event) => {
     requireMethod(event, ['POST']);
     jsonBody(event, { optional: true }); // no fields; a broken body is still the client's 400
-    const athleteId = requireAthlete(await authenticate(event, deps));
+    const caller = await authenticate(event, deps);
+    const athleteId = requireAthlete(caller);
     const stravaDeauthorized = await deauthorizeAtStrava(deps, athleteId);
     const done = await disconnectAthlete(deps, athleteId, 'disconnected');
+    // The token this was called with stops working too, even when no stored session holds it.
+    const sessionId = caller.claims.session_id;
+    if (typeof sessionId === 'string') {
+      const revoked = await revokeTokenSession(deps.sql, { sessionId, userId: caller.userId, athleteId }, { clock: deps.clock, reason: 'disconnected' });
+      if (revoked) done.sessions_revoked += 1;
+    }
     const body: DisconnectBody = { status: 'disconnected', athlete_id: athleteId, strava_deauthorized: stravaDeauthorized, ...done };
     return json(200, body);
   }, logUnexpected(deps, 'auth-disconnect'));

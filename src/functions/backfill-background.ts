@@ -2,7 +2,9 @@ import type { Handler, NetlifyContext, NetlifyResponse } from '../emulator/types
 import { UUID_RE } from '../auth/user-id.js';
 import type { FunctionDeps } from './deps.js';
 import { authenticate, type Caller } from './lib/auth.js';
+import type { NetlifyEvent } from '../emulator/types.js';
 import {
+  backfillProgress,
   BackfillConflict,
   createBackfillJob,
   getBackfillJob,
@@ -38,21 +40,7 @@ export function parseBackfillRequest(body: Record<string, unknown>, caller: Call
   return { athleteId, ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) };
 }
 
-function progressOf(job: BackfillJob): Record<string, unknown> {
-  return {
-    backfill_job_id: job.id,
-    athlete_id: job.athlete_id,
-    status: job.status,
-    pages_fetched: job.pages_fetched,
-    activities_upserted: job.activities_upserted,
-    rate_limit_waits: job.rate_limit_waits,
-    rate_limited_until: job.rate_limited_until,
-    since: job.since,
-    until: job.until,
-    started_at: job.started_at,
-    checkpoint: job.checkpoint,
-  };
-}
+const progressOf = backfillProgress;
 
 async function athleteExists(deps: FunctionDeps, athleteId: number): Promise<boolean> {
   const { rows } = await deps.sql.query('select 1 from public.athletes where id = $1', [athleteId]);
@@ -78,7 +66,8 @@ export function createBackfillBackgroundHandler(deps: FunctionDeps): Handler {
     }
     let job: BackfillJob;
     try {
-      job = await createBackfillJob(deps, req);
+      // The row takes the job's id: `/api/jobs/<id>` finds it after a restart too.
+      job = await createBackfillJob(deps, req, context.jobId && UUID_RE.test(context.jobId) ? context.jobId : undefined);
     } catch (err) {
       if (err instanceof BackfillConflict) {
         context.reportProgress?.({ ...progressOf(err.job), conflict: true });
@@ -88,6 +77,17 @@ export function createBackfillBackgroundHandler(deps: FunctionDeps): Handler {
     }
     return runToEnd(deps, job, context);
   }, logUnexpected(deps, 'backfill-background'));
+}
+
+/** A request to resume `{job_id}` continues that job: the emulator runs it under the same id. */
+export function backfillJobIdFor(event: NetlifyEvent): string | undefined {
+  if (!event.body || event.isBase64Encoded) return undefined;
+  try {
+    const id = (JSON.parse(event.body) as { job_id?: unknown } | null)?.job_id;
+    return typeof id === 'string' && UUID_RE.test(id) ? id.toLowerCase() : undefined;
+  } catch {
+    return undefined; // the function itself answers the bad body
+  }
 }
 
 /**

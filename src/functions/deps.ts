@@ -17,6 +17,8 @@ export interface FunctionConfig {
   deepLink: string;
   /** `iss` of the access tokens the functions mint: the site's own URL + `/auth/v1` (default DEFAULT_ISSUER). */
   issuer?: string;
+  /** The Strava push subscription id webhook deliveries must carry; unset accepts any (serve sets it). */
+  stravaSubscriptionId?: number;
   /** Days of recent activities `nightly-reconcile` re-syncs. */
   reconcileDays?: number;
   /** How long fetched streams stay in `activity_streams` before `cleanup` removes them. */

@@ -1,10 +1,10 @@
-import type { FunctionKind, Handler } from '../emulator/types.js';
+import type { FunctionKind, Handler, NetlifyEvent } from '../emulator/types.js';
 import { createAiBriefHandler } from './ai-brief.js';
 import { createApiActivitiesHandler } from './api-activities.js';
 import { createApiStreamsHandler } from './api-streams.js';
 import { createAuthDisconnectHandler } from './auth-disconnect.js';
 import { createAuthRefreshTokenHandler } from './auth-refresh-token.js';
-import { createBackfillBackgroundHandler } from './backfill-background.js';
+import { backfillJobIdFor, createBackfillBackgroundHandler } from './backfill-background.js';
 import { createCleanupHandler } from './cleanup.js';
 import type { FunctionDeps } from './deps.js';
 import { createNightlyReconcileHandler } from './nightly-reconcile.js';
@@ -17,6 +17,8 @@ export interface FunctionDefinition {
   /** Cron expression (scheduled functions only). */
   schedule?: string;
   create(deps: FunctionDeps): Handler;
+  /** Background functions: the id of the job a request continues (see FunctionDef.jobIdFor). */
+  jobIdFor?: (event: NetlifyEvent) => string | undefined;
 }
 
 /** Every function of the VeloReady API (../shared/DESIGN.md, "Function API"). */
@@ -28,7 +30,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   { name: 'auth-refresh-token', kind: 'sync', create: createAuthRefreshTokenHandler },
   { name: 'auth-disconnect', kind: 'sync', create: createAuthDisconnectHandler },
   { name: 'strava-webhook', kind: 'sync', create: createStravaWebhookHandler },
-  { name: 'backfill-background', kind: 'background', create: createBackfillBackgroundHandler },
+  { name: 'backfill-background', kind: 'background', create: createBackfillBackgroundHandler, jobIdFor: backfillJobIdFor },
   { name: 'nightly-reconcile', kind: 'scheduled', schedule: '0 3 * * *', create: createNightlyReconcileHandler },
   { name: 'cleanup', kind: 'scheduled', schedule: '@hourly', create: createCleanupHandler },
 ];

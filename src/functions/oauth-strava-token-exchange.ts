@@ -1,11 +1,12 @@
 import type { Handler, NetlifyEvent } from '../emulator/types.js';
-import { createSession } from '../auth/sessions.js';
+import { createSession, revokeAllSessionsForUser } from '../auth/sessions.js';
 import type { StravaTokenResponse } from '../strava/port.js';
 import { DEFAULT_DEEP_LINK, type FunctionDeps } from './deps.js';
 import { jsonBody } from './lib/body.js';
 import { handler, logUnexpected } from './lib/handle.js';
 import { badRequest, HttpError, json } from './lib/http.js';
 import { requireMethod } from './lib/method.js';
+import { purgeReownedAthlete } from './lib/invalidate.js';
 import { upsertStravaSignIn } from './lib/oauth-store.js';
 import { queryParam } from './lib/query.js';
 import { isStravaClientError } from './lib/strava-errors.js';
@@ -65,7 +66,8 @@ const redirectTo = (location: string) => ({
 
 /**
  * `GET|POST /oauth/strava/callback?code=&state=&scope=`: exchanges the Strava code, upserts the
- * athlete, its Strava tokens and its auth user in one transaction, opens a session, and answers
+ * athlete, its Strava tokens and its auth user in one transaction (re-owning a row another user
+ * held, whose sessions are then revoked, and logging it), opens a session, and answers
  * with the access (1 h) and refresh (30 d) tokens: JSON, or a 302 to `veloready://auth?...`.
  */
 export function createOauthStravaTokenExchangeHandler(deps: FunctionDeps): Handler {
@@ -93,7 +95,17 @@ export function createOauthStravaTokenExchangeHandler(deps: FunctionDeps): Handl
     }
     if (!tokens.athlete) throw new HttpError(502, 'STRAVA_NO_ATHLETE', 'Strava answered without the athlete');
     const athlete = tokens.athlete;
-    const { userId, email } = await upsertStravaSignIn(deps.sql, athlete, tokens, scope, deps.clock.now());
+    const { userId, email, previousOwner } = await upsertStravaSignIn(deps.sql, athlete, tokens, scope, deps.clock.now());
+    if (previousOwner !== null) {
+      const revoked = await revokeAllSessionsForUser(deps.sql, previousOwner, { clock: deps.clock, reason: 'athlete_reowned' });
+      await purgeReownedAthlete(deps, athlete.id, previousOwner);
+      deps.log?.({
+        level: 'warn',
+        function: 'oauth-strava-token-exchange',
+        status: 200,
+        message: `athlete ${athlete.id} was held by user ${previousOwner}: re-owned by the Strava sign-in, ${revoked} session(s) of that user revoked, its caches purged`,
+      });
+    }
     const session = await createSession(deps.sql, { userId, athleteId: athlete.id, clock: deps.clock });
     const pair: TokenPair = tokenPair(deps, {
       userId,

@@ -9,10 +9,12 @@ import { invalidateAthleteActivities } from './lib/invalidate.js';
 import { requireMethod } from './lib/method.js';
 import { queryParam } from './lib/query.js';
 import { stravaCredentials } from './lib/strava-creds.js';
+import { activityGoneFromStrava, athleteRevokedOnStrava } from './lib/webhook-confirm.js';
 import { isStravaNotFound } from './lib/strava-errors.js';
 import { eventKey, isDeauthorization, parseWebhookEvent, type WebhookEvent } from './lib/webhook-event.js';
 
-export type WebhookOutcome = 'upserted' | 'deleted' | 'deauthorized' | 'ignored' | 'duplicate';
+/** `unconfirmed`: a delete or deauthorization Strava does not confirm (forged, or stale): nothing done. */
+export type WebhookOutcome = 'upserted' | 'deleted' | 'deauthorized' | 'ignored' | 'unconfirmed' | 'duplicate';
 
 /** Strava's subscription check: echo `hub.challenge` when the verify token matches. */
 function validateSubscription(event: NetlifyEvent, deps: FunctionDeps): NetlifyResponse {
@@ -59,6 +61,14 @@ async function releaseClaim(deps: FunctionDeps, e: WebhookEvent): Promise<void> 
   await deps.sql.query('delete from public.strava_webhook_events where event_key = $1 and processed_at is null', [eventKey(e)]);
 }
 
+/** Deliveries name the push subscription they belong to; another one's (or none) is not ours. */
+function checkSubscription(deps: FunctionDeps, e: WebhookEvent): void {
+  const expected = deps.config.stravaSubscriptionId;
+  if (expected !== undefined && e.subscription_id !== expected) {
+    throw new HttpError(403, 'SUBSCRIPTION_MISMATCH', `subscription_id must be this site's Strava push subscription (${expected})`);
+  }
+}
+
 async function athleteExists(deps: FunctionDeps, athleteId: number): Promise<boolean> {
   const { rows } = await deps.sql.query('select 1 from public.athletes where id = $1', [athleteId]);
   return rows.length > 0;
@@ -68,10 +78,12 @@ async function processEvent(deps: FunctionDeps, e: WebhookEvent): Promise<Webhoo
   if (!(await athleteExists(deps, e.owner_id))) return 'ignored';
   if (e.object_type === 'athlete') {
     if (!isDeauthorization(e)) return 'ignored';
+    if (!(await athleteRevokedOnStrava(deps, e.owner_id))) return 'unconfirmed';
     await disconnectAthlete(deps, e.owner_id, 'strava_deauthorized');
     return 'deauthorized';
   }
   if (e.aspect_type === 'delete') {
+    if (!(await activityGoneFromStrava(deps, e.owner_id, e.object_id))) return 'unconfirmed';
     await deleteActivities(deps.sql, e.owner_id, [e.object_id]);
     await invalidateAthleteActivities(deps, e.owner_id, e.object_id);
     return 'deleted';
@@ -95,8 +107,9 @@ async function processEvent(deps: FunctionDeps, e: WebhookEvent): Promise<Webhoo
 
 /**
  * `GET /webhooks/strava`: subscription validation. `POST /webhooks/strava`: an event. Activity
- * create/update → fetched and upserted; delete → removed; athlete deauthorization → tokens
- * dropped, every session revoked, caches purged. Each event is processed once, however many
+ * create/update → fetched and upserted; delete → removed once Strava answers 404 for it; athlete
+ * deauthorization → once Strava refuses the athlete's token: tokens dropped, every session
+ * revoked, caches purged. Deliveries for another subscription_id are refused (403). Each event is processed once, however many
  * deliveries arrive together; one whose processing failed is processed by the next delivery.
  */
 export function createStravaWebhookHandler(deps: FunctionDeps): Handler {
@@ -104,6 +117,7 @@ export function createStravaWebhookHandler(deps: FunctionDeps): Handler {
     const method = requireMethod(event, ['GET', 'POST']);
     if (method === 'GET') return validateSubscription(event, deps);
     const e = parseWebhookEvent(jsonBody(event));
+    checkSubscription(deps, e);
     if (!(await claimEvent(deps, e))) return json(200, { status: 'duplicate' satisfies WebhookOutcome });
     let outcome: WebhookOutcome;
     try {

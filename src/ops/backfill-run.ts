@@ -1,3 +1,4 @@
+import { redactDbUrl } from '../config/redact.js';
 import type { CommandContext } from '../cli/context.js';
 import { table } from '../cli/output.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -9,12 +10,14 @@ import { startBackfill, type BackfillRequest } from './backfill.js';
 import { operatorToken } from './credentials.js';
 import { followJob, isFinished, tokenRejection, type JobView } from './jobs.js';
 import type { SiteClient } from './site-client.js';
-import { siteClientFor, siteUrl } from './target.js';
+import { siteClientFor, siteTarget, targetLine } from './target.js';
 
 const PERMILLE = 1000;
 
 export interface BackfillPlan {
   athletes: number[];
+  /** Athletes left out because they never connected Strava (--all-athletes): reported, not failed. */
+  notConnected?: number[];
   since?: string;
   until?: string;
   wait: boolean;
@@ -91,11 +94,38 @@ function render(results: JobView[]): string {
 
 const record = (r: JobView) => ({ ...r.raw, ...(r.conflict ? { conflict: true } : {}) });
 
+/** One athlete's line of `backfill --json`: the same keys whether it was followed or not. */
+export interface BackfillJobResult {
+  athleteId: number;
+  jobId: string;
+  status: JobView['status'];
+  [key: string]: unknown;
+}
+
+/**
+ * `backfill --json` is always `{ target, jobs: [...], skipped: [...] }`, for one athlete or many,
+ * followed or --no-wait: scripts read one shape.
+ */
+export interface BackfillReport {
+  target: string;
+  jobs: BackfillJobResult[];
+  skipped: Array<{ athleteId: number; reason: 'NOT_CONNECTED' }>;
+}
+
 /** `veloready backfill`: start one job per athlete, then follow them (unless --no-wait). */
 export async function runBackfill(ctx: CommandContext, plan: BackfillPlan, clock: Clock = systemClock): Promise<void> {
-  const url = siteUrl(ctx);
-  ctx.out.info(`target: ${url}`);
-  const token = ctx.opts.dryRun ? 'dry-run' : await operatorToken(ctx, url, clock);
+  const site = siteTarget(ctx);
+  const url = site.url;
+  ctx.out.info(targetLine(site));
+  const notConnected = plan.notConnected ?? [];
+  const skipped = notConnected.map((athleteId) => ({ athleteId, reason: 'NOT_CONNECTED' as const }));
+  if (notConnected.length) {
+    ctx.out.info(`skipped ${notConnected.length} athlete${notConnected.length === 1 ? '' : 's'} never connected to Strava: ${notConnected.join(', ')}`);
+  }
+  if (plan.athletes.length === 0) {
+    throw new VeloError('NO_CONNECTED_ATHLETES', 'no athlete in the database is connected to Strava: nothing to backfill', 'an athlete connects through /oauth/strava/callback');
+  }
+  const token = ctx.opts.dryRun && ctx.opts.token === undefined ? 'dry-run' : await operatorToken(ctx, url, clock);
   const client = siteClientFor(ctx, token, clock);
   try {
     const started = await mapLimit(plan.athletes, plan.concurrency, async (athleteId) => {
@@ -104,13 +134,19 @@ export async function runBackfill(ctx: CommandContext, plan: BackfillPlan, clock
     });
     if (ctx.opts.dryRun) return;
     if (!plan.wait) {
-      ctx.out.result(started.map((s) => `athlete ${s.athleteId}: job ${s.jobId} (follow: veloready backfill status ${s.jobId})`).join('\n'), { jobs: started });
+      const report: BackfillReport = { target: url, jobs: started.map((s) => ({ ...s, status: 'queued' as const })), skipped };
+      ctx.out.result(started.map((s) => `athlete ${s.athleteId}: job ${s.jobId} (follow: veloready backfill status ${s.jobId})`).join('\n'), report);
       return;
     }
     const results = await followAll(ctx, client, started, plan.concurrency, clock);
     const rejected = tokenRejection(url, results);
     if (rejected) throw rejected;
-    ctx.out.result(() => render(results), plan.athletes.length === 1 ? record(results[0]!) : results.map(record));
+    const report: BackfillReport = {
+      target: url,
+      jobs: results.map((r, i) => ({ ...record(r), athleteId: started[i]!.athleteId, jobId: started[i]!.jobId, status: r.status })),
+      skipped,
+    };
+    ctx.out.result(() => render(results), report);
     if (results.some((r) => r.status === 'failed' && !r.conflict)) process.exitCode = EXIT_FAILURE;
   } finally {
     await client.close();
@@ -119,10 +155,12 @@ export async function runBackfill(ctx: CommandContext, plan: BackfillPlan, clock
 
 /** `veloready backfill status <job-id>`: follow a job started earlier. */
 export async function runBackfillStatus(ctx: CommandContext, jobId: string, clock: Clock = systemClock): Promise<void> {
-  const url = siteUrl(ctx);
-  ctx.out.info(`target: ${url}`);
+  const site = siteTarget(ctx);
+  const url = site.url;
+  ctx.out.info(targetLine(site));
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(jobId)) throw new VeloError('INVALID_JOB_ID', `"${jobId}" is not a job id`, undefined, 2);
-  const client = siteClientFor(ctx, undefined, clock);
+  // Job records answer their own user or an operator: follow as an operator.
+  const client = siteClientFor(ctx, await operatorToken(ctx, url, clock), clock);
   try {
     const [result] = await followAll(ctx, client, [{ athleteId: undefined, jobId }], 1, clock);
     ctx.out.result(() => render([result!]), record(result!));

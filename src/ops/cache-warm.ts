@@ -1,3 +1,4 @@
+import { redactDbUrl } from '../config/redact.js';
 import { mintAccessToken } from '../auth/jwt.js';
 import type { CommandContext } from '../cli/context.js';
 import { table } from '../cli/output.js';
@@ -7,7 +8,7 @@ import { createProgress } from '../ui/progress.js';
 import { mapLimit } from '../util/limiter.js';
 import { siteSecret } from './credentials.js';
 import { errorDetail, type SiteClient } from './site-client.js';
-import { siteClientFor, siteUrl } from './target.js';
+import { siteClientFor, siteTarget, targetLine } from './target.js';
 import type { CacheKind } from '../cache/keys.js';
 
 /** How many of an athlete's most recent activities get their streams warmed. */
@@ -91,8 +92,9 @@ export async function warmCaches(
 
 /** `veloready cache warm`. */
 export async function runCacheWarm(ctx: CommandContext, plan: WarmPlan, clock: Clock = systemClock): Promise<void> {
-  const url = siteUrl(ctx);
-  ctx.out.info(`target: ${url}`);
+  const site = siteTarget(ctx);
+  const url = site.url;
+  ctx.out.info(targetLine(site));
   const secret = ctx.opts.dryRun ? 'dry-run-secret-dry-run-secret-dry-run' : await siteSecret(ctx, url);
   const client = siteClientFor(ctx, undefined, clock);
   let done = 0;

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { VeloError } from '../errors.js';
+import { credentialError } from './credentials.js';
 import { errorDetail, type SiteClient } from './site-client.js';
 
 export const JOB_POLL_MS = 500;
@@ -71,6 +72,9 @@ export function toJobView(raw: Obj): JobView {
 
 export async function readJob(client: SiteClient, id: string): Promise<JobView> {
   const res = await client.send<Obj>({ method: 'GET', path: `/api/jobs/${encodeURIComponent(id)}` });
+  // Job records answer only their own user or an operator: a refused token is the secret's fault.
+  const rejected = credentialError(client.baseUrl, res.status, res.body);
+  if (rejected) throw rejected;
   if (res.status === 404) throw new VeloError('JOB_NOT_FOUND', `${client.baseUrl} has no job ${id}`, 'check the id (veloready backfill prints it)');
   if (res.status !== 200) throw new VeloError('JOB_READ_FAILED', `GET /api/jobs/${id} answered ${res.status}${errorDetail(res.body)}`);
   if (typeof res.body !== 'object' || res.body === null || Array.isArray(res.body)) {

@@ -1,5 +1,7 @@
+import { redactDbUrl } from '../config/redact.js';
 import type { CommandContext } from '../cli/context.js';
 import type { Clock } from '../clock.js';
+import type { ResolvedConfig } from '../config/config.js';
 import { DEFAULT_DATA_DIR } from '../config/settings.js';
 import { liveServeInfo } from '../db/serve-info.js';
 import { checkSiteUrl, createSiteClient, type SiteClient, type SiteRequest } from './site-client.js';
@@ -28,21 +30,27 @@ export function runningServeUrl(dataDir: string): string | undefined {
  * The site an operator command talks to: `--url` > VELOREADY_API_URL (environment, then .env) >
  * the running serve of the data dir > http://127.0.0.1:8888.
  */
-export function siteTarget(ctx: CommandContext): SiteTarget {
-  const source = ctx.config.source('apiUrl');
+export function siteTarget(ctx: Pick<CommandContext, 'config'>): SiteTarget {
+  return resolveSite(ctx.config);
+}
+
+/** The same resolution from the configuration alone: every command that names the site uses it. */
+export function resolveSite(config: ResolvedConfig): SiteTarget {
+  const source = config.source('apiUrl');
   // Checked here, before anything (a token's secret) depends on it.
-  if (source === 'flag') return { url: checkSiteUrl(ctx.config.get('apiUrl')!), from: '--url' };
-  if (source === 'env' || source === '.env') return { url: checkSiteUrl(ctx.config.get('apiUrl')!), from: `VELOREADY_API_URL${source === '.env' ? ' in .env' : ''}` };
-  const dataDir = ctx.config.get('dataDir') ?? DEFAULT_DATA_DIR;
+  if (source === 'flag') return { url: checkSiteUrl(config.get('apiUrl')!), from: '--url' };
+  if (source === 'env' || source === '.env') return { url: checkSiteUrl(config.get('apiUrl')!), from: `VELOREADY_API_URL${source === '.env' ? ' in .env' : ''}` };
+  const dataDir = config.get('dataDir') ?? DEFAULT_DATA_DIR;
   const serve = runningServeUrl(dataDir);
   if (serve) return { url: serve, from: `the running serve of ${dataDir}` };
-  return { url: checkSiteUrl(ctx.config.get('apiUrl')!), from: `default; no serve running for ${dataDir}` };
+  return { url: checkSiteUrl(config.get('apiUrl')!), from: `default; no serve running for ${dataDir}` };
 }
 
 export const siteUrl = (ctx: CommandContext): string => siteTarget(ctx).url;
 
 /** `target: http://127.0.0.1:8888 (the running serve of .veloready)`. */
-export const targetLine = (target: SiteTarget): string => `target: ${target.url} (${target.from})`;
+/** `target: <url> (<where it came from>)`, a URL's password redacted as in error lines. */
+export const targetLine = (target: SiteTarget): string => `target: ${redactDbUrl(target.url)} (${target.from})`;
 
 /** A client for the site; with --dry-run it prints each request instead of sending it. */
 export function siteClientFor(ctx: CommandContext, token: string | undefined, clock: Clock, baseUrl = siteUrl(ctx)): SiteClient {
@@ -56,8 +64,8 @@ export function siteClientFor(ctx: CommandContext, token: string | undefined, cl
       ? {
           dryRun: (req) => {
             planned.push(req);
-            if (ctx.out.json) ctx.out.stdout.write(JSON.stringify({ dryRun: true, method: req.method, url: req.url, body: req.body ?? null }) + '\n');
-            else ctx.out.print(`would ${req.method} ${req.url}${req.body !== undefined ? ` ${JSON.stringify(req.body)}` : ''}`);
+            if (ctx.out.json) ctx.out.stdout.write(JSON.stringify({ dryRun: true, method: req.method, url: redactDbUrl(req.url), body: req.body ?? null }) + '\n');
+            else ctx.out.print(`would ${req.method} ${redactDbUrl(req.url)}${req.body !== undefined ? ` ${JSON.stringify(req.body)}` : ''}`);
           },
         }
       : {}),

@@ -1,11 +1,10 @@
 import type { CommandContext } from '../cli/context.js';
 import { table } from '../cli/output.js';
 import { systemClock, type Clock } from '../clock.js';
-import { defaultNetlifyTomlPath, loadRedirects, loadSchedules, netlifyTomlPath, scheduleFor } from '../emulator/redirects.js';
-import { nextRunAfter } from '../emulator/schedule.js';
+import { defaultNetlifyTomlPath, netlifyTomlPath } from '../emulator/redirects.js';
 import { EXIT_FAILURE, VeloError } from '../errors.js';
 import { FUNCTIONS } from '../functions/index.js';
-import { functionRows } from '../serve/summary.js';
+import { listFunctions as listProjectFunctions } from '../runtime/listing.js';
 import { operatorToken, credentialError } from './credentials.js';
 import { followJob, isFinished, tokenRejection } from './jobs.js';
 import { siteClientFor, siteTarget, targetLine } from './target.js';
@@ -22,17 +21,13 @@ export interface FunctionListing {
  * The functions serve runs, with the schedules and routes of a netlify.toml (the one serve honours
  * in this folder by default) and their next runs (UTC).
  */
-export function listFunctions(now: number, tomlPath = netlifyTomlPath()): FunctionListing[] {
-  const schedules = loadSchedules(tomlPath);
-  const defs = FUNCTIONS.map((f) => {
-    const schedule = scheduleFor(f, schedules);
-    return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}) };
-  });
-  return functionRows(defs, loadRedirects(tomlPath)).map((r) => ({
+export function listFunctions(now: number, cwd = process.cwd()): FunctionListing[] {
+  // The project's own functions in `cwd` (serve runs them there) over the built-ins.
+  return listProjectFunctions({ projectDir: cwd, builtins: FUNCTIONS, now }).functions.map((r) => ({
     name: r.name,
     kind: r.kind,
-    schedule: r.schedule ?? null,
-    nextRun: r.schedule ? nextRunAfter(r.schedule, now).toISOString() : null,
+    schedule: r.schedule,
+    nextRun: r.nextRun,
     routes: r.routes,
   }));
 }
@@ -40,7 +35,7 @@ export function listFunctions(now: number, tomlPath = netlifyTomlPath()): Functi
 export function runTriggerList(ctx: CommandContext, clock: Clock = systemClock, cwd = process.cwd()): void {
   const tomlPath = netlifyTomlPath(cwd);
   ctx.out.info(`functions and schedules from ${tomlPath === defaultNetlifyTomlPath() ? 'the built-in netlify.toml' : tomlPath}`);
-  const rows = listFunctions(clock.now(), tomlPath);
+  const rows = listFunctions(clock.now(), cwd);
   ctx.out.result(
     () => table(['function', 'kind', 'schedule', 'next run (UTC)', 'route'], rows.map((r) => [r.name, r.kind, r.schedule ?? '', r.nextRun ?? '', r.routes[0]])),
     { netlifyToml: tomlPath, functions: rows },
@@ -48,15 +43,16 @@ export function runTriggerList(ctx: CommandContext, clock: Clock = systemClock, 
 }
 
 /** `veloready trigger <function>`: run it now; follow it when it is a background function. */
-export async function runTrigger(ctx: CommandContext, name: string, body: unknown, clock: Clock = systemClock): Promise<void> {
-  const def = FUNCTIONS.find((f) => f.name === name);
+export async function runTrigger(ctx: CommandContext, name: string, body: unknown, clock: Clock = systemClock, cwd = process.cwd()): Promise<void> {
+  const known = listFunctions(clock.now(), cwd);
+  const def = known.find((f) => f.name === name);
   if (!def) {
-    throw new VeloError('UNKNOWN_FUNCTION', `no function named "${name}"`, `one of: ${FUNCTIONS.map((f) => f.name).join(', ')} (veloready trigger --list)`, 2);
+    throw new VeloError('UNKNOWN_FUNCTION', `no function named "${name}"`, `one of: ${known.map((f) => f.name).join(', ')} (veloready trigger --list)`, 2);
   }
   const target = siteTarget(ctx);
   const url = target.url;
   ctx.out.info(targetLine(target));
-  const token = ctx.opts.dryRun ? 'dry-run' : await operatorToken(ctx, url, clock);
+  const token = ctx.opts.dryRun && ctx.opts.token === undefined ? 'dry-run' : await operatorToken(ctx, url, clock);
   const client = siteClientFor(ctx, token, clock, url);
   try {
     const started = clock.now();

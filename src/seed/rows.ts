@@ -1,7 +1,7 @@
 /** Generated athletes and activities as rows of the VeloReady schema (docs/SCHEMA.md). */
 import { emailForAthlete, userIdForAthlete } from '../auth/user-id.js';
 import type { FakeAthlete } from '../strava/generator.js';
-import type { StravaActivitySummary } from '../strava/port.js';
+import type { StravaActivitySummary, StravaStreamSet } from '../strava/port.js';
 import type { BulkColumn } from './bulk.js';
 
 export const USER_COLUMNS: readonly BulkColumn[] = [
@@ -51,11 +51,23 @@ const ACTIVITY_TYPES: Record<(typeof ACTIVITY_FIELDS)[number], string> = {
 
 export const ACTIVITY_COLUMNS: readonly BulkColumn[] = ACTIVITY_FIELDS.map((name) => ({ name, type: ACTIVITY_TYPES[name] }));
 
+/** One row per stream type (the reference's `activity_streams`). */
 export const STREAM_COLUMNS: readonly BulkColumn[] = [
   { name: 'activity_id', type: 'bigint' },
   { name: 'athlete_id', type: 'bigint' },
-  { name: 'streams', type: 'jsonb' },
+  { name: 'stream_type', type: 'text' },
+  { name: 'data', type: 'jsonb' },
+  { name: 'series_type', type: 'text' },
+  { name: 'original_size', type: 'integer' },
+  { name: 'resolution', type: 'text' },
 ];
+
+/** The rows of one activity's streams (Strava's key_by_type set). */
+export function streamRows(activityId: number, athleteId: number, streams: StravaStreamSet): unknown[][] {
+  return Object.entries(streams).map(([type, s]) => [
+    activityId, athleteId, type, JSON.stringify(s!.data), s!.series_type, s!.original_size, s!.resolution,
+  ]);
+}
 
 /** The scope a seeded athlete is treated as having granted. */
 export const SEEDED_SCOPE = 'read,activity:read_all';

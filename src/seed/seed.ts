@@ -10,15 +10,16 @@ import type { Queryable, Sql } from '../db/sql.js';
 import { VeloError, usageError } from '../errors.js';
 import { generateActivities, generateAthlete, generateAthleteWithId, MAX_ATHLETE_ID, planForActivityId, type FakeAthlete } from '../strava/generator.js';
 import { generateStreams } from '../strava/streams.js';
+import { userIdForAthlete } from '../auth/user-id.js';
 import { ColumnBatch, flushBatch, type ArrayEncoding } from './bulk.js';
-import { ACTIVITY_COLUMNS, ATHLETE_COLUMNS, STREAM_COLUMNS, USER_COLUMNS, activityRow, athleteRow, userRow } from './rows.js';
+import { ACTIVITY_COLUMNS, ATHLETE_COLUMNS, STREAM_COLUMNS, USER_COLUMNS, activityRow, athleteRow, streamRows, userRow } from './rows.js';
 
 export const MAX_SEED_ATHLETES = 100_000;
 export const MAX_SEED_DAYS = 3650;
-/** Rows per insert statement: few round trips, bounded memory. */
+/** Rows per insert statement: few round trips, bounded memory (streams: activities' rows per statement). */
 export const ACTIVITY_BATCH_ROWS = 2000;
 export const ATHLETE_BATCH_ROWS = 2000;
-export const STREAM_BATCH_ROWS = 20;
+export const STREAM_BATCH_ROWS = 200;
 export const DEFAULT_STREAM_DAYS = 7;
 
 export type SeedPhase = 'reset' | 'athletes' | 'activities' | 'streams';
@@ -58,6 +59,11 @@ export interface SeedResult {
   generated: { athletes: number; activities: number; streams: number };
   /** Seeded users deleted by `reset`. */
   deletedUsers: number;
+  /**
+   * Athletes left out: their id or their user already belongs to another row (written before
+   * users lost the right to claim athlete ids). Everyone else is seeded.
+   */
+  skippedAthletes: number[];
   durationMs: number;
 }
 
@@ -82,10 +88,43 @@ async function requireSchema(tx: Queryable): Promise<void> {
   }
 }
 
+/**
+ * Data seeded with another seed would silently mix with this one (different athletes, different
+ * histories): refused, saying how to replace it or to keep the seed it has.
+ */
+async function refuseOtherSeed(tx: Queryable, seed: string): Promise<void> {
+  const { rows } = await tx.query<{ seed: string }>(
+    `select distinct raw_app_meta_data->>'seed' as seed from auth.users
+     where raw_app_meta_data->>'seeded' = 'true' and raw_app_meta_data->>'seed' is distinct from $1`,
+    [seed],
+  );
+  const others = rows.map((r) => r.seed ?? '(none)');
+  if (others.length === 0) return;
+  throw usageError(
+    'SEED_MISMATCH',
+    `the database holds data seeded with --seed ${others.join(', ')}; --seed ${seed} would mix the two`,
+    `add --reset to replace the seeded data (other users are untouched), or run with --seed ${others[0]}`,
+  );
+}
+
 /** Deletes seeded users; their athletes, activities and streams go with them (on delete cascade). */
 export async function deleteSeeded(tx: Queryable): Promise<number> {
   const res = await tx.query(`delete from auth.users where raw_app_meta_data->>'seeded' = 'true'`);
   return res.rowCount;
+}
+
+/**
+ * Seeded athletes whose row is not the seed's own (a different user holds the id, or the seed's
+ * user holds another id): writing their activities would fail or land in someone else's account.
+ */
+async function athletesNotOwnedAsSeeded(tx: Queryable, athletes: readonly FakeAthlete[]): Promise<number[]> {
+  const ids = athletes.map((a) => a.profile.id);
+  const { rows } = await tx.query<{ id: string }>(
+    `select w.id::text as id from unnest($1::bigint[], $2::uuid[]) as w(id, user_id)
+      where not exists (select 1 from public.athletes a where a.id = w.id and a.user_id = w.user_id)`,
+    [ids, ids.map((id) => userIdForAthlete(id))],
+  );
+  return rows.map((r) => Number(r.id));
 }
 
 export function seedAthletes(options: Pick<SeedOptions, 'athletes' | 'seed' | 'athleteIds'>): FakeAthlete[] {
@@ -115,6 +154,7 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
 
   return sql.transaction(async (tx) => {
     await requireSchema(tx);
+    if (!options.reset) await refuseOtherSeed(tx, seed);
     let deletedUsers = 0;
     if (options.reset) {
       progress({ phase: 'reset', done: 0, total: 1 });
@@ -137,6 +177,9 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
       }
     }
 
+    const skippedAthletes = inserted.athletes === athletes.length ? [] : await athletesNotOwnedAsSeeded(tx, athletes);
+    const skipped = new Set(skippedAthletes);
+
     const activities = new ColumnBatch(ACTIVITY_COLUMNS);
     const streamBatch = new ColumnBatch(STREAM_COLUMNS);
     const streamIds: Array<{ athlete: FakeAthlete; id: number }> = [];
@@ -147,7 +190,8 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     let inFlight: Promise<number> = Promise.resolve(0);
     for (let i = 0; i < athletes.length; i++) {
       const athlete = athletes[i]!;
-      for (const summary of generateActivities(athlete, { endMs: clock.now(), days: options.days })) {
+      const owned = !skipped.has(athlete.profile.id);
+      for (const summary of owned ? generateActivities(athlete, { endMs: clock.now(), days: options.days }) : []) {
         activities.push(activityRow(summary));
         generated.activities++;
         if (options.withStreams && Date.parse(summary.start_date) >= streamFrom) streamIds.push({ athlete, id: summary.id });
@@ -163,14 +207,18 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     for (let i = 0; i < streamIds.length; i++) {
       const { athlete, id } = streamIds[i]!;
       const plan = planForActivityId(athlete, id)!;
-      streamBatch.push([id, athlete.profile.id, JSON.stringify(generateStreams(plan))]);
-      generated.streams++;
+      for (const row of streamRows(id, athlete.profile.id, generateStreams(plan))) {
+        streamBatch.push(row);
+        generated.streams++;
+      }
       if (streamBatch.size >= STREAM_BATCH_ROWS || i === streamIds.length - 1) {
         inserted.streams += await flushBatch(tx, 'public.activity_streams', streamBatch, write);
         progress({ phase: 'streams', done: i + 1, total: streamIds.length });
       }
     }
 
-    return { seed, athletes: athletes.length, days: options.days, inserted, generated, deletedUsers, durationMs: clock.now() - started };
+    return {
+      seed, athletes: athletes.length, days: options.days, inserted, generated, deletedUsers, skippedAthletes, durationMs: clock.now() - started,
+    };
   });
 }

@@ -15,6 +15,10 @@ export type DbRequest = { id: number } & (
   | { op: 'begin' }
   | { op: 'end'; tx: number; commit: boolean }
   | { op: 'close' }
+  /** A snapshot: copy the cluster into `intoDir` while quiet (after a CHECKPOINT); replies its migration version. */
+  | { op: 'capture'; intoDir: string }
+  /** A snapshot load: close the database, move `preparedDir` in its place, reopen. */
+  | { op: 'replace'; preparedDir: string }
 );
 
 /** An error as plain data (message, name, Postgres's code/detail/hint...). */

@@ -43,6 +43,10 @@ export interface DbThread {
    * for a 504's message (`a Postgres socket client's statement has run for 12.0 s`); else undefined.
    */
   waitNote(): string | undefined;
+  /** Snapshot save: copies the cluster into `intoDir` while quiet (after a CHECKPOINT); returns its migration version. */
+  capture(intoDir: string): Promise<string>;
+  /** Snapshot load: closes the database, moves `preparedDir` in its place and reopens it. */
+  replace(preparedDir: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -248,6 +252,8 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
         ? `the embedded database was busy with a Postgres socket client's statement for ${seconds(now - statement.since)}${statement.text ? ` (${clip(statement.text)})` : ''}`
         : `a Postgres socket client has held the embedded database in an open transaction for ${seconds(now - heldSince)}`;
     },
+    capture: (intoDir) => send<string>({ id: nextId++, op: 'capture', intoDir }),
+    replace: (preparedDir) => send<void>({ id: nextId++, op: 'replace', preparedDir }),
     close,
   };
 }

@@ -43,9 +43,9 @@ function threadId(): number | undefined {
 
 async function main(): Promise<void> {
   // The data dir lock is the main thread's: it outlives a restart of this worker.
-  const base = await openPglite({ dataDir: data.dataDir, pgtap: data.pgtap, skipLock: true });
-  let socket: PGLiteSocketServer | undefined;
-  const shared = new SharedPglite(base, {
+  const reopen = () => openPglite({ dataDir: data.dataDir, pgtap: data.pgtap, skipLock: true });
+    let socket: PGLiteSocketServer | undefined;
+  const shared = new SharedPglite(await reopen(), {
     onHold: (held) => post({ t: 'hold', held, at: Date.now() }),
     onStatement: (running) => post({ t: 'statement', running, at: Date.now() }),
     idleInTransactionMs: data.idleInTransactionMs,
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const txs = new Map<number, { tx: Transaction; finish(commit: boolean): void }>();
   let nextTx = 1;
   const queryable = (tx?: number) => {
-    if (tx === undefined) return base.pglite;
+    if (tx === undefined) return shared.base.pglite;
     const open = txs.get(tx);
     if (!open) throw new Error(`transaction ${tx} is not open`);
     return open.tx;
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       case 'begin': {
         const id = nextTx++;
         return new Promise<number>((began, failed) => {
-          base.pglite
+          shared.base.pglite
             .transaction(
               (tx) =>
                 new Promise<void>((committed, rolledBack) => {
@@ -124,12 +124,22 @@ async function main(): Promise<void> {
         if (error !== undefined) throw error;
         return null;
       }
+      case 'capture':
+        return (await snapshotDatabase()).capture(req.intoDir);
+      case 'replace':
+        await (await snapshotDatabase()).replace(req.preparedDir);
+        return null;
       case 'close':
         await socket?.stop();
         await sql.close();
         return null;
     }
   }
+  /** Snapshot save and load (loaded on first use): the socket follows the swapped database through `shared`. */
+  const snapshotDatabase = async () => {
+    const { liveDatabase } = await import('../snapshot/database.js');
+    return liveDatabase(data.dataDir, shared, reopen);
+  };
   const ROLLBACK = Symbol('rollback');
   /** Each ending transaction's outcome: undefined, or the error its COMMIT raised. */
   const settled = new Map<number, (error: unknown) => void>();

@@ -6,6 +6,8 @@ export interface RunningServeInfo extends ServeInfo {
   url: string;
   startedAt: string;
   database: string;
+  /** The per-run token for state-changing admin calls (the file is 0600). */
+  adminToken?: string;
 }
 
 /** Tells other commands (and psql users) where the running serve and its database are. */

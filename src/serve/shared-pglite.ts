@@ -41,13 +41,47 @@ interface PgliteLocks {
  */
 export class SharedPglite {
   constructor(
-    readonly base: PgliteSql,
+    private current: PgliteSql,
     private readonly activity: SocketActivity = {},
   ) {}
 
-  /** The Sql serve's handlers use. */
+  /** The PGlite serve uses now (a snapshot load swaps it). */
+  get base(): PgliteSql {
+    return this.current;
+  }
+
+  /** The Sql serve's handlers use: it follows a swap of the database underneath (snapshot load). */
   sql(): Sql {
-    return this.base;
+    const current = (): PgliteSql => this.current;
+    return {
+      get target() {
+        return current().target;
+      },
+      query: (text, params) => this.current.query(text, params),
+      exec: (script) => this.current.exec(script),
+      transaction: (fn) => this.current.transaction(fn),
+      close: () => this.current.close(),
+    };
+  }
+
+  /**
+   * Runs `fn` while no transaction, query or socket client runs, after a CHECKPOINT: the files in
+   * the data directory are then one consistent cluster (a snapshot copies them).
+   */
+  async whileQuiet<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.hold();
+    const pglite = this.current.pglite;
+    try {
+      await pglite.runExclusive(() => pglite.execProtocolRawStream(simpleQuery('CHECKPOINT'), { onRawData: () => {} }));
+      return await pglite.runExclusive(fn);
+    } finally {
+      release();
+    }
+  }
+
+  /** Serve goes on with `next` (the caller closed the previous one). */
+  replace(next: PgliteSql): void {
+    this.current = next;
   }
 
   /** Takes PGlite's transaction lock until the returned function is called. */
@@ -66,7 +100,7 @@ export class SharedPglite {
 
   /** What to hand pglite-socket's server instead of the PGlite instance itself. */
   socketGate(): PGlite {
-    const pglite = this.base.pglite;
+    const shared = this;
     let release: (() => void) | undefined;
     let tail = Buffer.alloc(0);
     const idle = () => tail.length >= READY_IDLE.length && tail.subarray(tail.length - READY_IDLE.length).equals(READY_IDLE);
@@ -89,11 +123,11 @@ export class SharedPglite {
     };
     // We hold PGlite's transaction lock, so SQL goes in over the protocol, not through exec().
     const overProtocol = (script: string) =>
-      pglite.runExclusive(() => pglite.execProtocolRawStream(simpleQuery(script), { onRawData: () => {} }));
+      shared.base.pglite.runExclusive(() => shared.base.pglite.execProtocolRawStream(simpleQuery(script), { onRawData: () => {} }));
     const rollback = () => overProtocol('ROLLBACK');
     const gate = {
       get waitReady() {
-        return pglite.waitReady;
+        return shared.base.pglite.waitReady;
       },
       // While a socket client holds the backend, report "in transaction" so pglite-socket keeps
       // feeding that same client's messages and no other client's.
@@ -107,7 +141,7 @@ export class SharedPglite {
         }
         tail = Buffer.alloc(0);
         try {
-          return await pglite.runExclusive(fn);
+          return await shared.base.pglite.runExclusive(fn);
         } catch (err) {
           // The message never completed (pglite-socket then drops that client, without the ROLLBACK
           // it sends only for a client it saw finish a message): end what the client may have left
@@ -129,12 +163,12 @@ export class SharedPglite {
         if (message[0] === TERMINATE) {
           // The client is leaving (it may be gone already): end what it left open and give the
           // backend back now, not when pglite-socket notices the close.
-          await pglite.execProtocolRawStream(simpleQuery('ROLLBACK'), { onRawData: () => {} });
+          await shared.base.pglite.execProtocolRawStream(simpleQuery('ROLLBACK'), { onRawData: () => {} });
           tail = READY_IDLE;
           return new Uint8Array(0);
         }
         try {
-          return await pglite.execProtocolRawStream(message, {
+          return await shared.base.pglite.execProtocolRawStream(message, {
             ...options,
             onRawData: (data: Uint8Array) => {
               tail = Buffer.concat([tail, data]).subarray(-READY_IDLE.length);

@@ -1,38 +1,55 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mintAccessToken } from '../auth/jwt.js';
 import { BLOBS_FILE } from '../blobs/target.js';
-import { LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../blobs/context.js';
+import { LOCAL_SITE_ID } from '../blobs/context.js';
+import { loadOrCreateBlobsToken } from '../auth/secret.js';
 import { createBlobsHandler } from '../blobs/server.js';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
 import type { Blobs } from '../blobs/store.js';
-import { systemClock, type Clock } from '../clock.js';
-import { migrate } from '../db/migrate.js';
+import type { Clock } from '../clock.js';
+import { createServeClock, recordClockChanges } from '../clock/serve-clock.js';
+import { clockChanges, VirtualClock } from '../clock/virtual-clock.js';
+import { controlMounts } from '../control/serve-controls.js';
+import { resolveMigrationsDir, type ResolvedMigrationsDir } from '../db/migrations-dir.js';
 import { pgliteDir } from '../db/paths.js';
+import { migrateForServe, type ServeMigration } from '../db/serve-migrate.js';
 import { liveServeInfo } from '../db/serve-info.js';
 import type { Sql } from '../db/sql.js';
 import { selectAi } from '../ai/select.js';
 import { createOpenAiEndpoint, OPENAI_ENDPOINT_PREFIX } from '../ai/openai-endpoint.js';
 import { createEmulator, type Emulator, type Mount } from '../emulator/server.js';
-import { createFunctionRegistry, type FunctionRegistry } from '../emulator/functions.js';
-import { loadRedirects, loadSchedules, netlifyTomlPath, scheduleFor } from '../emulator/redirects.js';
+import type { FunctionRegistry } from '../emulator/functions.js';
+import { loadSchedules, netlifyTomlPath, scheduleFor } from '../emulator/redirects.js';
 import { createRequestLog, type RequestLog } from '../emulator/request-log.js';
 import { createScheduler, type Scheduler } from '../emulator/scheduler.js';
 import { VeloError } from '../errors.js';
 import { FUNCTIONS, createRateLimitHub, resumeInterruptedBackfills, type FunctionDeps } from '../functions/index.js';
 import { DEFAULT_DEEP_LINK } from '../functions/deps.js';
-import { getBackfillJob } from '../functions/lib/backfill-job.js';
+import { backfillJobRecord, getBackfillJob } from '../functions/lib/backfill-job.js';
 import type { AuthHandlerOptions } from '../supabase/gotrue-context.js';
 import { createSupabaseHandler } from '../supabase/handler.js';
 import { createStravaClient } from '../strava/client.js';
 import { createAthleteDirectory } from '../strava/fake-athletes.js';
 import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
 import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
+import { createAdminGuard, isLoopbackHost, type AdminGuard } from '../control/admin-guard.js';
+import { createInspectorMount } from '../inspector/inspector.js';
+import { localKeys } from '../supabase/keys.js';
 import { blobsMounts } from './blobs-mounts.js';
+import { assertPortFree } from './preflight.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import type { DbThread } from './db-thread.js';
+import { createServeGuard } from './operator-guard.js';
+import { makeDataDirPrivate } from '../config/private-dir.js';
+import { createRequestGate } from '../ratelimit/gate.js';
+import type { Budget } from '../ratelimit/limiter.js';
+import { isSessionRevoked } from '../functions/lib/revocations.js';
 import { delegateStrava } from './strava-delegate.js';
+import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
 import type { SeedProgress, SeedResult } from '../seed/seed.js';
+import type { ProjectRuntime } from '../runtime/project.js';
+import type { LocalState } from '../snapshot/snapshot.js';
 
 export const DEFAULT_PG_PORT = 54322;
 export const FAKE_STRAVA_PREFIX = '/strava';
@@ -48,6 +65,8 @@ export interface ServeOptions {
   /** Port of the Postgres wire-protocol socket on the embedded database; 0 = any free port. */
   pgPort?: number;
   jwtSecret: string;
+  /** The migrations folder (default: the one every db command resolves from `cwd`). */
+  migrations?: ResolvedMigrationsDir;
   /** Delete local state (embedded database, blobs) before starting. */
   reset?: boolean;
   /** A Postgres socket client idle inside a transaction this long is rolled back and disconnected (default 10 s). */
@@ -63,14 +82,36 @@ export interface ServeOptions {
   stravaClientId?: string;
   stravaClientSecret?: string;
   stravaVerifyToken?: string;
+  /** The push subscription id webhook deliveries must carry (default: the fake Strava's). */
+  stravaSubscriptionId?: number;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
   deepLink?: string;
   syncTimeoutMs?: number;
+  /** The project's function folder (`serve --functions`), instead of netlify.toml's or netlify/functions. */
+  functionsDir?: string;
+  /** `none`: serve only the project's functions, no built-ins. */
+  builtins?: 'all' | 'none';
+  /** Let project functions reach any external host (default: only serve's own fakes). */
+  online?: boolean;
+  /** Project environment names whose value is kept over serve's local one (`--use-env`). */
+  useEnv?: string[];
+  /** Reload project functions when their files change (default on). */
+  watch?: boolean;
+  /** Budgets of the rate limits: login endpoints (default DEFAULT_LOGIN_BUDGET), /api/* reads per user (only when set: --rate-limit). */
+  rateLimits?: { login?: Budget; api?: Budget };
   /** Run scheduled functions on their cron schedule (tests turn it off and trigger them). */
   schedule?: boolean;
   clock?: Clock;
+  /** `--clock`: start serve's virtual clock at this time (ISO, `+3d`, `-2h`, `now`). */
+  clockStart?: string;
+  /** `--import`: load this snapshot file into the data dir before starting. */
+  importSnapshot?: string;
+  /** `--export-on-exit`: save a snapshot to this file when serve stops. */
+  exportOnExit?: string;
   log?: RequestLog;
+  /** The browser inspector at /_/ (on unless false: `--no-inspector`). */
+  inspector?: boolean;
   onSeedProgress?: (p: SeedProgress) => void;
 }
 
@@ -81,17 +122,50 @@ export interface RunningServe {
   database: string;
   emulator: Emulator;
   functions: FunctionRegistry;
+  /** The project's own functions (discovery, builds, pools, reload). */
+  project: ProjectRuntime;
+  /** Project environment values serve replaced with its local ones. */
+  envReplaced: Array<{ name: string; projectValue: string }>;
   scheduler: Scheduler;
   log: RequestLog;
   sql: Sql;
+  /** serve's one clock (a VirtualClock unless a test passed its own). */
+  clock: Clock;
+  /** The per-run token of the admin API (`x-veloready-token`), also in serve.json. */
+  adminToken: string;
   /** The local blob cache (what the Netlify Blobs API and the functions use). */
   blobs: Blobs;
+  /** The bearer token the Netlify Blobs API requires: the data dir's own. */
+  blobsToken: string;
   fakeStrava?: FakeStrava;
   demo: { athleteId: number; token: string };
   firstRun: boolean;
+  /** The folder migrated with, what ran, and where the history disagrees with it. */
+  migration: ServeMigration;
   seeded?: SeedResult;
   resumedBackfills: string[];
+  /** Guards the admin surfaces under /_/; its per-run token is in serve.json. */
+  adminGuard: AdminGuard;
+  /** The inspector's address, unless --no-inspector. */
+  inspectorUrl?: string;
   close(deadlineMs?: number): Promise<void>;
+}
+
+async function snapshotState(o: import('../snapshot/states.js').LiveStateOptions): Promise<LocalState> {
+  const { liveState } = await import('../snapshot/states.js');
+  return liveState(o);
+}
+
+/** `--export-on-exit`: the state as serve leaves it; a failure is logged, the stop goes on. */
+async function exportOnExit(state: LocalState, file: string, log: RequestLog, clock: Clock): Promise<void> {
+  const time = (): string => new Date(clock.now()).toISOString();
+  try {
+    const { saveSnapshot } = await import('../snapshot/snapshot.js');
+    const saved = await saveSnapshot(state, file);
+    log.notice({ time: time(), message: `snapshot saved to ${saved.file} (${saved.bytes} bytes, ${saved.ms} ms)` });
+  } catch (err) {
+    log.error({ time: time(), requestId: '-', function: null, status: 500, error: err });
+  }
 }
 
 /** One serve per data dir, whatever its database: they would share blobs.sqlite and serve.json. */
@@ -108,8 +182,8 @@ function refuseSecondServe(dataDir: string): void {
 
 /** Everything `veloready serve` runs, wired together; resolves once it is listening. */
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {
-  const clock = opts.clock ?? systemClock;
   const dataDir = resolve(opts.cwd ?? process.cwd(), opts.dataDir);
+  let jwtSecret = opts.jwtSecret;
   const cleanups: Array<() => Promise<void> | void> = [];
   const closeAll = async () => {
     for (const c of cleanups.splice(0).reverse()) {
@@ -123,20 +197,29 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
   try {
     refuseSecondServe(dataDir);
+    // Ports before the data dir: a taken one is said at once, not after migrating and seeding.
+    await assertPortFree(opts.port ?? 8888, opts.host ?? '127.0.0.1', { code: 'PORT_IN_USE', flag: '--port' });
+    if (!opts.dbUrl) await assertPortFree(opts.pgPort ?? DEFAULT_PG_PORT, '127.0.0.1', { code: 'PG_PORT_IN_USE', flag: '--pg-port' });
     if (opts.reset) {
       // A server's seeded rows are deleted once it is open (below); the blobs are local either way.
       if (!opts.dbUrl) rmSync(pgliteDir(dataDir), { recursive: true, force: true });
       for (const f of [BLOBS_FILE, `${BLOBS_FILE}-wal`, `${BLOBS_FILE}-shm`]) rmSync(join(dataDir, f), { force: true });
     }
-    mkdirSync(dataDir, { recursive: true });
+    makeDataDirPrivate(dataDir);
+    if (opts.importSnapshot) {
+      const { importBeforeServe } = await import('../snapshot/serve-hooks.js');
+      jwtSecret = await importBeforeServe(dataDir, opts.importSnapshot, jwtSecret);
+    }
+    const clock = opts.clock ?? createServeClock(dataDir, opts.clockStart);
 
     const log = opts.log ?? createRequestLog();
     // Database: the embedded one on its own thread with the Postgres socket, or a server.
     let db: DbThread | undefined;
     let sql: Sql;
     if (opts.dbUrl) {
-      const { openPg } = await import('../db/pg.js');
-      sql = await openPg(opts.dbUrl);
+      // openDatabase says what failed and what to check (DB_CONNECT), as `db status` does.
+      const { openDatabase } = await import('../db/open.js');
+      sql = await openDatabase({ dbUrl: opts.dbUrl, dataDir });
     } else {
       const { startDbThread } = await import('./db-thread.js');
       db = await startDbThread({
@@ -151,21 +234,23 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     }
     cleanups.push(() => sql.close());
     const firstRun = !(await sql.query(`select to_regclass('public.athletes') is not null as ok`)).rows[0]?.ok;
-    await migrate(sql);
+    const migration = await migrateForServe(sql, opts.migrations ?? resolveMigrationsDir({ cwd: opts.cwd ?? process.cwd() }));
     if (opts.reset && opts.dbUrl) {
       const { deleteSeeded } = await import('../seed/seed.js');
       await sql.transaction((tx) => deleteSeeded(tx));
     }
 
     const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock, backgroundCheckpoints: true });
+    const blobsToken = await loadOrCreateBlobsToken(dataDir);
     cleanups.push(() => blobs.close());
+    if (clock instanceof VirtualClock) cleanups.push(recordClockChanges(clock, dataDir, log));
     // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
     const logHandlerError = (line: Record<string, unknown>): void =>
       log.error({
         time: new Date(clock.now()).toISOString(),
         requestId: typeof line['requestId'] === 'string' ? line['requestId'] : '-',
         function: typeof line['function'] === 'string' ? line['function'] : null,
-        status: 500,
+        status: typeof line['status'] === 'number' ? line['status'] : 500,
         error: line['error'] ?? line['message'],
       });
 
@@ -183,41 +268,68 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       strava,
       ai: selectAi({ openAiApiKey: opts.openaiApiKey, openAiBaseUrl: opts.openaiBaseUrl, clock }),
       clock,
-      secrets: { jwtSecret: opts.jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
-      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK },
+      secrets: { jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
+      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK, stravaSubscriptionId: opts.stravaSubscriptionId ?? LOCAL_STRAVA_SUBSCRIPTION_ID },
       rateLimits,
       log: logHandlerError,
     };
     // Routes and the schedules of scheduled functions come from the project's netlify.toml (else the default one).
     const tomlPath = netlifyTomlPath(opts.cwd ?? process.cwd());
     const schedules = loadSchedules(tomlPath);
-    const functions = createFunctionRegistry(
-      FUNCTIONS.map((f) => {
-        const schedule = scheduleFor(f, schedules);
-        return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), handler: f.create(deps) };
-      }),
-    );
+    const builtins = opts.builtins === 'none' ? [] : FUNCTIONS.map((f) => {
+      const schedule = scheduleFor(f, schedules);
+      return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), ...(f.jobIdFor ? { jobIdFor: f.jobIdFor } : {}), cors: 'loopback' as const, handler: f.create(deps) };
+    });
+    // The project's own functions over the built-ins; its router adds their config.path routes to the redirects.
+    const { createProjectRuntime } = await import('../runtime/project.js');
+    const project = await createProjectRuntime({ projectDir: resolve(opts.cwd ?? process.cwd()), ...(opts.functionsDir ? { functionsDir: opts.functionsDir } : {}), builtins, clock, log });
+    cleanups.push(() => project.close());
+    const functions = project.functions;
+
+    // Admin surfaces (/_/): Host and Origin checked, a per-run token, the service-role key off loopback.
+    let listeningPort = 0;
+    const adminGuard = createAdminGuard({
+      boundHost: opts.host ?? '127.0.0.1',
+      port: () => listeningPort,
+      ...(opts.host !== undefined && !isLoopbackHost(opts.host) ? { serviceRoleKey: localKeys(jwtSecret).serviceRoleKey } : {}),
+    });
+    const inspector = opts.inspector === false ? undefined : createInspectorMount(adminGuard);
 
     // One options object for both Supabase mounts: its issuer is set once the port is known.
-    const supabase: AuthHandlerOptions = { sql, secret: opts.jwtSecret, clock };
+    const supabase: AuthHandlerOptions = { sql, secret: jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
+    const loadedResumes: Array<Promise<unknown>> = [];
+    const afterLoad = async (): Promise<void> => {
+      if (fakeStrava) await connectAthletesToFakeStrava(sql, fakeStrava);
+      // A backfill the loaded snapshot caught mid-way resumes, as it would at a start.
+      loadedResumes.push((await resumeInterruptedBackfills(deps, { signal: resumeAbort.signal })).finished.catch(() => undefined));
+    };
+    const liveState = db ? await snapshotState({ dataDir, database: db, secretHolders: [deps.secrets, supabase], clock, pause: () => emulator.pause(), afterLoad }) : undefined;
     const mounts: Mount[] = [
-      ...blobsMounts(createBlobsHandler({ blobs, token: LOCAL_BLOBS_TOKEN, siteID: LOCAL_SITE_ID }), LOCAL_SITE_ID),
+      ...controlMounts({ guard: adminGuard, clock, scheduler: () => scheduler, state: () => liveState }),
+      ...blobsMounts(createBlobsHandler({ blobs, token: blobsToken, siteID: LOCAL_SITE_ID, clock }), LOCAL_SITE_ID),
       { prefix: '/auth/v1/', handler: createSupabaseHandler(supabase) },
       { prefix: '/rest/v1/', handler: createSupabaseHandler(supabase) },
       ...(fakeStrava ? [{ prefix: `${FAKE_STRAVA_PREFIX}/`, handler: fakeStrava }] : []),
       { prefix: `${OPENAI_ENDPOINT_PREFIX}/v1/`, handler: createOpenAiEndpoint({ clock }) },
+      ...(inspector ? [inspector.mount] : []),
     ];
     const emulator = createEmulator({
       functions,
-      redirects: loadRedirects(tomlPath),
+      redirects: project.router,
       mounts,
       clock,
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
       ...(db ? { timeoutNote: db.waitNote } : {}),
-      jobLookup: async (id) => (/^[0-9a-f-]{36}$/i.test(id) ? ((await getBackfillJob(sql, id)) ?? undefined) : undefined),
+      guard: createServeGuard(deps, sql),
+      gate: createRequestGate({ clock, jwtSecret, ...(opts.rateLimits?.login ? { login: opts.rateLimits.login } : {}), ...(opts.rateLimits?.api ? { api: opts.rateLimits.api } : {}) }),
+      jobLookup: async (id) => {
+        const row = /^[0-9a-f-]{36}$/i.test(id) ? await getBackfillJob(sql, id) : null;
+        return row ? backfillJobRecord(row) : undefined;
+      },
     });
     const listening = await emulator.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1');
+    listeningPort = listening.port;
     // Tokens the functions mint name this site as their issuer, as the demo token does.
     deps.config.issuer = `${listening.url}/auth/v1`;
     supabase.issuer = deps.config.issuer;
@@ -251,6 +363,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       url: listening.url,
       startedAt: new Date(clock.now()).toISOString(),
       database: sql.target.label,
+      adminToken: adminGuard.token,
     });
     cleanups.push(() => removeServeInfo(dataDir));
 
@@ -261,15 +374,40 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const resumedDone = resumed.finished.catch(() => undefined);
     cleanups.push(async () => {
       resumeAbort.abort();
-      await resumedDone;
+      await Promise.all([resumedDone, ...loadedResumes]);
     });
-    const scheduler = createScheduler({ functions, invoker: emulator.invoker, clock });
+    const clockHook = clockChanges(clock);
+    const scheduler = createScheduler({
+      functions,
+      invoker: emulator.invoker,
+      clock,
+      ...(clockHook ? { clockChanges: clockHook } : {}),
+      onNotice: (message) => log.notice({ time: new Date(clock.now()).toISOString(), message }),
+    });
+    const { connectProject } = await import('../runtime/serve-wiring.js');
+    const projectServe = connectProject({
+      runtime: project,
+      projectDir: resolve(opts.cwd ?? process.cwd()),
+      url: listening.url,
+      jwtSecret,
+      blobsToken,
+      ...(opts.dbUrl ? { databaseUrl: opts.dbUrl } : pgPort !== undefined ? { databaseUrl: `postgres://postgres@127.0.0.1:${pgPort}/postgres` } : {}),
+      ...(fakeStrava ? { fakeStravaUrl: `${listening.url}${FAKE_STRAVA_PREFIX}` } : {}),
+      ...(opts.online ? { online: true } : {}),
+      ...(opts.useEnv ? { useEnv: opts.useEnv } : {}),
+      watch: opts.watch !== false,
+      scheduler,
+    });
+    cleanups.push(() => projectServe.close());
     if (opts.schedule !== false) scheduler.start();
     cleanups.push(() => scheduler.stop());
 
+    inspector?.attach({ url: listening.url, database: sql.target.label, ...(pgPort !== undefined ? { pgPort } : {}), sql, blobs, clock, log, functions, emulator, scheduler, jwtSecret, blobsToken, seed, ...(fakeStrava ? { fakeStrava } : {}) });
+    cleanups.push(() => inspector?.close());
+
     const demo = {
       athleteId: DEMO_ATHLETE_ID,
-      token: mintAccessToken({ secret: opts.jwtSecret, clock, athleteId: DEMO_ATHLETE_ID, ttlSeconds: DEMO_TOKEN_TTL_S, issuer: deps.config.issuer }).token,
+      token: mintAccessToken({ secret: jwtSecret, clock, athleteId: DEMO_ATHLETE_ID, ttlSeconds: DEMO_TOKEN_TTL_S, issuer: deps.config.issuer }).token,
     };
 
     let closing: Promise<void> | undefined;
@@ -279,21 +417,30 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       database: sql.target.label,
       emulator,
       functions,
+      project,
+      envReplaced: projectServe.replaced,
       scheduler,
       log,
       sql,
+      clock,
+      adminToken: adminGuard.token,
       blobs,
+      blobsToken,
       ...(fakeStrava ? { fakeStrava } : {}),
       demo,
       firstRun,
+      migration,
       ...(seeded ? { seeded } : {}),
       resumedBackfills: resumed.jobIds,
+      adminGuard,
+      ...(inspector ? { inspectorUrl: `${listening.url}/_/` } : {}),
       close: (deadlineMs?: number) => {
         // No new scheduled runs and resumed backfills checkpoint, while the emulator drains its
         // requests and jobs; then the stores under them close.
         closing ??= (async () => {
           resumeAbort.abort();
           await Promise.all([scheduler.stop(), emulator.close(deadlineMs)]);
+          if (opts.exportOnExit && liveState) await exportOnExit(liveState, opts.exportOnExit, log, clock);
           await closeAll();
         })();
         return closing;

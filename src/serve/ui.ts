@@ -1,6 +1,7 @@
 import type { Output } from '../cli/output.js';
 import { batchedLogWriter, jsonLine, textLine, type RequestLogEntry } from '../emulator/request-log.js';
 import type { RunningServe } from './start.js';
+import { scheduledRunJson, scheduledRunText } from './scheduled-log.js';
 import { bannerLines, serveSummary } from './summary.js';
 
 const DASHBOARD_REQUESTS = 12;
@@ -19,7 +20,16 @@ export async function attachServeUi(out: Output, serve: RunningServe, opts: { ui
     if (out.json) out.stdout.write(JSON.stringify({ type: 'ready', ...summary, firstRun: serve.firstRun }) + '\n');
     else out.print(bannerLines(summary, serve.firstRun).join('\n'));
     const lines = batchedLogWriter(out.json ? jsonLine : textLine, (chunk) => out.stdout.write(chunk));
-    const off = serve.log.subscribe(lines.listener);
+    const offLog = serve.log.subscribe(lines.listener);
+    // Scheduled runs have no request line of their own: each gets one with its result and duration.
+    const offRuns = serve.scheduler.subscribe((run) => {
+      lines.flush();
+      out.stdout.write(out.json ? scheduledRunJson(run) : scheduledRunText(run));
+    });
+    const off = (): void => {
+      offLog();
+      offRuns();
+    };
     // A forced exit (second Ctrl-C) still writes the last lines.
     process.on('exit', lines.flush);
     return {

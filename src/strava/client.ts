@@ -65,7 +65,7 @@ function parseJson<T>(text: string, what: string, status: number): T {
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new StravaError('strava_bad_response', `Strava answered ${what} (HTTP ${status}) with a body that is not JSON: ${text.slice(0, 80)}`, status, 'Check the Strava base URL: it should point at the Strava API, not a web page.', { cause: err });
+    throw new StravaError('STRAVA_BAD_RESPONSE', `Strava answered ${what} (HTTP ${status}) with a body that is not JSON: ${text.slice(0, 80)}`, status, 'Check the Strava base URL: it should point at the Strava API, not a web page.', { cause: err });
   }
 }
 
@@ -111,7 +111,7 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
       pending = (async () => {
         const tokens = await client.refreshToken(creds.refreshToken).catch((err: unknown) => {
           if (err instanceof StravaError && err.status === 400) {
-            throw new StravaError('strava_unauthorized', 'Strava refused the refresh token: the athlete revoked access or the token was rotated', 401, 'Reconnect the athlete to Strava.', { cause: err });
+            throw new StravaError('STRAVA_UNAUTHORIZED', 'Strava refused the refresh token: the athlete revoked access or the token was rotated', 401, 'Reconnect the athlete to Strava.', { cause: err });
           }
           throw err;
         });
@@ -138,7 +138,7 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
         res = await send(c);
       } catch (err) {
         if (retries >= maxRetries) {
-          throw new StravaError('strava_unavailable', `could not reach Strava for ${c.what}: ${(err as Error).message}`, 0, `Check the Strava base URL (${baseUrl}) and the network.`, { cause: err });
+          throw new StravaError('STRAVA_UNAVAILABLE', `could not reach Strava for ${c.what}: ${(err as Error).message}`, 0, `Check the Strava base URL (${baseUrl}) and the network.`, { cause: err });
         }
         await clock.sleep(backoff(retries++));
         continue;

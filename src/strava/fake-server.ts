@@ -24,6 +24,7 @@ export const DEFAULT_CLIENT_SECRET = 'fake-strava-client-secret';
 export const DEFAULT_DAYS = 365;
 export const DEFAULT_PER_PAGE = 30;
 export const MAX_PER_PAGE = 200;
+export { LOCAL_STRAVA_SUBSCRIPTION_ID } from './subscription.js';
 
 export interface FakeStravaOptions {
   /** Which athletes exist. Default: 20 generated athletes of seed 42. */
@@ -65,6 +66,10 @@ export interface FakeStrava {
   /** Makes an access token expired now. */
   expireToken(accessToken: string): void;
   setFaults(faults: FakeStravaFaults): void;
+  /** The athlete deletes an activity on Strava: it answers 404 from now on. */
+  deleteActivity(athleteId: number, activityId: number): void;
+  /** The athlete revokes the app's access on strava.com: every token of theirs is refused. */
+  revokeAthlete(athleteId: number): void;
   resetLimits(): void;
   usage(): RateUsage;
 }
@@ -85,7 +90,13 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
   const clientSecret = options.clientSecret ?? DEFAULT_CLIENT_SECRET;
   const ttlS = options.accessTokenTtlS ?? ACCESS_TOKEN_TTL_S;
   const tokens = new FakeTokenStore();
-  const activitiesOf = createActivityCache(days);
+  const generatedActivities = createActivityCache(days);
+  /** Activities athletes deleted (`deleteActivity`), by id. */
+  const deleted = new Set<number>();
+  const activitiesOf = (athlete: FakeAthlete, nowMs: number) => {
+    const list = generatedActivities(athlete, nowMs);
+    return deleted.size === 0 ? list : list.filter((a) => !deleted.has(a.id));
+  };
   let faults: FaultInjector = createFaultInjector(options.faults);
   let counters = { quarter: -1, day: -1, overall: [0, 0] as [number, number], read: [0, 0] as [number, number] };
 
@@ -270,12 +281,22 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
         faults = createFaultInjector(config);
         return { status: 200, body: { faults: config } };
       } catch (err) {
-        return { status: 400, body: { error: { code: 'bad_faults', message: err instanceof Error ? err.message : String(err) } } };
+        return { status: 400, body: { error: { code: 'BAD_FAULTS', message: err instanceof Error ? err.message : String(err) } } };
       }
     }
     if (path === '/_fake/faults' && req.method === 'DELETE') {
       faults = createFaultInjector();
       return { status: 200, body: { faults: {} } };
+    }
+    const deleteMatch = /^\/_fake\/athletes\/(\d+)\/activities\/(\d+)$/.exec(path);
+    if (deleteMatch && req.method === 'DELETE') {
+      deleted.add(Number(deleteMatch[2]));
+      return { status: 200, body: { deleted: Number(deleteMatch[2]) } };
+    }
+    const revokeMatch = /^\/_fake\/athletes\/(\d+)\/revoke$/.exec(path);
+    if (revokeMatch && req.method === 'POST') {
+      tokens.revokeAthlete(Number(revokeMatch[1]));
+      return { status: 200, body: { revoked: Number(revokeMatch[1]) } };
     }
     if (path === '/_fake/reset-limits' && req.method === 'POST') {
       counters = { quarter: -1, day: -1, overall: [0, 0], read: [0, 0] };
@@ -301,7 +322,7 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
     if (!basePath && !isApi && !isOauth && !isAdmin) return false;
     try {
       if (isAdmin) {
-        const reply = (await adminRoutes(req, path)) ?? { status: 404, body: { error: { code: 'not_found', message: `no admin route ${req.method} ${path}` } } };
+        const reply = (await adminRoutes(req, path)) ?? { status: 404, body: { error: { code: 'NOT_FOUND', message: `no admin route ${req.method} ${path}` } } };
         send(res, reply, {});
         return true;
       }
@@ -395,6 +416,11 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
     issueTokens: (athleteId: number, opts: { scope?: string; ttlS?: number } = {}) =>
       tokenResponse(requireAthlete(athleteId), opts.scope ?? 'read,activity:read_all', true, opts.ttlS ?? ttlS),
     expireToken: (token: string) => tokens.expire(token),
+    deleteActivity: (athleteId: number, activityId: number) => {
+      requireAthlete(athleteId);
+      deleted.add(activityId);
+    },
+    revokeAthlete: (athleteId: number) => tokens.revokeAthlete(requireAthlete(athleteId).profile.id),
     setFaults: (f: FakeStravaFaults) => {
       faults = createFaultInjector(validateFaults(f));
     },

@@ -14,6 +14,8 @@ export interface AuthHandlerOptions {
   issuer?: string;
   accessTtlS?: number;
   refreshTtlS?: number;
+  /** Whether a token's session was revoked (the functions' check): `/rest/v1` then refuses the token. */
+  isSessionRevoked?: (sessionId: string) => boolean | Promise<boolean>;
 }
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;

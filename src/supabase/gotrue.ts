@@ -6,7 +6,7 @@ import {
   createSession,
   getSession,
   revokeAllSessionsForUser,
-  revokeSession,
+  revokeTokenSession,
   rotateRefreshToken,
   REFRESH_TOKEN_EXPIRED,
   REFRESH_TOKEN_REUSED,
@@ -236,13 +236,15 @@ async function logout(ctx: Ctx): Promise<void> {
   }
   const sessionId = typeof claims.session_id === 'string' && UUID_RE.test(claims.session_id) ? claims.session_id : undefined;
   if (scope === 'local') {
-    if (sessionId) await revokeSession(ctx.sql, sessionId, { clock: ctx.clock, reason: 'logout' });
+    if (sessionId) await revokeTokenSession(ctx.sql, { sessionId, userId: claims.sub }, { clock: ctx.clock, reason: 'logout' });
   } else {
     await revokeAllSessionsForUser(ctx.sql, claims.sub, {
       clock: ctx.clock,
       reason: 'logout',
       ...(scope === 'others' && sessionId ? { exceptSessionId: sessionId } : {}),
     });
+    // A token of no stored session (token mint, serve's banner) is signed out too.
+    if (scope === 'global' && sessionId) await revokeTokenSession(ctx.sql, { sessionId, userId: claims.sub }, { clock: ctx.clock, reason: 'logout' });
   }
   ctx.res.writeHead(204, corsHeaders());
   ctx.res.end();

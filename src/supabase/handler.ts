@@ -10,6 +10,12 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise
  */
 export function createSupabaseHandler(opts: AuthHandlerOptions): NodeHandler {
   const auth = createAuthHandler(opts);
-  const rest = createRestHandler({ sql: opts.sql, secret: opts.secret, clock: opts.clock });
-  return async (req, res) => (await auth(req, res)) || (await rest(req, res));
+  const revocation = opts.isSessionRevoked ? { isSessionRevoked: opts.isSessionRevoked } : {};
+  let secret = opts.secret;
+  let rest = createRestHandler({ sql: opts.sql, secret, clock: opts.clock, ...revocation });
+  return async (req, res) => {
+    // A new secret (a snapshot loaded into a running serve): the REST verifier follows it.
+    if (opts.secret !== secret) rest = createRestHandler({ sql: opts.sql, secret: (secret = opts.secret), clock: opts.clock, ...revocation });
+    return (await auth(req, res)) || (await rest(req, res));
+  };
 }

@@ -88,6 +88,19 @@ describe('verifyAccessToken: hostile tokens', () => {
     const [h, , s] = raw({ alg: 'HS256' }, validClaims()).split('.');
     expectCode(`${h}.${b64({ ...validClaims(), role: 'service_role' })}.${s}`, JWT_ERRORS.badSignature);
   });
+  it('a signature whose last character differs only in its unused low bits → JWT_BAD_SIGNATURE (canonical base64url only)', () => {
+    const token = raw({ alg: 'HS256' }, validClaims());
+    expect(() => verifyAccessToken(token, { secret: SECRET, clock })).not.toThrow();
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 32 bytes = 43 characters: the last carries 4 bits of data and 2 unused ones.
+    const last = alphabet.indexOf(token.at(-1)!);
+    const twins = [1, 2, 3].map((low) => `${token.slice(0, -1)}${alphabet[(last & ~3) | low]}`).filter((t) => t !== token);
+    expect(twins).toHaveLength(3);
+    for (const twin of twins) {
+      expect(Buffer.from(twin.split('.')[2]!, 'base64url')).toEqual(Buffer.from(token.split('.')[2]!, 'base64url'));
+      expectCode(twin, JWT_ERRORS.badSignature);
+    }
+  });
   it('alg none → JWT_ALG_NONE', () => expectCode(`${b64({ alg: 'none' })}.${b64(validClaims())}.`, JWT_ERRORS.algNone));
   it('alg "None" in other case → JWT_ALG_NONE', () => expectCode(`${b64({ alg: 'None' })}.${b64(validClaims())}.`, JWT_ERRORS.algNone));
   it('HS512 → JWT_ALG_UNEXPECTED', () => expectCode(raw({ alg: 'HS512' }, validClaims()), JWT_ERRORS.algUnexpected));

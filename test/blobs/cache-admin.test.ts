@@ -6,12 +6,12 @@ import { cacheStats, getCacheEntry, listCache, purgeCache } from '../../src/blob
 import { openNetlifyBlobs } from '../../src/blobs/remote.js';
 import { startBlobsServer } from '../../src/blobs/server.js';
 import { openSqliteBlobs } from '../../src/blobs/sqlite.js';
-import type { Blobs } from '../../src/blobs/store.js';
+import type { Blobs, WriteTime } from '../../src/blobs/store.js';
 
 const T0 = Date.UTC(2026, 0, 10);
 const DAY = 86_400_000;
 
-async function seed(blobs: Blobs, clock: ManualClock): Promise<void> {
+async function seed(blobs: Blobs<WriteTime>, clock: ManualClock): Promise<void> {
   const s = blobs.store(CACHE_STORE);
   await s.setJSON(activitiesKey(1), [{ id: 1 }], { metadata: { ttl: 86_400 } });
   await s.setJSON(streamsKey(1, 500), { watts: [1, 2] }, { metadata: { ttl: 3600 } });
@@ -22,10 +22,10 @@ async function seed(blobs: Blobs, clock: ManualClock): Promise<void> {
   clock.advance(2 * 3600 * 1000); // streams:1:500 is now expired
 }
 
-function suite(label: string, open: (clock: ManualClock) => Promise<{ blobs: Blobs; close: () => Promise<void> }>) {
+function suite(label: string, open: (clock: ManualClock) => Promise<{ blobs: Blobs<WriteTime>; close: () => Promise<void> }>) {
   describe(`cache admin over ${label}`, () => {
     let clock: ManualClock;
-    let blobs: Blobs;
+    let blobs: Blobs<WriteTime>;
     let close: () => Promise<void>;
     beforeAll(async () => {
       clock = new ManualClock(T0);

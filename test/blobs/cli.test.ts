@@ -50,7 +50,7 @@ describe.skipIf(!built)('veloready cache (built CLI)', () => {
 
   it('purge --all refuses without --yes when not on a terminal, and says the target on stderr', async () => {
     const res = await cli(['cache', 'purge', '--all', '--data-dir', dataDir]);
-    expect(res.exitCode).toBe(1);
+    expect(res.exitCode).toBe(2);
     expect(res.stderr).toMatch(/--yes/);
     const stats = await cli(['cache', 'stats', '--data-dir', dataDir]);
     expect(stats.exitCode).toBe(0);

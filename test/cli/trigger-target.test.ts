@@ -100,3 +100,16 @@ describe('trigger --list', () => {
     expect(r.stderr).toContain('schedule "every tuesday" is not a cron expression');
   });
 });
+
+describe('a URL password never reaches the output', () => {
+  it.each([
+    ['trigger', ['trigger', 'cleanup']],
+    ['backfill', ['backfill', '--athlete', '1']],
+    ['cache warm', ['cache', 'warm', '--athletes', '1']],
+  ])('%s --dry-run: the target line and the planned requests show **** instead of the password', async (_name, args) => {
+    const r = await runCli([...args, '--dry-run', '--url', 'http://op:s3cret-pw@127.0.0.1:45999', '--secret', 'a-local-secret-0123456789abcdef0123']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('target: http://op:****@127.0.0.1:45999');
+    expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
+  });
+});

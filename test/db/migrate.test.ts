@@ -63,6 +63,9 @@ function defineMigrateTests(backend: Backend): void {
       '20260101000200_backfill_jobs.sql',
       '20260101000300_strava_webhook_events.sql',
       '20261130000000_auth_sessions_revoked_at.sql',
+      '20261203000000_activity_streams_per_type.sql',
+      '20261203000100_athletes_service_owned.sql',
+      '20261203000200_activities_service_owned.sql',
     ]);
     expect(await publicTables(sql)).toEqual(SHIPPED_TABLES.map((name) => ({ name, rls: true })));
     const { rows } = await sql.query<{ version: string; name: string; checksum: string }>(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
-import { runRlsTests } from '../../src/db/test-rls.js';
+import { renderRlsReport, runRlsTests } from '../../src/db/test-rls.js';
 import type { Sql } from '../../src/db/sql.js';
 import { FIXTURES, HAS_POSTGRES, pgliteBackend, postgresBackend, type Backend } from './backends.js';
 
@@ -51,6 +51,62 @@ function defineRlsTests(backend: Backend): void {
     const ops = report.checks.filter((c) => c.table === 'activities').map((c) => `${c.operation}:${c.verdict}`);
     expect(ops).toEqual([
       'RLS enabled:pass', 'WITH CHECK:pass', 'SELECT:pass', 'INSERT:pass', 'UPDATE:pass', 'UPDATE owner:pass', 'DELETE:pass', 'anon SELECT:pass',
+      'INSERT chosen key id:pass', 'UPDATE key id:pass',
+    ]);
+    const athletes = report.checks.filter((c) => c.table === 'athletes').map((c) => `${c.operation}:${c.verdict}`);
+    expect(athletes).toContain('INSERT chosen key id:pass');
+    expect(athletes).toContain('UPDATE key id:pass');
+    const streams = report.checks.filter((c) => c.table === 'activity_streams' && c.operation.includes('reference activity_id'));
+    expect(streams.map((c) => `${c.operation}:${c.verdict}`)).toEqual(['INSERT reference activity_id:pass', 'UPDATE reference activity_id:pass']);
+  });
+
+  it("fails the reference document's schema naming athletes (a chosen Strava id) and activity_streams (another tenant's activity), with the policy and the fix", async () => {
+    const sql = await open('empty');
+    await migrate(sql, { dir: join(FIXTURES, 'reference-schema') });
+    const before = await fingerprint(sql);
+    const report = await runRlsTests(sql);
+    expect(report.passed).toBe(false);
+    const finding = (table: string, operation: string) => report.checks.find((c) => c.table === table && c.operation === operation && c.verdict === 'fail');
+    const claim = finding('athletes', 'INSERT chosen key id')!;
+    expect(claim.detail).toContain('athletes.id');
+    expect(claim.allowedBy).toContain('policy "Users can access own athlete" (FOR ALL)');
+    expect(claim.fix).toMatch(/^revoke insert on "public"\."athletes" from authenticated;/);
+    expect(finding('athletes', 'UPDATE key id')!.fix).toMatch(/^revoke update on "public"\."athletes" from authenticated; grant update \("firstname", /);
+    const reference = finding('activity_streams', 'INSERT reference activity_id')!;
+    expect(reference.allowedBy).toContain('policy "Users can access own streams" (FOR ALL)');
+    expect(reference.fix).toMatch(/^alter policy "Users can access own streams" on "public"\."activity_streams" with check \(.*"activity_id" in \(select "id" from "public"\."activities"\)\)/);
+    expect(finding('activity_streams', 'UPDATE reference activity_id')).toBeDefined();
+    const text = renderRlsReport(report);
+    expect(text).toContain('athletes INSERT chosen key id');
+    expect(text).toContain('activity_streams INSERT reference activity_id');
+    expect(text).toContain('    fix: revoke insert on "public"."athletes" from authenticated;');
+    expect(await fingerprint(sql)).toBe(before);
+  });
+
+  it('finds a table shaped like the streams hole and a user-chosen external key; their correct twins pass', async () => {
+    const sql = await open('empty');
+    await migrate(sql, { dir: join(FIXTURES, 'migrations-broken-references') });
+    const report = await runRlsTests(sql);
+    const failed = report.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.table} ${c.operation}`);
+    expect(failed.sort()).toEqual([
+      'devices INSERT chosen key serial',
+      'devices UPDATE key serial',
+      'ride_notes INSERT reference ride_id',
+      'ride_notes UPDATE key id',
+      'ride_notes UPDATE reference ride_id',
+    ]);
+    for (const c of report.checks.filter((x) => x.verdict === 'fail')) {
+      expect(c.allowedBy, `${c.table} ${c.operation}`).toMatch(/^policy "\w+" \(FOR ALL\) and the table-wide (INSERT|UPDATE) grant to authenticated$/);
+      expect(c.fix, `${c.table} ${c.operation}`).toMatch(/^(revoke|alter policy)/);
+    }
+    const passed = report.checks.filter((c) => ['ride_notes_ok', 'devices_ok', 'rides'].includes(c.table) && /key|reference/.test(c.operation));
+    expect(passed.map((c) => `${c.table} ${c.operation}:${c.verdict}`).sort()).toEqual([
+      'devices_ok INSERT chosen key serial:pass',
+      'devices_ok UPDATE key serial:pass',
+      'ride_notes_ok INSERT reference ride_id:pass',
+      'ride_notes_ok UPDATE key id:pass',
+      'ride_notes_ok UPDATE reference ride_id:pass',
+      'rides UPDATE key id:pass',
     ]);
   });
 

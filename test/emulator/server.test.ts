@@ -5,6 +5,8 @@ import type { FunctionDef } from '../../src/emulator/functions.js';
 import type { RequestLogEntry } from '../../src/emulator/request-log.js';
 import { echo, eventually, json, startEmulator, type Started } from './helpers.js';
 import { ULID_RE } from '../../src/util/ulid.js';
+import type { JobRecord } from '../../src/emulator/jobs.js';
+import { readJson } from '../helpers/json.js';
 
 let started: Started[] = [];
 afterEach(async () => {
@@ -25,7 +27,7 @@ describe('emulator routing', () => {
     const res = await fetch(`${url}/api/streams/987?resolution=high&keys=time&keys=watts`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-nf-request-id')).toMatch(ULID_RE);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({
       functionName: 'api-streams',
       params: { activityId: '987' },
@@ -46,7 +48,7 @@ describe('emulator routing', () => {
       headers: { 'content-type': 'application/json', authorization: 'Bearer abc' },
       body: JSON.stringify({ refresh_token: 'r1' }),
     });
-    expect(await res.json()).toMatchObject({
+    expect(await readJson(res)).toMatchObject({
       functionName: 'auth-refresh-token',
       method: 'POST',
       body: '{"refresh_token":"r1"}',
@@ -59,7 +61,7 @@ describe('emulator routing', () => {
     const { url } = await start();
     const bytes = new Uint8Array([0, 1, 2, 255]);
     const res = await fetch(`${url}/api/ai-brief`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
-    expect(await res.json()).toMatchObject({ body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true });
+    expect(await readJson(res)).toMatchObject({ body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true });
   });
 
   it('unknown routes and unknown functions are JSON 404s', async () => {
@@ -68,7 +70,7 @@ describe('emulator routing', () => {
       const res = await fetch(`${url}${path}`);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/application\/json/);
-      const body = await res.json();
+      const body = await readJson(res);
       expect(body.error.code).toMatch(/NOT_FOUND/);
     }
   });
@@ -86,7 +88,7 @@ describe('emulator routing', () => {
       ],
     });
     expect(await (await fetch(`${url}/strava/api/v3/athlete`)).text()).toBe('fake strava');
-    expect(await (await fetch(`${url}/api/activities`)).json()).toMatchObject({ functionName: 'api-activities' });
+    expect(await readJson(await fetch(`${url}/api/activities`))).toMatchObject({ functionName: 'api-activities' });
   });
 
   it('response headers, multi-value headers and base64 bodies reach the client', async () => {
@@ -115,7 +117,7 @@ describe("Netlify's limits", () => {
     const { url } = await start();
     const res = await fetch(`${url}/api/ai-brief`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(7 * MB) });
     expect(res.status).toBe(413);
-    expect((await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await readJson(res)).error.code).toBe('PAYLOAD_TOO_LARGE');
     const next = await fetch(`${url}/api/activities`);
     expect(next.status).toBe(200);
   });
@@ -135,7 +137,7 @@ describe("Netlify's limits", () => {
     const { url } = await start([big]);
     const res = await fetch(`${url}/api/activities`);
     expect(res.status).toBe(413);
-    expect((await res.json()).error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', message: expect.stringContaining('api-activities') });
+    expect((await readJson(res)).error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', message: expect.stringContaining('api-activities') });
   });
 
   it('a sync function slower than the timeout gets a 504 JSON error naming it', async () => {
@@ -149,7 +151,7 @@ describe("Netlify's limits", () => {
     const res = await fetch(`${url}/api/ai-brief`);
     expect(res.status).toBe(504);
     expect(Date.now() - t0).toBeLessThan(1500);
-    const { error } = await res.json();
+    const { error } = await readJson(res);
     expect(error).toMatchObject({ code: 'FUNCTION_TIMEOUT', function: 'ai-brief' });
     expect(error.message).toContain('"ai-brief"');
   });
@@ -191,7 +193,7 @@ describe('error boundary', () => {
     const { url } = await start([strict]);
     const res = await fetch(`${url}/api/streams/abc`);
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ code: 'INVALID_ACTIVITY_ID', message: '"abc" is not an activity id' });
+    expect((await readJson(res)).error).toMatchObject({ code: 'INVALID_ACTIVITY_ID', message: '"abc" is not an activity id' });
   });
 
   it('a response with an invalid header value is a 500, not a crash', async () => {
@@ -199,7 +201,7 @@ describe('error boundary', () => {
     const { url } = await start([bad]);
     const res = await fetch(`${url}/api/activities`);
     expect(res.status).toBe(500);
-    expect((await res.json()).error.code).toBe('INVALID_RESPONSE');
+    expect((await readJson(res)).error.code).toBe('INVALID_RESPONSE');
   });
 });
 
@@ -219,19 +221,19 @@ describe('background functions and the job API', () => {
     ]);
     const res = await fetch(`${url}/.netlify/functions/backfill-background`, { method: 'POST', body: '{"athleteId":1}' });
     expect(res.status).toBe(202);
-    const { jobId, url: jobUrl } = await res.json();
+    const { jobId, url: jobUrl } = await readJson(res);
     expect(res.headers.get('x-job-id')).toBe(jobId);
     expect(jobUrl).toBe(`/api/jobs/${jobId}`);
 
     const running = await eventually(async () => {
-      const job = await (await fetch(`${url}${jobUrl}`)).json();
+      const job = await readJson(await fetch(`${url}${jobUrl}`));
       return job.progress ? job : undefined;
     });
     expect(running).toMatchObject({ id: jobId, function: 'backfill-background', status: 'running', progress: { page: 1, fetched: 200 } });
 
     release();
     const done = await eventually(async () => {
-      const job = await (await fetch(`${url}${jobUrl}`)).json();
+      const job = await readJson(await fetch(`${url}${jobUrl}`));
       return job.status === 'succeeded' ? job : undefined;
     });
     expect(done.progress).toEqual({ page: 2, fetched: 350, body: '{"athleteId":1}' });
@@ -245,9 +247,9 @@ describe('background functions and the job API', () => {
         throw Object.assign(new Error('Strava said 401 for token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl'), { code: 'STRAVA_UNAUTHORIZED' });
       }),
     ]);
-    const { jobId } = await (await fetch(`${url}/.netlify/functions/backfill-background`, { method: 'POST' })).json();
+    const { jobId } = await readJson(await fetch(`${url}/.netlify/functions/backfill-background`, { method: 'POST' }));
     const job = await eventually(async () => {
-      const j = await (await fetch(`${url}/api/jobs/${jobId}`)).json();
+      const j = await readJson(await fetch(`${url}/api/jobs/${jobId}`));
       return j.status === 'failed' ? j : undefined;
     });
     expect(job.error.code).toBe('STRAVA_UNAUTHORIZED');
@@ -256,11 +258,12 @@ describe('background functions and the job API', () => {
   });
 
   it('unknown job ids are 404, malformed ones 400, and a lookup hook adds other job sources', async () => {
-    const { url } = await start([], { jobLookup: async (id) => (id === 'db-7' ? { id, status: 'running', source: 'db' } : undefined) });
+    const stored: JobRecord = { id: 'db-7', function: 'backfill-background', status: 'running', progress: { source: 'db' }, error: null, createdAt: '2026-01-01T00:00:00.000Z', startedAt: null, finishedAt: null };
+    const { url } = await start([], { jobLookup: async (id) => (id === 'db-7' ? stored : undefined) });
     expect((await fetch(`${url}/api/jobs/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
     expect((await fetch(`${url}/api/jobs/${encodeURIComponent('../../etc')}`)).status).toBe(400);
     expect((await fetch(`${url}/api/jobs/x`, { method: 'DELETE' })).status).toBe(405);
-    expect(await (await fetch(`${url}/api/jobs/db-7`)).json()).toEqual({ id: 'db-7', status: 'running', source: 'db' });
+    expect(await readJson(await fetch(`${url}/api/jobs/db-7`))).toEqual(stored);
   });
 });
 
@@ -281,7 +284,7 @@ describe('graceful shutdown', () => {
     release();
     const res = await inflight;
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true });
+    expect(await readJson(res)).toEqual({ ok: true });
     expect(await closing).toEqual({ unfinishedRequests: 0, unfinishedJobs: 0 });
   });
 
@@ -300,7 +303,7 @@ describe('graceful shutdown', () => {
       },
     ]);
     const res = await fetch(`${s.url}/.netlify/functions/backfill-background`, { method: 'POST' });
-    const { jobId } = await res.json();
+    const { jobId } = await readJson(res);
     await eventually(() => (s.emulator.jobs.get(jobId)?.status === 'running' ? true : undefined));
     expect(await s.emulator.close(2000)).toEqual({ unfinishedRequests: 0, unfinishedJobs: 0 });
     expect(sawAbort).toBe(true);

@@ -89,7 +89,7 @@ describe('auth-disconnect: the athlete disconnects Strava from the app', () => {
     });
     const res = await down(event('/auth/disconnect', { method: 'POST', token: session.access_token }), context('x'));
     expect(res.statusCode).toBe(502);
-    expect(bodyOf(res).error.code).toBe('strava_unavailable');
+    expect(bodyOf(res).error.code).toBe('STRAVA_UNAVAILABLE');
     expect((await stravaTokens(b)).access).not.toBeNull();
     expect((await call(createApiActivitiesHandler, '/api/activities', session.access_token)).statusCode).toBe(200);
     expect((await post(session.access_token)).statusCode).toBe(200);

@@ -14,9 +14,9 @@ describe('toErrorResponse', () => {
   });
 
   it("Strava's status is never forwarded: its 401 is a 502 to the caller, whose own token is fine", () => {
-    const res = toErrorResponse(new StravaError('strava_unauthorized', 'Strava refused the token', 401));
+    const res = toErrorResponse(new StravaError('STRAVA_UNAUTHORIZED', 'Strava refused the token', 401));
     expect(res.statusCode).toBe(502);
-    expect(codeOf(res.body)).toBe('strava_unauthorized');
+    expect(codeOf(res.body)).toBe('STRAVA_UNAUTHORIZED');
   });
 
   it('anything else is a 500 INTERNAL that says nothing about the error', () => {

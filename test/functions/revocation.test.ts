@@ -56,6 +56,7 @@ describe('revoked sessions: their access tokens stop working', () => {
     const other = await signIn(b);
     await expectWorks(phone.access_token);
     const hook = createStravaWebhookHandler(deps);
+    h.strava.fake.revokeAthlete(a);
     const deauth = { object_type: 'athlete', object_id: a, aspect_type: 'update', owner_id: a, event_time: ++eventTime, updates: { authorized: 'false' } };
     expect(bodyOf(await hook(event('/webhooks/strava', { method: 'POST', body: JSON.stringify(deauth) }), context('x')))).toEqual({ status: 'deauthorized' });
     await expectRevoked(phone.access_token);

@@ -84,8 +84,8 @@ describe('scheduled functions', () => {
     const [x, y] = (await h.sql.query<{ id: string }>('select id::text as id from public.activities where athlete_id = $1 limit 2', [a])).rows.map((r) => r.id);
     const now = h.clock.now();
     await h.sql.query(
-      `insert into public.activity_streams (activity_id, athlete_id, streams, expires_at) values
-       ($1, $3, '{}'::jsonb, to_timestamp($4 / 1000.0)), ($2, $3, '{}'::jsonb, to_timestamp($5 / 1000.0))`,
+      `insert into public.activity_streams (activity_id, athlete_id, stream_type, data, expires_at) values
+       ($1, $3, 'time', '[]'::jsonb, to_timestamp($4 / 1000.0)), ($2, $3, 'time', '[]'::jsonb, to_timestamp($5 / 1000.0))`,
       [x, y, a, now + 60_000, now + 3_600_000],
     );
     const store = h.blobs.store(CACHE_STORE);

@@ -42,6 +42,7 @@ describe('strava-webhook', () => {
     h = await harness();
     athlete = h.athleteIds[2]!;
     await connectAthlete(h, athlete);
+    h.deps.config.stravaSubscriptionId = 1;
     hook = createStravaWebhookHandler(h.deps);
     const res = await createApiActivitiesHandler(h.deps)(
       event('/api/activities', { token: tokenFor(h, athlete), query: { limit: '200' } }),
@@ -88,16 +89,37 @@ describe('strava-webhook', () => {
     expect(rows[0]!.name).not.toBe('stale');
   });
 
-  it('activity delete: the row and its cached streams go', async () => {
+  it('activity delete, after Strava deleted it: the row and its cached streams go', async () => {
     const id = ids[2]!;
+    h.strava.fake.deleteActivity(athlete, id);
     await h.blobs.store(CACHE_STORE).setJSON(streamsKey(athlete, id), { value: {}, storedAt: 0, expiresAt: Date.now() * 2 });
     expect(bodyOf(await post(activityEvent('delete', id)))).toEqual({ status: 'deleted' });
     expect(await stored(id)).toBe(false);
     expect(await cached(streamsKey(athlete, id))).toBe(false);
   });
 
+  it('a forged delete (Strava still has the activity) changes nothing: row, cached list and streams stay', async () => {
+    const id = ids[8]!;
+    await warm();
+    await h.blobs.store(CACHE_STORE).setJSON(streamsKey(athlete, id), { value: {}, storedAt: 0, expiresAt: Date.now() * 2 });
+    expect(bodyOf(await post(activityEvent('delete', id)))).toEqual({ status: 'unconfirmed' });
+    expect(await stored(id)).toBe(true);
+    expect(await cached(activitiesKey(athlete))).toBe(true);
+    expect(await cached(streamsKey(athlete, id))).toBe(true);
+  });
+
+  it('a delivery for another push subscription, or none, is refused with 403 and changes nothing', async () => {
+    const id = ids[9]!;
+    h.strava.fake.deleteActivity(athlete, id);
+    expect(expectClientError(await post(activityEvent('delete', id, { subscription_id: 999 })), 403)).toBe('SUBSCRIPTION_MISMATCH');
+    const { subscription_id: _, ...unsubscribed } = activityEvent('delete', id);
+    expect(expectClientError(await post(unsubscribed), 403)).toBe('SUBSCRIPTION_MISMATCH');
+    expect(await stored(id)).toBe(true);
+  });
+
   it('a duplicate delivery is processed once', async () => {
     const id = ids[3]!;
+    h.strava.fake.deleteActivity(athlete, id);
     const payload = activityEvent('delete', id);
     expect(bodyOf(await post(payload))).toEqual({ status: 'deleted' });
     await h.sql.query(
@@ -229,18 +251,35 @@ describe('strava-webhook', () => {
     expect(await cached(bystander)).toBe(true);
   });
 
-  it('athlete deauthorization: tokens dropped, every session revoked, caches purged', async () => {
+  const deauthorization = () => ({
+    object_type: 'athlete',
+    object_id: athlete,
+    aspect_type: 'update',
+    owner_id: athlete,
+    subscription_id: 1,
+    event_time: ++eventTime,
+    updates: { authorized: 'false' },
+  });
+
+  it('a forged deauthorization (Strava still accepts the athlete\'s token) changes nothing', async () => {
     await warm();
     const session = await createSession(h.sql, { userId: userIdForAthlete(athlete), athleteId: athlete, clock: h.clock });
-    const res = await post({
-      object_type: 'athlete',
-      object_id: athlete,
-      aspect_type: 'update',
-      owner_id: athlete,
-      subscription_id: 1,
-      event_time: ++eventTime,
-      updates: { authorized: 'false' },
-    });
+    expect(bodyOf(await post(deauthorization()))).toEqual({ status: 'unconfirmed' });
+    const a = await h.sql.query<{ deauthorized_at: unknown; strava_access_token: unknown }>(
+      'select deauthorized_at, strava_access_token from public.athletes where id = $1',
+      [athlete],
+    );
+    expect(a.rows[0]).toEqual({ deauthorized_at: null, strava_access_token: expect.any(String) });
+    const s = await h.sql.query<{ revoked_at: unknown }>('select revoked_at from public.auth_sessions where id = $1', [session.sessionId]);
+    expect(s.rows[0]!.revoked_at).toBeNull();
+    expect(await cached(activitiesKey(athlete))).toBe(true);
+  });
+
+  it('athlete deauthorization, after the athlete revoked access on Strava: tokens dropped, every session revoked, caches purged', async () => {
+    await warm();
+    const session = await createSession(h.sql, { userId: userIdForAthlete(athlete), athleteId: athlete, clock: h.clock });
+    h.strava.fake.revokeAthlete(athlete);
+    const res = await post(deauthorization());
     expect(bodyOf(res)).toEqual({ status: 'deauthorized' });
     const a = await h.sql.query<{ deauthorized_at: unknown; strava_access_token: unknown }>(
       'select deauthorized_at, strava_access_token from public.athletes where id = $1',

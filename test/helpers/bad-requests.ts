@@ -18,6 +18,14 @@ export interface BadRequestCase {
   expectJobStatus?: number;
 }
 
+/** The request a case describes, `{{placeholders}}` in header values filled from `values`. */
+export function requestOf(c: BadRequestCase, values: Record<string, string> = {}): { method: string; headers: Record<string, string>; body?: string } {
+  const fill = (s: string) => s.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? `{{${k}}}`);
+  const headers = Object.fromEntries(Object.entries(c.headers ?? {}).map(([k, v]) => [k, fill(v)]));
+  const body = c.bodyBytes ? 'x'.repeat(c.bodyBytes) : c.body;
+  return { method: c.method, headers, ...(body !== undefined ? { body } : {}) };
+}
+
 export function loadBadRequests(...files: string[]): BadRequestCase[] {
   return files.flatMap((f) => JSON.parse(readFileSync(join(packageRoot(), 'fixtures', 'bad-requests', f), 'utf8')) as BadRequestCase[]);
 }

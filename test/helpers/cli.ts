@@ -29,12 +29,17 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): Record<s
   return env as Record<string, string>;
 }
 
+/** What tests pass to the CLI run: a folder, extra environment, stdin. */
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  stdin?: 'ignore' | 'pipe' | 'inherit';
+  timeout?: number;
+}
+
 /** Runs the built CLI as its shebang does (`node -- bin/veloready.js`). Never throws on a non-zero exit. */
-export function runCli(args: string[], opts: Options = {}, nodeArgs: string[] = []) {
-  return execa('node', [...nodeArgs, '--', BIN, ...args], {
-    reject: false,
-    ...opts,
-    extendEnv: false,
-    env: cliEnv((opts.env ?? {}) as Record<string, string | undefined>),
-  });
+export function runCli(args: string[], opts: CliOptions = {}, nodeArgs: string[] = []) {
+  const { env, ...rest } = opts;
+  return execa('node', [...nodeArgs, '--', BIN, ...args], { reject: false, ...rest, extendEnv: false, env: cliEnv(env ?? {}) } satisfies Options);
 }

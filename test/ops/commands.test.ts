@@ -21,7 +21,7 @@ describe('veloready backfill against a running serve', () => {
     expect(await dbCount(serve, A1)).toBe(0);
     const r = await runCli(['--json', 'backfill', '--athlete', String(A1), ...site]);
     expect(r.exitCode, r.stderr).toBe(0);
-    const job = JSON.parse(r.stdout);
+    const job = JSON.parse(r.stdout).jobs[0];
     expect(job.status).toBe('succeeded');
     const expected = await fakeStravaCount(serve, A1);
     expect(expected).toBeGreaterThan(150);
@@ -34,7 +34,7 @@ describe('veloready backfill against a running serve', () => {
     await serve.sql.query('delete from public.activities where athlete_id = any($1::bigint[])', [[A1, A2]]);
     const r = await runCli(['--json', 'backfill', '--athletes', `${A1},${A2}`, '--concurrency', '2', ...site]);
     expect(r.exitCode, r.stderr).toBe(0);
-    const jobs = JSON.parse(r.stdout) as Array<{ status: string; progress: { athlete_id: number } }>;
+    const { jobs } = JSON.parse(r.stdout) as { jobs: Array<{ status: string; progress: { athlete_id: number } }> };
     expect(jobs.map((j) => j.progress.athlete_id).sort()).toEqual([A1, A2]);
     expect(jobs.every((j) => j.status === 'succeeded')).toBe(true);
     for (const id of [A1, A2]) expect(await dbCount(serve, id)).toBe(await fakeStravaCount(serve, id));
@@ -56,19 +56,19 @@ describe('veloready backfill against a running serve', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const plain = await runCli(['backfill', '--athlete', String(A2), '--since', since, ...site]);
     expect(plain.stderr).toMatch(new RegExp(`athlete ${A2}: 100% · page \\d+`));
-    expect(JSON.parse(r.stdout).progress.checkpoint).toMatchObject({ done: true, oldest: expect.any(Number), newest: expect.any(Number) });
+    expect(JSON.parse(r.stdout).jobs[0].progress.checkpoint).toMatchObject({ done: true, oldest: expect.any(Number), newest: expect.any(Number) });
   });
 
   it('a second backfill for the same athlete reports the running one instead of starting another', async () => {
     // Slow enough that the first job still runs when the second CLI (seconds to start on a busy
     // machine) asks.
-    await setFakeStravaFaults(serve.url, { latencyMs: 1000 });
+    await setFakeStravaFaults(serve.url, { latencyMs: 8000 });
     try {
       const first = await runCli(['--json', 'backfill', '--athlete', String(DEMO_ATHLETE_ID), '--no-wait', ...site]);
       expect(first.exitCode, first.stderr).toBe(0);
       const second = await runCli(['--json', 'backfill', '--athlete', String(DEMO_ATHLETE_ID), ...site]);
       expect(second.exitCode, second.stderr).toBe(0);
-      const record = JSON.parse(second.stdout);
+      const record = JSON.parse(second.stdout).jobs[0];
       expect(record.conflict).toBe(true);
       expect(record.status).toBe('succeeded');
       const { rows } = await serve.sql.query<{ n: string }>('select count(*)::text as n from public.backfill_jobs where athlete_id = $1', [DEMO_ATHLETE_ID]);
@@ -78,10 +78,47 @@ describe('veloready backfill against a running serve', () => {
     }
   });
 
+  it('--json has one top-level shape for one athlete, several, and --no-wait: {target, jobs, skipped}', async () => {
+    const shapes = await Promise.all([
+      runCli(['--json', 'backfill', '--athlete', String(A1), ...site]),
+      runCli(['--json', 'backfill', '--athletes', `${A2}`, '--no-wait', ...site]),
+    ]);
+    for (const r of shapes) {
+      expect(r.exitCode, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(Object.keys(out).sort()).toEqual(['jobs', 'skipped', 'target']);
+      expect(out.target).toBe(serve.url);
+      expect(out.jobs[0]).toMatchObject({ athleteId: expect.any(Number), jobId: expect.any(String), status: expect.any(String) });
+    }
+    const [waited, noWait] = shapes.map((r) => JSON.parse(r.stdout).jobs[0]);
+    expect(waited).toMatchObject({ athleteId: A1, status: 'succeeded' });
+    expect(noWait).toMatchObject({ athleteId: A2, status: 'queued' });
+    // Let the --no-wait job end before the next test backfills the same athlete.
+    await runCli(['backfill', 'status', noWait.jobId, '--url', serve.url]);
+  });
+
+  it('--all-athletes skips athletes never connected to Strava, lists them, and exits 0 when the connected ones succeed', async () => {
+    await serve.sql.query(
+      `with u as (insert into auth.users (id, email) values (gen_random_uuid(), 'never-connected@example.org') returning id)
+       insert into public.athletes (id, user_id, firstname) select 4242001, id, 'Never' from u`,
+    );
+    try {
+      const r = await runCli(['--json', 'backfill', '--all-athletes', '--concurrency', '3', ...site], { env: { VELOREADY_DATA_DIR: serve.dataDir } });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.skipped).toEqual([{ athleteId: 4242001, reason: 'NOT_CONNECTED' }]);
+      expect(out.jobs.map((j: { athleteId: number }) => j.athleteId).sort()).toEqual([A1, A2, DEMO_ATHLETE_ID].sort());
+      expect(out.jobs.every((j: { status: string }) => j.status === 'succeeded')).toBe(true);
+      expect(r.stderr).toContain('skipped 1 athlete never connected to Strava: 4242001');
+    } finally {
+      await serve.sql.query(`delete from auth.users where email = 'never-connected@example.org'`);
+    }
+  });
+
   it('--no-wait prints the job id at once, and `backfill status` follows it to the end', async () => {
     const started = await runCli(['--json', 'backfill', '--athlete', String(A1), '--no-wait', ...site]);
     const { jobs } = JSON.parse(started.stdout) as { jobs: Array<{ jobId: string }> };
-    const followed = await runCli(['--json', 'backfill', 'status', jobs[0]!.jobId, '--url', serve.url]);
+    const followed = await runCli(['--json', 'backfill', 'status', jobs[0]!.jobId, ...site]);
     expect(followed.exitCode, followed.stderr).toBe(0);
     expect(JSON.parse(followed.stdout).status).toBe('succeeded');
   });

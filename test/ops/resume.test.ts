@@ -72,7 +72,7 @@ describe('a backfill survives kill -9 of serve', () => {
     const jobId = started.headers.get('x-job-id')!;
     let backfillJobId = '';
     for (let i = 0; ; i++) {
-      const job = (await (await fetch(`${url}/api/jobs/${jobId}`)).json()) as { progress?: { pages_fetched?: number; backfill_job_id?: string } };
+      const job = (await (await fetch(`${url}/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${operator}` } })).json()) as { progress?: { pages_fetched?: number; backfill_job_id?: string } };
       if ((job.progress?.pages_fetched ?? 0) >= 1) {
         backfillJobId = job.progress!.backfill_job_id!;
         break;

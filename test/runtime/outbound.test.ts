@@ -180,8 +180,9 @@ describe('installOutbound in a worker thread', () => {
     expect(error.code).toBe('OUTBOUND_OFFLINE');
     expect(error.message).toContain('api.example.com');
     expect(error.message).toMatch(/serve is offline/);
-    // No DNS lookup, no connect attempt: refused well inside a resolver's timeout.
-    expect(out.ms).toBeLessThan(500);
+    // No DNS lookup, no connect attempt: refused well inside a resolver's 5 s timeout (the time
+    // includes the worker's first import of the client, slow on a loaded 2-core machine).
+    expect(out.ms).toBeLessThan(2500);
   });
 });
 

@@ -41,8 +41,8 @@ function seedSuite(name: string, open: () => Promise<{ sql: Sql; close: () => Pr
       expect(user.rows[0]).toEqual({ id: userIdForAthlete(FIRST_ATHLETE_ID), email: emailForAthlete(FIRST_ATHLETE_ID), seeded: 'true' });
       const own = await sql.query<{ n: string }>('select count(*)::text as n from public.activities where athlete_id = $1', [FIRST_ATHLETE_ID]);
       expect(Number(own.rows[0]!.n)).toBe(expected[0]);
-      const stream = await sql.query<{ streams: Record<string, { data: unknown[] }> }>('select streams from public.activity_streams limit 1');
-      expect(stream.rows[0]!.streams.time!.data.length).toBeGreaterThan(100);
+      const stream = await sql.query<{ data: unknown[] }>(`select data from public.activity_streams where stream_type = 'time' limit 1`);
+      expect(stream.rows[0]!.data.length).toBeGreaterThan(100);
       const summary = generateActivities(generateAthlete(42, 0), { endMs: NOW, days: 60 }).at(-1)!;
       const row = await sql.query<Record<string, unknown>>(
         `select to_char(start_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as start_date,

@@ -1,13 +1,14 @@
 import { getDeployStore, getStore, listStores } from '@netlify/blobs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BLOBS_CONTEXT_ENV, encodeBlobsContext, LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../../src/blobs/context.js';
+import { BLOBS_CONTEXT_ENV, encodeBlobsContext, LOCAL_SITE_ID } from '../../src/blobs/context.js';
 import { startTestServe, type TestServe } from './helpers.js';
+import { readJson } from '../helpers/json.js';
 
 let serve: TestServe;
 beforeAll(async () => {
   serve = await startTestServe();
   // What `eval "$(veloready blobs context --url <serve url>)"` exports.
-  process.env[BLOBS_CONTEXT_ENV] = encodeBlobsContext({ url: serve.url, siteID: LOCAL_SITE_ID, token: LOCAL_BLOBS_TOKEN });
+  process.env[BLOBS_CONTEXT_ENV] = encodeBlobsContext({ url: serve.url, siteID: LOCAL_SITE_ID, token: serve.blobsToken });
 }, 120_000);
 afterAll(async () => {
   delete process.env[BLOBS_CONTEXT_ENV];
@@ -38,7 +39,8 @@ describe('serve: the official @netlify/blobs client on region-prefixed edge path
 
   it('getStore({ region }): set, get, list, delete', async () => {
     const unsubscribe = record();
-    const store = getStore({ name: 'regional', region: 'eu-central-1' });
+    // The client's types offer `region` on deploy stores only; at run time a site store takes it too.
+    const store = getStore({ name: 'regional', region: 'eu-central-1' } as Parameters<typeof getStore>[0]);
     await store.set('a', 'one');
     await store.set('b', 'two');
     expect(await store.get('a')).toBe('one');
@@ -59,10 +61,10 @@ describe('serve: the official @netlify/blobs client on region-prefixed edge path
   it('a region path for another site is not the blobs API (404, nothing stored)', async () => {
     const r = await fetch(`${serve.url}/region:us-east-1/other-site/store/key`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${LOCAL_BLOBS_TOKEN}` },
+      headers: { authorization: `Bearer ${serve.blobsToken}` },
       body: 'v',
     });
     expect(r.status).toBe(404);
-    expect((await r.json()).error.code).toBe('NOT_FOUND');
+    expect((await readJson(r)).error.code).toBe('NOT_FOUND');
   });
 });

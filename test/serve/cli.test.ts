@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, scratchDir } from '../helpers/cli.js';
 import { serveUntil } from './helpers.js';
+import { readJson } from '../helpers/json.js';
 
 describe('veloready serve in an empty folder', () => {
   it('first run: creates .veloready, migrates, seeds the demo athlete, prints URL, token and a curl line that works', async () => {
@@ -18,7 +19,7 @@ describe('veloready serve in an empty folder', () => {
       const curl = /try\s+curl -H "Authorization: Bearer (\S+)" "(\S+)"/.exec(text)!;
       const r = await fetch(curl[2]!, { headers: { authorization: `Bearer ${curl[1]}` } });
       expect(r.status).toBe(200);
-      expect((await r.json()).activities.length).toBe(5);
+      expect((await readJson(r)).activities.length).toBe(5);
 
       // Other commands reach the same data through serve instead of failing on the lock.
       const status = await runCli(['db', 'status'], { cwd });

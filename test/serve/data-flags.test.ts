@@ -9,6 +9,7 @@ import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
 import { runCli, scratchDir } from '../helpers/cli.js';
 import { migratedDataDir } from '../helpers/db.js';
 import { bearer, READY_LINE, readyOf, serveUntil, startTestServe, stopCli } from './helpers.js';
+import { readJson } from '../helpers/json.js';
 
 const DAY_MS = 86_400_000;
 
@@ -69,7 +70,7 @@ describe('veloready serve --seed, then --reset', () => {
       const r = await fetch(`${ready.url}/api/activities?limit=5`, { headers: bearer(ready.demoToken) });
       expect(r.status).toBe(200);
       expect(r.headers.get('x-cache')).toBe('MISS');
-      expect((await r.json()).activities).toHaveLength(5);
+      expect((await readJson(r)).activities).toHaveLength(5);
       return snapshot(sql);
     });
     expect(after.athletes).toEqual([String(DEMO_ATHLETE_ID)]);

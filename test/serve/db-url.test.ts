@@ -50,11 +50,13 @@ describe.skipIf(!process.env.DATABASE_URL)('veloready serve --db-url (DATABASE_U
     expect(info.pid).toBe(serve.child.pid);
     expect(info).not.toHaveProperty('pgPort');
 
-    // No flag, no DATABASE_URL: the embedded database, opened directly (serve holds no lock on it).
+    // No flag, no DATABASE_URL: the embedded database, opened directly (serve holds no lock on it),
+    // with a warning that this folder's serve uses another database and how to read that one.
     const embedded = await runCli(['db', 'status', '--data-dir', dataDir, '--json'], { cwd });
     expect(embedded.exitCode, embedded.stderr).toBe(0);
     expect(JSON.parse(embedded.stdout).target).toMatchObject({ kind: 'embedded' });
     expect(embedded.stderr).not.toContain('via veloready serve');
+    expect(embedded.stderr).toContain(`uses ${readyOf(serve).database}: pass --db-url`);
 
     // DATABASE_URL: that server.
     const server = await runCli(['db', 'status', '--data-dir', dataDir, '--json'], { cwd, env: { DATABASE_URL: db.url } });

@@ -7,6 +7,7 @@ import { startFakeStrava, type RunningFakeStrava } from '../../src/strava/fake-s
 import { scratchDir } from '../helpers/cli.js';
 import { migratedDataDir } from '../helpers/db.js';
 import { bearer, READY_LINE, readyOf, serveUntil, stopCli, TEST_SECRET, waitForJob, type CliServe } from './helpers.js';
+import { readJson } from '../helpers/json.js';
 
 /** An athlete only the separately started fake Strava knows (serve's own fake has the demo athlete). */
 const ATHLETE = 777_001;
@@ -55,12 +56,12 @@ describe('veloready serve flags through the CLI', () => {
     const code = strava.fake.issueCode(ATHLETE);
     const r = await callback(`code=${code}&redirect=0`);
     expect(r.status).toBe(200);
-    const tokens = await r.json();
+    const tokens = await readJson(r);
     expect(tokens.athlete.id).toBe(ATHLETE);
     // The code was redeemed at that server: a second exchange is refused.
     const again = await callback(`code=${code}&redirect=0`);
     expect(again.status).toBe(400);
-    expect((await again.json()).error.code).toBe('INVALID_CODE');
+    expect((await readJson(again)).error.code).toBe('INVALID_CODE');
 
     const before = strava.fake.usage().read[1];
     const started = await fetch(`${url}/.netlify/functions/backfill-background`, {
@@ -75,7 +76,7 @@ describe('veloready serve flags through the CLI', () => {
     expect(pages).toBeGreaterThanOrEqual(1);
     expect(strava.fake.usage().read[1] - before).toBeGreaterThanOrEqual(pages);
     const list = await fetch(`${url}/api/activities?limit=200`, { headers: bearer(tokens.access_token) });
-    expect((await list.json()).activities).toHaveLength(Math.min(200, job.progress.activities_upserted as number));
+    expect((await readJson(list)).activities).toHaveLength(Math.min(200, job.progress.activities_upserted as number));
   });
 
   it('--deep-link: the OAuth callback from a browser redirects to the configured scheme', async () => {
@@ -91,20 +92,23 @@ describe('veloready serve flags through the CLI', () => {
   });
 
   it('a Strava deauthorization webhook revokes the athlete\'s refresh tokens', async () => {
-    const signIn = await (await callback(`code=${strava.fake.issueCode(ATHLETE)}&redirect=0`)).json();
+    const signIn = await readJson(await callback(`code=${strava.fake.issueCode(ATHLETE)}&redirect=0`));
     const refresh = (token: string) => fetch(`${url}/auth/refresh`, { method: 'POST', headers: json, body: JSON.stringify({ refresh_token: token }) });
     const rotated = await refresh(signIn.refresh_token);
     expect(rotated.status).toBe(200);
-    const live = (await rotated.json()).refresh_token as string;
+    const live = (await readJson(rotated)).refresh_token as string;
 
     const event = { object_type: 'athlete', object_id: ATHLETE, aspect_type: 'update', owner_id: ATHLETE, subscription_id: 1, event_time: 1_790_000_100, updates: { authorized: 'false' } };
+    const forged = await fetch(`${url}/webhooks/strava`, { method: 'POST', headers: json, body: JSON.stringify({ ...event, event_time: 1_790_000_099 }) });
+    expect(await forged.json()).toEqual({ status: 'unconfirmed' });
+    strava.fake.revokeAthlete(ATHLETE);
     const hook = await fetch(`${url}/webhooks/strava`, { method: 'POST', headers: json, body: JSON.stringify(event) });
     expect(hook.status).toBe(200);
-    expect(await hook.json()).toEqual({ status: 'deauthorized' });
+    expect(await readJson(hook)).toEqual({ status: 'deauthorized' });
 
     const after = await refresh(live);
     expect(after.status).toBe(401);
-    expect((await after.json()).error.code).toMatch(/^REFRESH_TOKEN_/);
+    expect((await readJson(after)).error.code).toMatch(/^REFRESH_TOKEN_/);
   });
 
   it('--sync-timeout: a function slower than it gets a JSON 504 naming the function', async () => {
@@ -116,7 +120,7 @@ describe('veloready serve flags through the CLI', () => {
       const elapsed = Date.now() - started;
       expect(r.status).toBe(504);
       expect(r.headers.get('content-type')).toMatch(/^application\/json/);
-      const body = await r.json();
+      const body = await readJson(r);
       expect(body.error).toMatchObject({ code: 'FUNCTION_TIMEOUT', message: expect.stringContaining('oauth-strava-token-exchange') });
       expect(body.error.message).toContain('1 s');
       expect(elapsed).toBeGreaterThanOrEqual(900);

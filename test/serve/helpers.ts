@@ -33,10 +33,12 @@ export async function startTestServe(opts: Partial<ServeOptions> = {}): Promise<
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** Polls `/api/jobs/:id` as an operator (a service_role token of TEST_SECRET) until the job ends. */
 export async function waitForJob(url: string, jobId: string, timeoutMs = 30_000): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
+  const operator = bearer(mintAccessToken({ secret: TEST_SECRET, clock: systemClock, role: 'service_role' }).token);
   for (;;) {
-    const r = await fetch(`${url}/api/jobs/${jobId}`);
+    const r = await fetch(`${url}/api/jobs/${jobId}`, { headers: operator });
     const job = (await r.json()) as Record<string, any>;
     if (job.status === 'succeeded' || job.status === 'failed') return job;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}`);

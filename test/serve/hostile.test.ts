@@ -4,8 +4,9 @@ import { userIdForAthlete } from '../../src/auth/user-id.js';
 import { ManualClock, systemClock } from '../../src/clock.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
 import { localKeys } from '../../src/supabase/keys.js';
-import { loadBadRequests } from '../helpers/bad-requests.js';
+import { loadBadRequests, requestOf } from '../helpers/bad-requests.js';
 import { TEST_SECRET, bearer, startTestServe, waitForJob, type TestServe } from './helpers.js';
+import { readJson } from '../helpers/json.js';
 
 const fixtures = loadBadRequests('emulator.json', 'serve.json');
 
@@ -18,6 +19,7 @@ beforeAll(async () => {
   const now = Date.now();
   placeholders = {
     token: serve.tokenFor(DEMO_ATHLETE_ID),
+    operatorToken: serve.tokenFor(0, 'service_role'),
     expiredToken: mintAccessToken({ secret: TEST_SECRET, clock: new ManualClock(now - 7200_000), athleteId: DEMO_ATHLETE_ID }).token,
     wrongSecretToken: mintAccessToken({ secret: 'another-secret-another-secret-another-secret', clock: systemClock, athleteId: DEMO_ATHLETE_ID }).token,
     algNoneToken: `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: userIdForAthlete(DEMO_ATHLETE_ID), role: 'authenticated', aud: 'authenticated', exp: Math.floor(now / 1000) + 600 })).toString('base64url')}.`,
@@ -26,14 +28,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => serve?.stop());
 
-const fill = (s: string) => s.replace(/\{\{(\w+)\}\}/g, (_, k: string) => placeholders[k] ?? `{{${k}}}`);
-
 describe('serve: hostile input on every route answers a 4xx JSON error, never a 500', () => {
   for (const c of fixtures) {
     it(c.name, async () => {
-      const headers = Object.fromEntries(Object.entries(c.headers ?? {}).map(([k, v]) => [k, fill(v)]));
-      const body = c.bodyBytes ? 'x'.repeat(c.bodyBytes) : c.body;
-      const r = await fetch(`${serve.url}${c.path}`, { method: c.method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' });
+      const r = await fetch(`${serve.url}${c.path}`, { ...requestOf(c, placeholders), redirect: 'manual' });
       expect(r.status, c.name).toBe(c.expectStatus);
       const text = await r.text();
       if (c.expectStatus >= 400) {
@@ -68,7 +66,7 @@ describe('serve: isolation between athletes', () => {
     for (const path of ['/api/activities?limit=200', `/api/activities?athlete_id=${OTHER_ATHLETE}`, `/api/activities?athlete=${OTHER_ATHLETE}&limit=200`]) {
       const r = await fetch(`${serve.url}${path}`, { headers: { ...bearer(a), 'x-athlete-id': String(OTHER_ATHLETE), 'x-user-id': userIdForAthlete(OTHER_ATHLETE) } });
       expect(r.status).toBe(200);
-      const body = await r.json();
+      const body = await readJson(r);
       expect(body.activities.length).toBeGreaterThan(0);
       for (const act of body.activities) expect(act.athlete?.id ?? body.athlete_id).toBe(DEMO_ATHLETE_ID);
     }
@@ -77,12 +75,12 @@ describe('serve: isolation between athletes', () => {
   it("A gets 404 for B's streams, even with B's streams cached", async () => {
     const r = await fetch(`${serve.url}/api/streams/${otherActivity}`, { headers: bearer(placeholders.token!) });
     expect(r.status).toBe(404);
-    expect((await r.json()).error.code).toEqual(expect.any(String));
+    expect((await readJson(r)).error.code).toEqual(expect.any(String));
   });
 
   it("A's brief is A's, not B's", async () => {
-    const a = await (await fetch(`${serve.url}/api/ai-brief`, { headers: bearer(placeholders.token!) })).json();
-    const b = await (await fetch(`${serve.url}/api/ai-brief`, { headers: bearer(serve.tokenFor(OTHER_ATHLETE)) })).json();
+    const a = await readJson(await fetch(`${serve.url}/api/ai-brief`, { headers: bearer(placeholders.token!) }));
+    const b = await readJson(await fetch(`${serve.url}/api/ai-brief`, { headers: bearer(serve.tokenFor(OTHER_ATHLETE)) }));
     expect(a.athlete_id).toBe(DEMO_ATHLETE_ID);
     expect(b.athlete_id).toBe(OTHER_ATHLETE);
     expect(a.brief).not.toBe(b.brief);
@@ -93,9 +91,9 @@ describe('serve: sign-in tokens name this server; disconnect ends them', () => {
   it('OAuth on a port other than 8888 issues tokens whose iss is this server; POST /auth/disconnect then makes them 401', async () => {
     expect(new URL(serve.url).port).not.toBe('8888');
     const code = serve.fakeStrava!.issueCode(OTHER_ATHLETE);
-    const signIn = await (await fetch(`${serve.url}/oauth/strava/callback?code=${code}&redirect=0`)).json();
+    const signIn = await readJson(await fetch(`${serve.url}/oauth/strava/callback?code=${code}&redirect=0`));
     expect(decodeJwt(signIn.access_token).claims.iss).toBe(`${serve.url}/auth/v1`);
-    const rotated = await (await fetch(`${serve.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: signIn.refresh_token }) })).json();
+    const rotated = await readJson(await fetch(`${serve.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: signIn.refresh_token }) }));
     expect(decodeJwt(rotated.access_token).claims.iss).toBe(`${serve.url}/auth/v1`);
     // The Supabase Auth subset mints with the same issuer.
     const viaGoTrue = await fetch(`${serve.url}/auth/v1/token?grant_type=refresh_token`, {
@@ -104,15 +102,15 @@ describe('serve: sign-in tokens name this server; disconnect ends them', () => {
       body: JSON.stringify({ refresh_token: rotated.refresh_token }),
     });
     expect(viaGoTrue.status).toBe(200);
-    const goTrue = await viaGoTrue.json();
+    const goTrue = await readJson(viaGoTrue);
     expect(decodeJwt(goTrue.access_token).claims.iss).toBe(`${serve.url}/auth/v1`);
     rotated.access_token = goTrue.access_token;
 
     const res = await fetch(`${serve.url}/auth/disconnect`, { method: 'POST', headers: bearer(rotated.access_token) });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'disconnected', athlete_id: OTHER_ATHLETE, strava_deauthorized: true });
+    expect(await readJson(res)).toMatchObject({ status: 'disconnected', athlete_id: OTHER_ATHLETE, strava_deauthorized: true });
     const after = await fetch(`${serve.url}/api/activities`, { headers: bearer(rotated.access_token) });
     expect(after.status).toBe(401);
-    expect((await after.json()).error.code).toBe('SESSION_REVOKED');
+    expect((await readJson(after)).error.code).toBe('SESSION_REVOKED');
   });
 });

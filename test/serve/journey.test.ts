@@ -1,9 +1,10 @@
 import { getStore } from '@netlify/blobs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBlobsContext, LOCAL_BLOBS_TOKEN, LOCAL_SITE_ID } from '../../src/blobs/context.js';
+import { encodeBlobsContext, LOCAL_SITE_ID } from '../../src/blobs/context.js';
 import { activitiesKey, CACHE_STORE, streamsKey } from '../../src/cache/keys.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
 import { bearer, startTestServe, waitForJob, type TestServe } from './helpers.js';
+import { readJson } from '../helpers/json.js';
 
 let serve: TestServe;
 beforeAll(async () => {
@@ -30,7 +31,7 @@ describe('serve: the app developer journey', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain(`value="${DEMO_ATHLETE_ID}"`);
-    const form = new URLSearchParams([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
+    const form = new URLSearchParams([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m): [string, string] => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
     form.set('athlete_id', String(DEMO_ATHLETE_ID));
     const approved = await fetch(`${serve.url}/strava/oauth/authorize`, { method: 'POST', body: form, redirect: 'manual' });
     expect(approved.status).toBe(302);
@@ -39,7 +40,7 @@ describe('serve: the app developer journey', () => {
     expect(location.searchParams.get('state')).toBe('s1');
     const exchanged = await fetch(`${callback}?code=${location.searchParams.get('code')}&redirect=0`);
     expect(exchanged.status).toBe(200);
-    const tokens = await exchanged.json();
+    const tokens = await readJson(exchanged);
     expect(tokens).toMatchObject({ token_type: 'bearer', expires_in: 3600, athlete: { id: DEMO_ATHLETE_ID } });
     expect(tokens.refresh_token).toEqual(expect.any(String));
     state.access = tokens.access_token;
@@ -51,7 +52,7 @@ describe('serve: the app developer journey', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('x-cache')).toBe('MISS');
     expect(first.headers.get('cache-control')).toMatch(/^private, max-age=\d+/);
-    const body = await first.json();
+    const body = await readJson(first);
     expect(body.activities).toHaveLength(5);
     state.activityId = body.activities[0].id;
     state.otherActivityId = body.activities[1].id;
@@ -73,7 +74,7 @@ describe('serve: the app developer journey', () => {
     const maxAge = Number(/^private, max-age=(\d+)$/.exec(r.headers.get('cache-control') ?? '')?.[1]);
     expect(maxAge).toBeGreaterThan(86_000);
     expect(maxAge).toBeLessThanOrEqual(86_400);
-    const body = await r.json();
+    const body = await readJson(r);
     const streams = body.streams ?? body;
     expect(streams.watts.data.length).toBe(streams.time.data.length);
     expect(streams.latlng.data[0]).toHaveLength(2);
@@ -82,20 +83,20 @@ describe('serve: the app developer journey', () => {
   it('AI brief: specific to the athlete\'s numbers, cached per day', async () => {
     const r = await fetch(`${serve.url}/api/ai-brief`, { headers: bearer(state.access) });
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await readJson(r);
     expect(body.brief).toMatch(/\d+ W|\d+ min|TSS/);
     const again = await fetch(`${serve.url}/api/ai-brief`, { headers: bearer(state.access) });
-    expect((await again.json()).brief).toBe(body.brief);
+    expect((await readJson(again)).brief).toBe(body.brief);
   });
 
   it('refresh: rotation, then reuse of the old token is detected and revokes the session', async () => {
     const rotated = await fetch(`${serve.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: state.refresh }) });
     expect(rotated.status).toBe(200);
-    const pair = await rotated.json();
+    const pair = await readJson(rotated);
     expect(pair.refresh_token).not.toBe(state.refresh);
     const reused = await fetch(`${serve.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: state.refresh }) });
     expect(reused.status).toBe(401);
-    expect((await reused.json()).error.code).toBe('REFRESH_TOKEN_REUSED');
+    expect((await readJson(reused)).error.code).toBe('REFRESH_TOKEN_REUSED');
     const afterRevocation = await fetch(`${serve.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: pair.refresh_token }) });
     expect(afterRevocation.status).toBe(401);
   });
@@ -114,7 +115,7 @@ describe('serve: the app developer journey', () => {
     expect(rows).toHaveLength(1);
     const after = await fetch(`${serve.url}/api/activities?limit=5`, { headers: bearer(token) });
     expect(after.headers.get('x-cache')).toBe('MISS');
-    expect((await after.json()).activities.map((a: { id: number }) => a.id)).toContain(state.activityId);
+    expect((await readJson(after)).activities.map((a: { id: number }) => a.id)).toContain(state.activityId);
   });
 
   it('backfill: 202 at once, the job runs to completion with progress', async () => {
@@ -141,15 +142,15 @@ describe('serve: the app developer journey', () => {
     const hourMs = 3_600_000;
     for (const [id, offsetMs] of [[expired, -hourMs], [live, hourMs]] as const) {
       await serve.sql.query(
-        `insert into public.activity_streams (activity_id, athlete_id, streams, expires_at) values ($1, $2, '{}'::jsonb, $3)`,
+        `insert into public.activity_streams (activity_id, athlete_id, stream_type, data, expires_at) values ($1, $2, 'time', '[]'::jsonb, $3)`,
         [id, DEMO_ATHLETE_ID, new Date(Date.now() + offsetMs).toISOString()],
       );
       await serve.blobs.store(CACHE_STORE).set(streamsKey(DEMO_ATHLETE_ID, id), '{}', { expiresAt: Date.now() + offsetMs });
     }
 
-    const r = await fetch(`${serve.url}/.netlify/functions/cleanup`, { method: 'POST' });
+    const r = await fetch(`${serve.url}/.netlify/functions/cleanup`, { method: 'POST', headers: bearer(serve.tokenFor(0, 'service_role')) });
     expect(r.status).toBe(200);
-    const summary = await r.json();
+    const summary = await readJson(r);
     expect(summary.stream_rows_deleted).toBe(1);
     expect(summary.blobs_deleted).toBeGreaterThanOrEqual(1);
 
@@ -169,7 +170,7 @@ describe('serve: the app developer journey', () => {
     const token = serve.tokenFor(DEMO_ATHLETE_ID);
     await (await fetch(`${serve.url}/api/streams/${state.otherActivityId}`, { headers: bearer(token) })).arrayBuffer();
     // Configured the way Netlify configures functions: NETLIFY_BLOBS_CONTEXT.
-    process.env.NETLIFY_BLOBS_CONTEXT = encodeBlobsContext({ url: serve.url, siteID: LOCAL_SITE_ID, token: LOCAL_BLOBS_TOKEN });
+    process.env.NETLIFY_BLOBS_CONTEXT = encodeBlobsContext({ url: serve.url, siteID: LOCAL_SITE_ID, token: serve.blobsToken });
     const store = getStore(CACHE_STORE);
     const { blobs } = await store.list();
     delete process.env.NETLIFY_BLOBS_CONTEXT;

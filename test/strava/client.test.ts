@@ -54,10 +54,10 @@ describe('Strava client against the fake Strava', () => {
     expect((await client.getAthlete(creds)).firstname).toBe(generateAthleteWithId(FIRST_ATHLETE_ID).profile.firstname);
     const refreshed = await client.refreshToken(tokens.refresh_token);
     expect(refreshed.access_token).not.toBe(tokens.access_token);
-    expect(await codeOf(client.refreshToken(tokens.refresh_token))).toBe('strava_bad_request:400');
+    expect(await codeOf(client.refreshToken(tokens.refresh_token))).toBe('STRAVA_BAD_REQUEST:400');
     await client.deauthorize(refreshed.access_token);
-    expect(await codeOf(client.getAthlete({ ...creds, accessToken: refreshed.access_token }))).toBe('strava_unauthorized:401');
-    expect(await codeOf(client.exchangeCode('bogus'))).toBe('strava_bad_request:400');
+    expect(await codeOf(client.getAthlete({ ...creds, accessToken: refreshed.access_token }))).toBe('STRAVA_UNAUTHORIZED:401');
+    expect(await codeOf(client.exchangeCode('bogus'))).toBe('STRAVA_BAD_REQUEST:400');
   });
 
   it('pages through every activity, stopping at a short or empty page', async () => {
@@ -80,15 +80,15 @@ describe('Strava client against the fake Strava', () => {
     expect(slice.map((a) => a.id)).toEqual(expected.slice(11, 20).map((a) => a.id).reverse());
     const ascending = await client.listActivities(creds, { after, perPage: 3 });
     expect(ascending.map((a) => a.id)).toEqual(expected.slice(11, 14).map((a) => a.id));
-    expect(await codeOf(client.listActivities(creds, { perPage: 201 }))).toBe('strava_bad_request:400');
+    expect(await codeOf(client.listActivities(creds, { perPage: 201 }))).toBe('STRAVA_BAD_REQUEST:400');
   });
 
   it('answers 404 for unknown activities and for another athlete\'s', async () => {
     const { client, creds, clock } = await setup();
     const other = generateActivities(generateAthleteWithId(FIRST_ATHLETE_ID + 1), { endMs: clock.now(), days: 30 })[0]!;
-    expect(await codeOf(client.getActivity(creds, 123))).toBe('strava_not_found:404');
-    expect(await codeOf(client.getActivity(creds, other.id))).toBe('strava_not_found:404');
-    expect(await codeOf(client.getStreams(creds, other.id, ['watts']))).toBe('strava_not_found:404');
+    expect(await codeOf(client.getActivity(creds, 123))).toBe('STRAVA_NOT_FOUND:404');
+    expect(await codeOf(client.getActivity(creds, other.id))).toBe('STRAVA_NOT_FOUND:404');
+    expect(await codeOf(client.getStreams(creds, other.id, ['watts']))).toBe('STRAVA_NOT_FOUND:404');
   });
 
   it('serves streams whose NP matches the activity', async () => {
@@ -105,7 +105,7 @@ describe('Strava client against the fake Strava', () => {
 
   it('rejects a bad token with 401 and refreshes an expired one, persisting the new tokens', async () => {
     const { client, creds, fake, clock } = await setup();
-    expect(await codeOf(client.getAthlete({ accessToken: 'bad', refreshToken: 'bad', expiresAt: 2e9 }))).toBe('strava_unauthorized:401');
+    expect(await codeOf(client.getAthlete({ accessToken: 'bad', refreshToken: 'bad', expiresAt: 2e9 }))).toBe('STRAVA_UNAUTHORIZED:401');
     const saved: string[] = [];
     const expiring: StravaCredentials = { ...creds, onRefresh: (t) => void saved.push(t.access_token) };
     clock.advance(6 * 3600 * 1000);
@@ -180,7 +180,7 @@ describe('Strava client against the fake Strava', () => {
     await client.getAthlete(creds);
     expect(clock.now()).toBeGreaterThan(NOW + 500);
     fake.setFaults({ forced: [{ route: '*', status: 500 }] });
-    expect(await codeOf(client.getAthlete(creds))).toBe('strava_unavailable:500');
+    expect(await codeOf(client.getAthlete(creds))).toBe('STRAVA_UNAVAILABLE:500');
   });
 
   it('rides out a 30 % seeded error rate with retries', async () => {
@@ -194,7 +194,7 @@ describe('Strava client against the fake Strava', () => {
     await running!.close();
     running = undefined;
     const client = createStravaClient({ baseUrl: url, clientId: 'x', clientSecret: 'y', clock, maxRetries: 2 });
-    expect(await codeOf(client.getAthlete(creds))).toBe('strava_unavailable:0');
+    expect(await codeOf(client.getAthlete(creds))).toBe('STRAVA_UNAVAILABLE:0');
   });
 
   it('reports a success body that is not JSON as a Strava error, not a SyntaxError', async () => {
@@ -207,7 +207,7 @@ describe('Strava client against the fake Strava', () => {
     try {
       const { port } = server.address() as import('node:net').AddressInfo;
       const client = createStravaClient({ baseUrl: `http://127.0.0.1:${port}`, clientId: 'x', clientSecret: 'y', clock: new ManualClock(NOW) });
-      expect(await codeOf(client.getAthlete({ accessToken: 'a', refreshToken: 'r', expiresAt: NOW / 1000 + 3600 }))).toBe('strava_bad_response:200');
+      expect(await codeOf(client.getAthlete({ accessToken: 'a', refreshToken: 'r', expiresAt: NOW / 1000 + 3600 }))).toBe('STRAVA_BAD_RESPONSE:200');
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

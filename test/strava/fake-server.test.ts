@@ -60,7 +60,7 @@ describe('fake Strava OAuth', () => {
       { client_id: fake.clientId, redirect_uri: 'http://localhost/cb', response_type: 'token' },
       { client_id: fake.clientId, response_type: 'code' },
     ]) {
-      const res = await request(`${url}/oauth/authorize?${new URLSearchParams(q)}`);
+      const res = await request(`${url}/oauth/authorize?${new URLSearchParams(q as Record<string, string>)}`);
       expect(res.statusCode).toBe(400);
       expect((await json(res)).message).toBe('Bad Request');
     }
@@ -159,7 +159,7 @@ describe('fake Strava API', () => {
     const { access_token } = fake.issueTokens(FIRST_ATHLETE_ID);
     const bad = await request(`${url}/_fake/faults`, { method: 'POST', body: JSON.stringify({ errorRate: 3 }) });
     expect(bad.statusCode).toBe(400);
-    expect((await json(bad)).error).toMatchObject({ code: 'bad_faults' });
+    expect((await json(bad)).error).toMatchObject({ code: 'BAD_FAULTS' });
     const ok = await request(`${url}/_fake/faults`, { method: 'POST', body: JSON.stringify({ forced: [{ route: 'GET /api/v3/athlete', status: 503, times: 1 }] }) });
     expect(ok.statusCode).toBe(200);
     await ok.body.dump();
@@ -169,5 +169,24 @@ describe('fake Strava API', () => {
     const second = await request(`${url}/api/v3/athlete`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(second.statusCode).toBe(200);
     await second.body.dump();
+  });
+});
+
+describe('fake Strava: what an athlete does on strava.com', () => {
+  it('a deleted activity answers 404 and leaves the list; a revoked athlete\'s tokens are refused (methods and /_fake routes)', async () => {
+    const { url, fake } = await start();
+    const t = fake.issueTokens(104662);
+    const auth = { authorization: `Bearer ${t.access_token}` };
+    const list = (await (await request(`${url}/api/v3/athlete/activities`, { headers: auth })).body.json()) as Array<{ id: number }>;
+    const [first, second] = list.map((a) => a.id) as [number, number];
+    expect((await request(`${url}/api/v3/activities/${first}`, { headers: auth })).statusCode).toBe(200);
+    fake.deleteActivity(104662, first);
+    expect((await request(`${url}/api/v3/activities/${first}`, { headers: auth })).statusCode).toBe(404);
+    expect((await request(`${url}/_fake/athletes/104662/activities/${second}`, { method: 'DELETE' })).statusCode).toBe(200);
+    const after = (await (await request(`${url}/api/v3/athlete/activities`, { headers: auth })).body.json()) as Array<{ id: number }>;
+    expect(after.map((a) => a.id)).not.toContain(first);
+    expect(after.map((a) => a.id)).not.toContain(second);
+    expect((await request(`${url}/_fake/athletes/104662/revoke`, { method: 'POST' })).statusCode).toBe(200);
+    expect((await request(`${url}/api/v3/athlete`, { headers: auth })).statusCode).toBe(401);
   });
 });

@@ -131,6 +131,15 @@ describe('the REST subset refuses hostile input and changes nothing', () => {
     expect(await fingerprint()).toBe(before);
   });
 
+  it('select= with thousands of columns is the client\'s 400 (PGRST100), not the database\'s 503', async () => {
+    for (const n of [1001, 3000]) {
+      const res = await h.fetch(`/rest/v1/activities?select=${Array(n).fill('id').join(',')}`, { jwt });
+      expect(res.status, String(n)).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('PGRST100');
+    }
+    expect((await h.fetch(`/rest/v1/activities?select=${Array(1000).fill('id').join(',')}&limit=1`, { jwt })).status).toBe(200);
+  });
+
   it("a user cannot write another athlete's rows whatever the body says", async () => {
     const before = await fingerprint();
     await expectClientError('/rest/v1/activities', {

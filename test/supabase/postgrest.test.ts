@@ -1,7 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { signJwt } from '../../src/auth/jwt.js';
 import { userIdForAthlete } from '../../src/auth/user-id.js';
 import { ATHLETE_A, ATHLETE_B, SECRET, pgliteDb, postgresDb, startHarness, type Harness, type TestDb } from './harness.js';
+
+/**
+ * The shipped schema lets only the service create activities (their id is Strava's); the write-path
+ * tests below exercise PostgREST's insert/upsert semantics, so they grant a user those writes for
+ * the test's duration (a policy and the table-wide grants), and take them back after.
+ */
+async function grantUserActivityWrites(h: Harness): Promise<void> {
+  await h.sql.exec(`grant insert, update on public.activities to authenticated;
+    create policy activities_insert_for_test on public.activities for insert to authenticated
+      with check (athlete_id in (select id from public.athletes where user_id = (select auth.uid())))`);
+  h.clock.advance(2000);
+  onTestFinished(async () => {
+    await h.sql.exec(`drop policy activities_insert_for_test on public.activities;
+      revoke insert, update on public.activities from authenticated;
+      grant update (name, type, sport_type, start_date, start_date_local, timezone, distance, moving_time, elapsed_time,
+        total_elevation_gain, average_speed, max_speed, average_heartrate, max_heartrate, average_watts,
+        weighted_average_watts, kilojoules, device_watts, has_heartrate, average_cadence, updated_at) on public.activities to authenticated`);
+    h.clock.advance(2000);
+  });
+}
 
 function restSuite(open: () => Promise<TestDb>): void {
   let h: Harness;
@@ -148,7 +168,20 @@ function restSuite(open: () => Promise<TestDb>): void {
     expect(data).toEqual([{ ride: 'Ride 39 of 104662', distance: 59000 }]);
   });
 
+  it('a user cannot create an activity (its id is Strava\'s) nor move one to another id: 403 42501', async () => {
+    const s = h.asUser(h.tokenFor(ATHLETE_A));
+    const ins = await s.from('activities').insert({ id: 990001, athlete_id: ATHLETE_A, name: 'mine?', type: 'Ride', sport_type: 'Ride', start_date: '2026-04-01T06:00:00Z', start_date_local: '2026-04-01T08:00:00' });
+    expect(ins.status).toBe(403);
+    expect(ins.error?.code).toBe('42501');
+    const { data: own } = await s.from('activities').select('id').limit(1).single();
+    const rekey = await s.from('activities').update({ id: 990002 }).eq('id', own!.id);
+    expect(rekey.error?.code).toBe('42501');
+    const rename = await s.from('activities').update({ name: 'renamed by its owner' }).eq('id', own!.id).select('name');
+    expect(rename.data).toEqual([{ name: 'renamed by its owner' }]);
+  });
+
   it('insert, upsert, update and delete go through RLS', async () => {
+    await grantUserActivityWrites(h);
     const s = h.asUser(h.tokenFor(ATHLETE_A));
     const row = (id: number, name: string, athleteId = ATHLETE_A) => ({
       id,
@@ -195,6 +228,7 @@ function restSuite(open: () => Promise<TestDb>): void {
   });
 
   it('head requests count without a body; bulk insert with defaultToNull:false keeps column defaults', async () => {
+    await grantUserActivityWrites(h);
     const s = h.asUser(h.tokenFor(ATHLETE_A));
     const head = await s.from('activities').select('*', { count: 'exact', head: true }).gte('moving_time', 3600 + 30);
     expect(head.error).toBeNull();

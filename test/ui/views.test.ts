@@ -47,7 +47,7 @@ describe('serve dashboard (ink)', () => {
       demoAthleteId: 104662,
       demoToken: 'tok',
       curl: 'curl -H "Authorization: Bearer tok" http://127.0.0.1:8888/api/activities?limit=5',
-      functions: [{ name: 'api-activities', kind: 'sync', routes: ['/api/activities', '/.netlify/functions/api-activities'] }],
+      functions: [{ name: 'api-activities', kind: 'sync', source: 'built-in', routes: ['/api/activities', '/.netlify/functions/api-activities'] }],
     };
     const state: DashboardState = {
       summary,

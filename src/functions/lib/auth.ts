@@ -23,11 +23,15 @@ export interface Caller {
 const BEARER_RE = /^Bearer\s+(\S+)\s*$/i;
 
 /** One verifier (with its cache of checked signatures) per wiring of the handlers. */
-const verifiers = new WeakMap<FunctionDeps, (token: string) => AccessClaims>();
+const verifiers = new WeakMap<FunctionDeps, { secret: string; verify: (token: string) => AccessClaims }>();
 function verifierFor(deps: FunctionDeps): (token: string) => AccessClaims {
-  let verify = verifiers.get(deps);
-  if (!verify) verifiers.set(deps, (verify = createTokenVerifier({ secret: deps.secrets.jwtSecret, clock: deps.clock })));
-  return verify;
+  let entry = verifiers.get(deps);
+  // A new secret (a snapshot loaded into a running serve) starts a new verifier.
+  if (!entry || entry.secret !== deps.secrets.jwtSecret) {
+    entry = { secret: deps.secrets.jwtSecret, verify: createTokenVerifier({ secret: deps.secrets.jwtSecret, clock: deps.clock }) };
+    verifiers.set(deps, entry);
+  }
+  return entry.verify;
 }
 const WWW_AUTHENTICATE = 'Bearer realm="veloready"';
 
@@ -79,7 +83,8 @@ function trustedAthleteClaim(claims: AccessClaims): number | undefined {
  * Verifies the Bearer JWT and resolves the caller. The athlete comes from the token's claim (no
  * database round trip); a token without it is looked up as the caller, so RLS decides. A token
  * whose `session_id` names a revoked session is refused (SESSION_REVOKED); tokens of no stored
- * session (`veloready token mint`, the demo token) are not affected.
+ * session (`veloready token mint`, the demo token) work until `/auth/disconnect` or logout records their
+ * session as revoked (src/auth/sessions.ts revokeTokenSession).
  * `roles` lists the roles allowed here (default: athletes only).
  */
 export async function authenticate(

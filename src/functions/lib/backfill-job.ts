@@ -1,5 +1,6 @@
 import { ACTIVITIES_TTL_S, activitiesKey } from '../../cache/keys.js';
 import type { Queryable } from '../../db/sql.js';
+import type { JobRecord } from '../../emulator/jobs.js';
 import type { RateLimitEvent } from '../../strava/port.js';
 import type { FunctionDeps } from '../deps.js';
 import { listStoredActivities, upsertActivities } from './activities.js';
@@ -60,6 +61,50 @@ function toJob(r: Record<string, unknown>): BackfillJob {
   };
 }
 
+/** What a backfill publishes as its job's progress (the emulator's job record carries it). */
+export function backfillProgress(job: BackfillJob): Record<string, unknown> {
+  return {
+    backfill_job_id: job.id,
+    athlete_id: job.athlete_id,
+    status: job.status,
+    pages_fetched: job.pages_fetched,
+    activities_upserted: job.activities_upserted,
+    rate_limit_waits: job.rate_limit_waits,
+    rate_limited_until: job.rate_limited_until,
+    since: job.since,
+    until: job.until,
+    started_at: job.started_at,
+    checkpoint: job.checkpoint,
+  };
+}
+
+/** `FUNCTION_TIMEOUT: stopped by…` → that code; other stored errors are BACKFILL_FAILED. */
+const STORED_ERROR_RE = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/;
+
+/**
+ * A backfill row as a job record of `GET /api/jobs/:id`, the shape the emulator's job runner
+ * gives: a job found in the database (run before a restart) reads like one still in memory.
+ */
+export function backfillJobRecord(job: BackfillJob): JobRecord {
+  const stored = job.error ? STORED_ERROR_RE.exec(job.error) : null;
+  const error =
+    job.status === 'cancelled'
+      ? { code: 'BACKFILL_CANCELLED', message: job.error ?? `Backfill job ${job.id} was cancelled` }
+      : job.error
+        ? { code: stored?.[1] ?? 'BACKFILL_FAILED', message: stored?.[2] ?? job.error }
+        : null;
+  return {
+    id: job.id,
+    function: 'backfill-background',
+    status: job.status === 'cancelled' ? 'failed' : job.status,
+    progress: backfillProgress(job),
+    error: job.status === 'failed' || job.status === 'cancelled' ? error : null,
+    createdAt: job.created_at,
+    startedAt: job.started_at,
+    finishedAt: job.finished_at,
+  };
+}
+
 export async function getBackfillJob(db: Queryable, jobId: string): Promise<BackfillJob | null> {
   const { rows } = await db.query(`select ${JOB_COLUMNS} from public.backfill_jobs where id = $1`, [jobId]);
   return rows[0] ? toJob(rows[0]) : null;
@@ -99,8 +144,11 @@ async function conflictOr(deps: FunctionDeps, athleteId: number | undefined, err
   throw err;
 }
 
-/** Creates the job row (queued). One live job per athlete: a second one is a BackfillConflict. */
-export async function createBackfillJob(deps: FunctionDeps, req: BackfillRequest): Promise<BackfillJob> {
+/**
+ * Creates the job row (queued). One live job per athlete: a second one is a BackfillConflict.
+ * `id` (the emulator's job id) makes the row and the job one id for life; else the database picks.
+ */
+export async function createBackfillJob(deps: FunctionDeps, req: BackfillRequest, id?: string): Promise<BackfillJob> {
   const existing = await liveJobFor(deps.sql, req.athleteId);
   if (existing) throw new BackfillConflict(existing);
   await requireStravaCredentials(deps.sql, req.athleteId);
@@ -108,10 +156,10 @@ export async function createBackfillJob(deps: FunctionDeps, req: BackfillRequest
   const until = req.until ?? Math.floor(deps.clock.now() / 1000);
   try {
     const { rows } = await deps.sql.query(
-      `insert into public.backfill_jobs (athlete_id, status, since, until, checkpoint, created_at, updated_at)
-       values ($1, 'queued', to_timestamp($2), to_timestamp($3), '{"page": 1}'::jsonb, $4, $4)
+      `insert into public.backfill_jobs (id, athlete_id, status, since, until, checkpoint, created_at, updated_at)
+       values (coalesce($5::uuid, gen_random_uuid()), $1, 'queued', to_timestamp($2), to_timestamp($3), '{"page": 1}'::jsonb, $4, $4)
        returning ${JOB_COLUMNS}`,
-      [req.athleteId, req.since ?? null, until, now],
+      [req.athleteId, req.since ?? null, until, now, id ?? null],
     );
     return toJob(rows[0]!);
   } catch (err) {
@@ -241,6 +289,9 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
     opts.onProgress?.(job);
     return job;
   } catch (err) {
+    // A page request cut off by the stop itself (serve's own fake Strava closing with it) is a
+    // stop at the checkpoint, not a failure: the next start resumes the job.
+    if (opts.signal?.aborted) return await stopped(job);
     await markFailed(err instanceof Error ? err.message : String(err));
     throw err;
   } finally {

@@ -44,3 +44,11 @@ export async function purgeAthlete(deps: FunctionDeps, athleteId: number): Promi
   for (const prefix of athleteKeyPrefixes(athleteId, await briefOwner(deps, athleteId))) deleted += await deletePrefix(store, prefix);
   return deleted;
 }
+
+/**
+ * An athlete row that changed owner: every cache entry of the athlete (the previous owner may
+ * have filled them) and the previous owner's briefs.
+ */
+export async function purgeReownedAthlete(deps: FunctionDeps, athleteId: number, previousOwner: string): Promise<number> {
+  return (await purgeAthlete(deps, athleteId)) + (await deletePrefix(cacheStore(deps), `${previousOwner}:`));
+}

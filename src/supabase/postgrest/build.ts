@@ -49,10 +49,19 @@ export function writableColumn(table: TableInfo, name: string): string {
 
 export const qualifiedTable = (table: TableInfo): string => `${quoteIdent(EXPOSED_SCHEMA)}.${quoteIdent(table.name)}`;
 
-export function selectList(table: TableInfo, items: SelectItem[], alias = TABLE_ALIAS): string {
+/**
+ * What `*` means for `role`: every column, or only those it may select where column privileges
+ * narrow it (PostgREST itself answers 42501 there; the emulator lists the readable ones).
+ */
+export function starColumns(table: TableInfo, role: string, alias = TABLE_ALIAS): string {
+  const cols = table.readable.get(role);
+  return cols ? cols.map((c) => `${alias}.${quoteIdent(c)}`).join(', ') : `${alias}.*`;
+}
+
+export function selectList(table: TableInfo, items: SelectItem[], role: string, alias = TABLE_ALIAS): string {
   return items
     .map((item) => {
-      if (item.column === '*') return `${alias}.*`;
+      if (item.column === '*') return starColumns(table, role, alias);
       const col = column(table, item.column, alias);
       return `${col} as ${quoteIdent(item.alias ?? item.column)}`;
     })

@@ -30,6 +30,8 @@ export interface RestHandlerOptions {
   sql: Sql;
   secret: string;
   clock: Clock;
+  /** Tokens of revoked sessions are refused, as on the functions (unset: sessions are not checked). */
+  isSessionRevoked?: (sessionId: string) => boolean | Promise<boolean>;
 }
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -56,6 +58,12 @@ export function createRestHandler(opts: RestHandlerOptions): NodeHandler {
     let authenticated = false;
     try {
       const { role, claims } = authenticate(req, opts);
+      if (typeof claims.session_id === 'string' && opts.isSessionRevoked) {
+        const revoked = opts.isSessionRevoked(claims.session_id);
+        if (revoked === true || (revoked !== false && (await revoked))) {
+          throw new PgrstError(401, 'PGRST301', 'JWT invalid: the session was signed out (revoked)', null, 'sign in again');
+        }
+      }
       authenticated = role !== 'anon';
       const r = prepare(req, res, url, role, claims);
       // Read the body before the transaction: a slow client must never hold the database.

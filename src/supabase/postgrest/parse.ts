@@ -108,9 +108,14 @@ function parseNameList(value: string, what: string): string[] {
   return value.split(',').map((n) => parseName(n, what));
 }
 
+/** Postgres refuses target lists over 1,664 entries (a 503-class error): refuse long ones as the client's. */
+export const MAX_SELECT_ITEMS = 1000;
+
 export function parseSelect(value: string): SelectItem[] {
   if (value.trim() === '') return [{ column: '*' }];
-  return value.split(',').map((raw) => {
+  const items = value.split(',');
+  if (items.length > MAX_SELECT_ITEMS) throw parseError(`failed to parse select: ${items.length} items, at most ${MAX_SELECT_ITEMS}`);
+  return items.map((raw) => {
     const item = raw.trim();
     if (item === '*') return { column: '*' };
     const colon = item.indexOf(':');

@@ -40,7 +40,7 @@ async function countRows(tx: Queryable, table: TableInfo, r: Request): Promise<n
 export async function select(tx: Queryable, r: Request, table: TableInfo): Promise<Outcome> {
   const { limit, offset } = effectiveRange(r);
   const params = new Params();
-  const cols = selectList(table, r.query.select);
+  const cols = selectList(table, r.query.select, r.role);
   const where = whereClause(table, r.query.filters, params);
   const order = orderClause(table, r.query.order);
   const page = limitClause(params, limit, offset);

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/sql.js';
 import type { TableInfo } from './catalog.js';
 import { PgrstError, parseError } from './errors.js';
-import { Params, TABLE_ALIAS, qualifiedTable, selectList, whereClause, writableColumn } from './build.js';
+import { Params, TABLE_ALIAS, qualifiedTable, selectList, starColumns, whereClause, writableColumn } from './build.js';
 import { bodyHeaders, contentRange, singleObject, type Outcome, type Request } from './request.js';
 
 /**
@@ -17,9 +17,9 @@ async function execMutation(
   params: Params,
 ): Promise<{ n: number; body?: string }> {
   if (r.prefer.return !== 'representation') return { n: (await tx.query(statement, params.values)).rowCount };
-  const cols = selectList(table, r.query.select, '_m');
+  const cols = selectList(table, r.query.select, r.role, '_m');
   const { rows } = await tx.query<{ body: string; n: unknown }>(
-    `with _m as (${statement} returning ${TABLE_ALIAS}.*)
+    `with _m as (${statement} returning ${starColumns(table, r.role)})
      select coalesce(json_agg(_r), '[]'::json)::text as body, count(*) as n from (select ${cols} from _m) _r`,
     params.values,
   );

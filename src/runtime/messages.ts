@@ -1,0 +1,55 @@
+import type { NetlifyEvent, NetlifyResponse } from '../emulator/types.js';
+
+/** How the project's module exports its function: Lambda-compatible `handler` (v1) or `export default` (v2). */
+export type FunctionForm = 'v1' | 'v2';
+
+/** What a worker needs to load one project function (its `workerData`). */
+export interface WorkerSetup {
+  name: string;
+  /** The bundle esbuild wrote (inside the project, so its packages resolve from the project's node_modules). */
+  bundle: string;
+  /** The function's own source file (for `__filename`, `__dirname` and messages). */
+  source: string;
+  form: FunctionForm;
+  /** A background function's result is ignored (it may return nothing). */
+  background: boolean;
+  /** Where the official @netlify/blobs client reaches serve's blob store. */
+  blobs: { url: string; token: string; siteID: string; deployID: string };
+  site: { id: string; name: string; url: string };
+  outbound: { rewrites: Record<string, string>; online: boolean };
+}
+
+/** Serve's thread → worker. */
+export interface InvokeMessage {
+  t: 'invoke';
+  id: number;
+  event: NetlifyEvent;
+  params: Record<string, string>;
+  requestId: string;
+  /** Milliseconds the invocation may still run. */
+  remainingMs: number;
+  /** serve's `clock.now()` at dispatch: project code sees this time plus what elapsed since. */
+  now: number;
+}
+
+/** Serve's thread → worker: load this (rebuilt) bundle in place of the current one. */
+export interface LoadMessage {
+  t: 'load';
+  setup: WorkerSetup;
+}
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** Worker → serve's thread. */
+export type WorkerMessage =
+  | { t: 'ready'; loadMs: number }
+  | { t: 'load-error'; error: SerializedError }
+  | { t: 'result'; id: number; response: NetlifyResponse }
+  | { t: 'error'; id: number; error: SerializedError }
+  | { t: 'log'; requestId: string | null; level: ConsoleLevel; text: string };
+
+export type ConsoleLevel = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'trace';

@@ -1,0 +1,56 @@
+import { createRouter, FUNCTIONS_PREFIX, type RouteMatch, type Router } from '../emulator/redirects.js';
+
+/** A v2 function's own routes (`config.path`, `config.excludedPath`). */
+export interface FunctionRoutes {
+  functionName: string;
+  paths: readonly string[];
+  excludedPaths?: readonly string[];
+}
+
+interface CompiledRoutes {
+  functionName: string;
+  paths: Router;
+  excluded?: Router;
+}
+
+const rulesFor = (paths: readonly string[], to: string) => paths.map((from) => ({ from, to, status: 200, force: true }));
+
+/**
+ * Routes v2 functions by their `config.path` first (as Netlify does, before redirects), then hands
+ * the path to the netlify.toml router. `:name` binds a segment into `context.params`; `*` as the
+ * last segment matches the rest.
+ */
+export function createProjectRouter(routes: readonly FunctionRoutes[], fallback: Router): Router {
+  if (routes.length === 0) return fallback;
+  const compiled: CompiledRoutes[] = routes.map((r) => ({
+    functionName: r.functionName,
+    paths: createRouter(rulesFor(r.paths, `${FUNCTIONS_PREFIX}${r.functionName}`)),
+    ...(r.excludedPaths?.length ? { excluded: createRouter(rulesFor(r.excludedPaths, `${FUNCTIONS_PREFIX}${r.functionName}`)) } : {}),
+  }));
+  return {
+    rules: fallback.rules,
+    match(path, query): RouteMatch | null {
+      if (!path.startsWith(FUNCTIONS_PREFIX)) {
+        for (const c of compiled) {
+          const m = c.paths.match(path);
+          if (m?.kind === 'function' && !c.excluded?.match(path)) return { kind: 'function', functionName: c.functionName, params: { ...m.params } };
+        }
+      }
+      return fallback.match(path, query);
+    },
+  };
+}
+
+/** A router whose routes are swapped on reload; the emulator keeps the same object. */
+export function createSwitchableRouter(initial: Router): Router & { set(next: Router): void } {
+  let current = initial;
+  return {
+    get rules() {
+      return current.rules;
+    },
+    match: (path, query) => current.match(path, query),
+    set(next) {
+      current = next;
+    },
+  };
+}

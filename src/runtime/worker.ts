@@ -1,0 +1,107 @@
+/**
+ * One instance of one project function, in its own worker thread (as one Lambda container): it
+ * loads the bundle once and answers invocations one at a time, keeping module state between them.
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import { forwardConsole } from './console-forward.js';
+import { callLambda, lambdaEvent, lambdaResponse, type LambdaHandler } from './lambda.js';
+import type { InvokeMessage, LoadMessage, SerializedError, WorkerMessage, WorkerSetup } from './messages.js';
+import { installNetlifyGlobal } from './netlify-global.js';
+import { installOutbound } from './outbound.js';
+import { fromWebResponse, v2Context, webRequest } from './v2.js';
+import { installVirtualTime } from './virtual-time.js';
+
+let setup = workerData as WorkerSetup;
+const port = parentPort!;
+const post = (m: WorkerMessage): void => port.postMessage(m);
+let currentRequest: string | null = null;
+
+process.setSourceMapsEnabled(true);
+forwardConsole(post, () => currentRequest);
+const time = installVirtualTime();
+installNetlifyGlobal();
+installOutbound(setup.outbound);
+const blobsContext = process.env.NETLIFY_BLOBS_CONTEXT;
+
+/** What a fresh container of this function would have: its env's Blobs context, its CommonJS globals. */
+function prepare(): void {
+  // Lambda-compatible functions get the Blobs context only through their event, as on Netlify.
+  if (setup.form === 'v1' || blobsContext === undefined) delete process.env.NETLIFY_BLOBS_CONTEXT;
+  else process.env.NETLIFY_BLOBS_CONTEXT = blobsContext;
+  // CommonJS code inside the ESM bundle: require resolves from the project, __dirname names the source's folder.
+  Object.assign(globalThis, { require: createRequire(setup.bundle), __filename: setup.source, __dirname: dirname(setup.source) });
+}
+
+/** The error as data; a cause's message joins it (fetch's "fetch failed" says why only in its cause). */
+function serialize(err: unknown): SerializedError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return { name: err.name, message: `${err.message}${cause}`, ...(err.stack ? { stack: err.stack } : {}) };
+}
+
+type V2Handler = (req: Request, context: unknown) => unknown;
+
+async function load(): Promise<LambdaHandler | V2Handler | undefined> {
+  const started = performance.now();
+  prepare();
+  try {
+    const mod = (await import(pathToFileURL(setup.bundle).href)) as { handler?: unknown; default?: unknown };
+    const fn = setup.form === 'v2' ? mod.default : (mod.handler ?? (mod.default as { handler?: unknown } | undefined)?.handler);
+    if (typeof fn !== 'function') {
+      post({ t: 'load-error', error: { name: 'TypeError', message: setup.form === 'v2' ? 'the default export is not a function' : 'the `handler` export is not a function' } });
+      return undefined;
+    }
+    post({ t: 'ready', loadMs: performance.now() - started });
+    return fn as LambdaHandler | V2Handler;
+  } catch (err) {
+    post({ t: 'load-error', error: serialize(err) });
+    return undefined;
+  }
+}
+
+async function invoke(fn: LambdaHandler | V2Handler, m: InvokeMessage): Promise<void> {
+  currentRequest = m.requestId;
+  time.sync(m.now);
+  const deadline = performance.now() + m.remainingMs;
+  try {
+    if (setup.form === 'v1') {
+      const context = {
+        functionName: setup.name,
+        awsRequestId: m.requestId,
+        callbackWaitsForEmptyEventLoop: true,
+        clientContext: {},
+        getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
+      };
+      const result = await callLambda(fn as LambdaHandler, lambdaEvent(m.event, setup.blobs), context);
+      post({ t: 'result', id: m.id, response: setup.background && result === undefined ? { statusCode: 200 } : lambdaResponse(result) });
+    } else {
+      const request = webRequest(m.event);
+      const pending: Array<Promise<unknown>> = [];
+      const context = v2Context({ request, params: m.params, requestId: m.requestId, setup, waitUntil: (p) => void pending.push(Promise.resolve(p).catch((e: unknown) => console.error(e))) });
+      const result = await (fn as V2Handler)(request, context);
+      post({ t: 'result', id: m.id, response: setup.background && !(result instanceof Response) ? { statusCode: 200 } : await fromWebResponse(result, context.cookies) });
+    }
+  } catch (err) {
+    post({ t: 'error', id: m.id, error: serialize(err) });
+  }
+}
+
+/**
+ * A reload imports the new bundle into this same instance: the project's modules are evaluated
+ * afresh (a new file), while the packages they import stay loaded, so a save costs milliseconds.
+ */
+// A spare instance (no bundle yet) waits for its function.
+let fn = setup.bundle ? await load() : undefined;
+port.on('message', (m: InvokeMessage | LoadMessage) => {
+  if (m.t === 'load') {
+    setup = m.setup;
+    void load().then((next) => {
+      fn = next;
+    });
+  } else if (fn) {
+    void invoke(fn, m);
+  }
+});

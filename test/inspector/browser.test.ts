@@ -1,0 +1,225 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
+import { REDACTED } from '../../src/util/redact.js';
+import { bearer, startTestServe, type TestServe } from '../serve/helpers.js';
+
+// Callbacks given to page.evaluate run in the browser; the test's typecheck has Node's library
+// only, so the few browser names they use are declared here (loosely) instead of adding `dom`
+// to every test's globals.
+interface PageElement { labels?: { length: number } | null; getAttribute(name: string): string | null; tagName: string; textContent: string | null }
+declare const window: Record<string, unknown> & { scrollTo(x: number, y: number): void };
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+declare const document: { querySelectorAll(selector: string): Iterable<PageElement>; documentElement: { scrollWidth: number } };
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`inspector browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+/** Screenshots of every view at both sizes land here; the run starts by emptying it. */
+const SHOTS = join(process.cwd(), 'test-output', 'inspector');
+const SIZES = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+const VIEWS = ['overview', 'requests', 'functions', 'jobs', 'cache', 'data', 'athletes'] as const;
+
+let serve: TestServe;
+let browser: Browser;
+let context: BrowserContext;
+
+async function openInspector(view: string, size: { width: number; height: number } = SIZES[0]): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.setViewportSize(size);
+  await page.goto(`${serve.url}/_/#${view}`);
+  await page.locator('#live', { hasText: 'live' }).waitFor();
+  return page;
+}
+
+const activities = (token: string) => fetch(`${serve.url}/api/activities?limit=3`, { headers: bearer(token) });
+
+describe.skipIf(!haveChromium)('inspector in headless Chromium', () => {
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    serve = await startTestServe({ seedAthletes: 2 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    context = await browser.newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.url });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  it('paints the page within 200 ms on localhost (best of 5 loads of a warm browser)', async () => {
+    const paints: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const page = await openInspector('overview');
+      const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
+      // The first page of a fresh Chromium pays for the browser's own start-up.
+      if (i > 0 && paint !== undefined) paints.push(paint);
+      await page.close();
+    }
+    console.log(`inspector first contentful paint: ${paints.map((p) => p.toFixed(0)).join(', ')} ms`);
+    expect(paints.length).toBe(5);
+    expect(Math.min(...paints)).toBeLessThan(200);
+  });
+
+  it('shows a new API call in Requests within 1 s, and its detail with Authorization redacted', async () => {
+    const page = await openInspector('requests');
+    const token = serve.tokenFor(DEMO_ATHLETE_ID);
+    const response = await activities(token);
+    // Timed from the answer: how soon the inspector shows a request, not how long the function took.
+    const sent = Date.now();
+    const requestId = response.headers.get('x-nf-request-id')!;
+    const row = page.locator(`.req-row[data-id="${requestId}"]`);
+    await row.waitFor({ timeout: 1000 });
+    expect(Date.now() - sent).toBeLessThan(1000);
+    expect(await row.textContent()).toContain('/api/activities?limit=3');
+    await row.click();
+    const auth = page.locator('#req-detail table.headers tr', { hasText: 'authorization' }).first();
+    await auth.waitFor().catch(async (e) => { console.log(await page.locator('#req-detail').innerHTML()); throw e; });
+    expect(await auth.textContent()).toContain(REDACTED);
+    expect(await page.locator('#req-detail').textContent()).not.toContain(token);
+    // The athlete filter knows who asked.
+    await page.fill('#f-athlete', String(DEMO_ATHLETE_ID));
+    await row.waitFor();
+    await page.fill('#f-athlete', '1');
+    await row.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
+  it('copies an access token from Athletes that the API accepts', async () => {
+    const page = await openInspector('athletes');
+    await page.locator(`#view-athletes button[data-athlete="${DEMO_ATHLETE_ID}"]`).click();
+    await page.locator('#toast', { hasText: 'Copied' }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toMatch(/^eyJ/);
+    expect((await activities(copied)).status).toBe(200);
+    await page.close();
+  });
+
+  it("purges an athlete's cache with a confirmation; the next request misses", async () => {
+    const token = serve.tokenFor(DEMO_ATHLETE_ID);
+    await activities(token);
+    expect((await activities(token)).headers.get('x-cache')).toBe('HIT');
+    const page = await openInspector('cache');
+    await page.fill('#c-athlete', String(DEMO_ATHLETE_ID));
+    await page.click('#purge-athlete');
+    await page.locator('#confirm[open]').waitFor();
+    await page.click('#confirm-ok');
+    await page.locator('#toast', { hasText: 'Purged' }).waitFor();
+    expect((await activities(token)).headers.get('x-cache')).toBe('MISS');
+    await page.close();
+  });
+
+  it('runs a scheduled function and follows its job to the end', async () => {
+    const page = await openInspector('functions');
+    await page.click('button[data-run="cleanup"]');
+    await page.waitForURL(/#jobs$/);
+    await page.locator('#job-follow [data-status="succeeded"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#job-follow').textContent()).toContain('cleanup');
+    await page.close();
+  });
+
+  it('pages through activities filtered by athlete_id', async () => {
+    const page = await openInspector('data');
+    await page.click('button[data-table="activities"]');
+    await page.locator('#rows-range').waitFor();
+    await page.fill('#d-athlete', String(DEMO_ATHLETE_ID));
+    await page.press('#d-athlete', 'Enter');
+    await page.locator('#rows-range', { hasText: /^rows 1–25 of \d+/ }).waitFor();
+    await page.click('#rows-next');
+    await page.locator('#rows-range', { hasText: /^rows 26–50 of \d+/ }).waitFor();
+    const athleteCells = await page.locator('#rows-box table tbody tr td:nth-child(2)').allTextContents();
+    expect(athleteCells.length).toBe(25);
+    await page.close();
+  });
+
+  it('runs the RLS matrix and colours every cell', async () => {
+    const page = await openInspector('data');
+    await page.click('#run-rls');
+    await page.locator('#rls-verdict', { hasText: 'PASS' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#rls-box td.pass').count()).toBeGreaterThan(10);
+    expect(await page.locator('#rls-box td.fail').count()).toBe(0);
+    expect(await page.locator('#rls-box th', { hasText: 'anon' }).count()).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('keeps up with a burst of 1000 requests (500 at a time): a window of rows, no long tasks', async () => {
+    const page = await openInspector('requests');
+    await page.evaluate(() => {
+      (window as unknown as { longest: number }).longest = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) (window as unknown as { longest: number }).longest = Math.max((window as unknown as { longest: number }).longest, e.duration);
+      }).observe({ type: 'longtask' as 'mark', buffered: false });
+    });
+    const token = serve.tokenFor(DEMO_ATHLETE_ID);
+    const started = Date.now();
+    for (let second = 0; second < 2; second++) {
+      await Promise.all(Array.from({ length: 500 }, () => activities(token).then((r) => r.arrayBuffer())));
+    }
+    const elapsed = Date.now() - started;
+    await page.locator('#req-count', { hasText: /^(1\d{3}|[2-9]\d{3}) of/ }).waitFor({ timeout: 5000 });
+    const rows = await page.locator('.req-row').count();
+    const longest = await page.evaluate(() => (window as unknown as { longest: number }).longest);
+    console.log(`1000 requests in ${elapsed} ms; ${rows} rows in the DOM; longest task ${longest.toFixed(0)} ms`);
+    expect(rows).toBeLessThan(80);
+    // The tab never freezes (measured ~110-200 ms on a shared two-core machine under load).
+    expect(longest).toBeLessThan(500);
+    await page.close();
+  }, 60_000);
+
+  it('labels every control and is usable from the keyboard', async () => {
+    const page = await openInspector('requests');
+    await activities(serve.tokenFor(DEMO_ATHLETE_ID));
+    await page.locator('.req-row').first().waitFor();
+    await page.focus('#req-list');
+    await page.keyboard.press('ArrowDown');
+    await page.locator('#req-detail h3').first().waitFor();
+    for (const view of VIEWS) {
+      await page.goto(`${serve.url}/_/#${view}`);
+      await page.locator(`#view-${view} .body > *`).first().waitFor();
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll('input, select, button')].filter((e) => {
+          return !(e.labels?.length || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent?.trim()));
+        }).length,
+      );
+      expect(unlabelled, view).toBe(0);
+    }
+    await page.close();
+  }, 60_000);
+
+  it('saves a screenshot of every view at 1280×800 and 390×844', async () => {
+    await activities(serve.tokenFor(DEMO_ATHLETE_ID));
+    for (const size of SIZES) {
+      const page = await openInspector('overview', size);
+      for (const view of VIEWS) {
+        await page.goto(`${serve.url}/_/#${view}`);
+        await page.locator(`#view-${view} .body > *`).first().waitFor();
+        if (view === 'requests') await page.locator('.req-row').first().click();
+        if (view === 'requests') await page.locator('#req-detail h3').first().waitFor();
+        if (view === 'data') {
+          await page.click('button[data-table="activities"]');
+          await page.locator('#rows-range').waitFor();
+          await page.click('#run-rls');
+          await page.locator('#rls-verdict').waitFor({ timeout: 20_000 });
+        }
+        const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(scrollWidth, `${view} at ${size.width}px scrolls sideways`).toBeLessThanOrEqual(size.width);
+        if (view === 'data') await page.locator('#rls-box').screenshot({ path: join(SHOTS, `rls-matrix-${size.name}.png`) });
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ path: join(SHOTS, `${view}-${size.name}.png`) });
+      }
+      await page.close();
+    }
+    for (const view of VIEWS) expect(existsSync(join(SHOTS, `${view}-phone.png`))).toBe(true);
+  }, 120_000);
+});
