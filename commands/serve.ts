@@ -17,6 +17,7 @@ export function register(program: Command): void {
     .option('--strava-url <url>', 'a Strava-compatible API base URL (implies a real client with rate limiting)')
     .option('--deep-link <url>', 'where OAuth sends the app its tokens', 'veloready://auth')
     .option('--sync-timeout <duration>', 'synchronous function timeout', durationSeconds, 10)
+    .option('--idle-in-transaction-timeout <duration>', 'roll back and disconnect a Postgres socket client idle inside a transaction this long', durationSeconds, 10)
     .option('--secret <secret>', 'JWT secret (default: SUPABASE_JWT_SECRET, else the local secret)')
     .option('--rate-limit [perMinute]', 'also limit /api/* reads per user (default 600 a minute); token and login endpoints are always limited (60 a minute per address and per user)', positiveInt)
     .option('--pgtap', 'load pgTAP into the embedded database, for `veloready db test-rls` with pgTAP files while serve runs (off by default: it slows serving)')

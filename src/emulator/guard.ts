@@ -11,6 +11,8 @@ export interface GuardOptions {
   bodyBytes: number;
   /** Told of every handler failure (the log); the client only sees the JSON error. */
   onError?: (info: HandlerErrorInfo) => void;
+  /** What a timed-out function may have been waiting for, added to its 504's message. */
+  timeoutNote?: () => string | undefined;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface GuardOptions {
  * - an oversize response body is replaced by 413 RESPONSE_TOO_LARGE.
  */
 export function guard(handler: Handler, opts: GuardOptions): Handler {
-  const { timeoutMs, bodyBytes, onError } = opts;
+  const { timeoutMs, bodyBytes, onError, timeoutNote } = opts;
   const deadlines = new Deadlines(timeoutMs);
   const failed = (error: unknown, context: NetlifyContext): NetlifyResponse => {
     const response = errorResponse(error, context.awsRequestId);
@@ -41,7 +43,7 @@ export function guard(handler: Handler, opts: GuardOptions): Handler {
       } catch (error) {
         return resolve(failed(error, context));
       }
-      const deadline = deadlines.start(() => resolve(functionTimeout(context.functionName, timeoutMs)));
+      const deadline = deadlines.start(() => resolve(functionTimeout(context.functionName, timeoutMs, timeoutNote?.())));
       Promise.resolve(running).then(
         (response) => {
           deadline.clear();

@@ -48,6 +48,8 @@ export interface InvokerOptions {
   onError?: (info: HandlerErrorInfo) => void;
   /** Handed to sync and scheduled invocations as `context.signal`; aborted at shutdown. */
   signal?: AbortSignal;
+  /** What a timed-out function may have been waiting for (guard.ts). */
+  timeoutNote?: () => string | undefined;
 }
 
 const ACCEPTED = 202;
@@ -62,7 +64,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
     let h = compiled.get(def);
     if (!h) {
       const timeoutMs = def.kind === 'scheduled' ? limits.scheduledTimeoutMs : limits.syncTimeoutMs;
-      h = guard(def.handler, { timeoutMs, bodyBytes: limits.bodyBytes, onError: options.onError });
+      h = guard(def.handler, { timeoutMs, bodyBytes: limits.bodyBytes, onError: options.onError, timeoutNote: options.timeoutNote });
       compiled.set(def, h);
     }
     return h;

@@ -52,6 +52,8 @@ export interface EmulatorOptions {
   log?: RequestLog;
   jobs?: JobRunner;
   jobLookup?: JobLookup;
+  /** What a timed-out function may have been waiting for, added to its 504 (serve: the embedded database). */
+  timeoutNote?: () => string | undefined;
   /** Requests refused before routing (rate limits): `applies` is asked first, so unaffected paths pay one call. */
   gate?: { applies(path: string): boolean; check(req: IncomingMessage, path: string): NetlifyResponse | undefined };
   /** Scheduled functions over HTTP only for operators; job records only for their owner or an operator. Unset: open. */
@@ -121,7 +123,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     });
   // Running sync and scheduled functions learn of a shutdown at once (jobs when the runner drains).
   const shuttingDown = new AbortController();
-  const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError, signal: shuttingDown.signal });
+  const invoker = createInvoker({ functions, jobs, clock, limits, onError: logError, signal: shuttingDown.signal, timeoutNote: options.timeoutNote });
   const needsQueryForRouting = router.rules.some((r) => r.query);
   const guard = options.guard;
   const gate = options.gate;

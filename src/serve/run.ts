@@ -75,6 +75,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(config.get('openaiApiKey') ? { openaiApiKey: config.get('openaiApiKey')!, openaiBaseUrl: config.get('openaiBaseUrl')! } : {}),
     deepLink: opts.deepLink as string,
     syncTimeoutMs: (opts.syncTimeout as number) * 1000,
+    idleInTransactionMs: (opts.idleInTransactionTimeout as number) * 1000,
     ...(opts.functions ? { functionsDir: opts.functions as string } : {}),
     builtins: opts.builtins === 'none' ? 'none' : 'all',
     ...(opts.online ? { online: true } : {}),

@@ -15,6 +15,18 @@ function simpleQuery(sql: string): Uint8Array {
   return msg;
 }
 
+/** What a socket client is doing with the backend, for serve's watchdog and its 504s. */
+export interface SocketActivity {
+  /** A socket client took the backend (true) or gave it back (false). */
+  onHold?(held: boolean): void;
+  /** A statement (simple Query or Execute) of a socket client starts (with the statement_timeout in force) or ends (null). */
+  onStatement?(running: { timeoutMs: number; text: string } | null): void;
+  /** A socket client has held the backend idle, inside a transaction, this long: `onIdleInTransaction` is called. */
+  idleInTransactionMs?: number;
+  /** Cuts the client holding the backend; false when none is connected any more (the gate then lets go itself). */
+  onIdleInTransaction?(): boolean;
+}
+
 /** PGlite's own lock that its query() and transaction() take (pinned PGlite 0.5.14; tested). */
 interface PgliteLocks {
   _runExclusiveTransaction<T>(fn: () => Promise<T>): Promise<T>;
@@ -28,7 +40,10 @@ interface PgliteLocks {
  * interleaved with serve's work, and serve's transactions never see a socket client's statements.
  */
 export class SharedPglite {
-  constructor(private current: PgliteSql) {}
+  constructor(
+    private current: PgliteSql,
+    private readonly activity: SocketActivity = {},
+  ) {}
 
   /** The PGlite serve uses now (a snapshot load swaps it). */
   get base(): PgliteSql {
@@ -89,10 +104,22 @@ export class SharedPglite {
     let release: (() => void) | undefined;
     let tail = Buffer.alloc(0);
     const idle = () => tail.length >= READY_IDLE.length && tail.subarray(tail.length - READY_IDLE.length).equals(READY_IDLE);
+    const activity = this.activity;
+    let idleTimer: NodeJS.Timeout | undefined;
+    let statementTimeoutMs = 0;
     const letGo = () => {
+      clearTimeout(idleTimer);
       const r = release;
       release = undefined;
+      if (r) activity.onHold?.(false);
       r?.();
+    };
+    const waitIdle = () => {
+      if (release && activity.idleInTransactionMs && activity.onIdleInTransaction) {
+        idleTimer = setTimeout(() => {
+          if (!activity.onIdleInTransaction?.()) void rollback().catch(() => undefined).finally(letGo);
+        }, activity.idleInTransactionMs);
+      }
     };
     // We hold PGlite's transaction lock, so SQL goes in over the protocol, not through exec().
     const overProtocol = (script: string) =>
@@ -107,7 +134,11 @@ export class SharedPglite {
       // (Not PGlite's own state: an open in-process transaction is waited for in runExclusive.)
       isInTransaction: () => release !== undefined,
       runExclusive: async <T>(fn: () => Promise<T>): Promise<T> => {
-        if (!release) release = await this.hold();
+        clearTimeout(idleTimer);
+        if (!release) {
+          release = await this.hold();
+          activity.onHold?.(true);
+        }
         tail = Buffer.alloc(0);
         try {
           return await shared.base.pglite.runExclusive(fn);
@@ -120,16 +151,33 @@ export class SharedPglite {
           throw err;
         } finally {
           if (idle()) letGo();
+          else waitIdle();
         }
       },
-      execProtocolRawStream(message: Uint8Array, options: { onRawData: (data: Uint8Array) => void }) {
-        return shared.base.pglite.execProtocolRawStream(message, {
-          ...options,
-          onRawData: (data: Uint8Array) => {
-            tail = Buffer.concat([tail, data]).subarray(-READY_IDLE.length);
-            options.onRawData(data);
-          },
-        });
+      async execProtocolRawStream(message: Uint8Array, options: { onRawData: (data: Uint8Array) => void }) {
+        const statement = activity.onStatement ? statementOf(message) : undefined;
+        if (statement !== undefined) {
+          statementTimeoutMs = statementTimeoutAfter(statement, statementTimeoutMs);
+          if (message[0] !== PARSE) activity.onStatement!({ timeoutMs: statementTimeoutMs, text: statement });
+        }
+        if (message[0] === TERMINATE) {
+          // The client is leaving (it may be gone already): end what it left open and give the
+          // backend back now, not when pglite-socket notices the close.
+          await shared.base.pglite.execProtocolRawStream(simpleQuery('ROLLBACK'), { onRawData: () => {} });
+          tail = READY_IDLE;
+          return new Uint8Array(0);
+        }
+        try {
+          return await shared.base.pglite.execProtocolRawStream(message, {
+            ...options,
+            onRawData: (data: Uint8Array) => {
+              tail = Buffer.concat([tail, data]).subarray(-READY_IDLE.length);
+              options.onRawData(data);
+            },
+          });
+        } finally {
+          if (statement !== undefined && message[0] !== PARSE) activity.onStatement!(null);
+        }
       },
       async exec(script: string) {
         // pglite-socket's ROLLBACK for a client that disconnected while holding the backend.
@@ -139,4 +187,41 @@ export class SharedPglite {
     };
     return gate as unknown as PGlite;
   }
+}
+
+const QUERY = 0x51; // 'Q'
+const TERMINATE = 0x58; // 'X'
+const PARSE = 0x50; // 'P'
+const EXECUTE = 0x45; // 'E'
+
+/**
+ * The SQL a socket message runs or prepares: a simple Query's text, a Parse's statement text, ''
+ * for an Execute (the statement was parsed before); undefined for any other message.
+ */
+function statementOf(message: Uint8Array): string | undefined {
+  const type = message[0];
+  if (type === EXECUTE) return '';
+  if (type !== QUERY && type !== PARSE) return undefined;
+  const body = Buffer.from(message.buffer, message.byteOffset + 5, message.byteLength - 5);
+  if (type === QUERY) return body.toString('utf8', 0, Math.max(0, body.indexOf(0)));
+  // Parse: statement name NUL, query text NUL, ...
+  const nameEnd = body.indexOf(0);
+  return body.toString('utf8', nameEnd + 1, body.indexOf(0, nameEnd + 1));
+}
+
+const TIMEOUT_UNITS_MS: Record<string, number> = { '': 1, us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+const SET_TIMEOUT_RE = /statement_timeout\s*(?:=|\bto\b|'\s*,)\s*'?\s*(\d+)\s*(us|ms|s|min|h|d)?\s*'?/i;
+const RESET_TIMEOUT_RE = /\breset\s+(?:statement_timeout|all)\b|\bdiscard\s+all\b|statement_timeout\s*(?:=|\bto\b)\s*default\b/i;
+
+/**
+ * statement_timeout as a socket client sets it (`SET statement_timeout = 200`, `TO '2s'`,
+ * `set_config('statement_timeout', '1min', ...)`, `RESET`). PGlite keeps the setting but cannot
+ * enforce it (no timer signal inside the WASM backend): serve's watchdog does. PGlite runs one
+ * backend for every client, so the setting is the backend's, as it is for PGlite itself.
+ */
+export function statementTimeoutAfter(sqlText: string, current: number): number {
+  if (!sqlText || !/statement_timeout|reset|discard/i.test(sqlText)) return current;
+  if (RESET_TIMEOUT_RE.test(sqlText)) return 0;
+  const m = SET_TIMEOUT_RE.exec(sqlText);
+  return m ? Math.round(Number(m[1]) * (TIMEOUT_UNITS_MS[(m[2] ?? '').toLowerCase()] ?? 1)) : current;
 }

@@ -39,17 +39,16 @@ import { localKeys } from '../supabase/keys.js';
 import { blobsMounts } from './blobs-mounts.js';
 import { assertPortFree } from './preflight.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
+import type { DbThread } from './db-thread.js';
 import { createServeGuard } from './operator-guard.js';
 import { makeDataDirPrivate } from '../config/private-dir.js';
 import { createRequestGate } from '../ratelimit/gate.js';
 import type { Budget } from '../ratelimit/limiter.js';
 import { isSessionRevoked } from '../functions/lib/revocations.js';
-import { SharedPglite } from './shared-pglite.js';
 import { delegateStrava } from './strava-delegate.js';
 import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
 import type { SeedProgress, SeedResult } from '../seed/seed.js';
 import type { ProjectRuntime } from '../runtime/project.js';
-import type { PgliteSql } from '../db/pglite.js';
 import type { LocalState } from '../snapshot/snapshot.js';
 
 export const DEFAULT_PG_PORT = 54322;
@@ -70,6 +69,8 @@ export interface ServeOptions {
   migrations?: ResolvedMigrationsDir;
   /** Delete local state (embedded database, blobs) before starting. */
   reset?: boolean;
+  /** A Postgres socket client idle inside a transaction this long is rolled back and disconnected (default 10 s). */
+  idleInTransactionMs?: number;
   /** Load pgTAP into the embedded database, for `db test-rls` with pgTAP files while serve runs. */
   pgtap?: boolean;
   /** Seed this many generated athletes besides the demo athlete. */
@@ -211,19 +212,25 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     }
     const clock = opts.clock ?? createServeClock(dataDir, opts.clockStart);
 
-    // Database: the embedded one shared with the Postgres socket, or a server.
-    let shared: SharedPglite | undefined;
-    let reopenPglite: (() => Promise<PgliteSql>) | undefined;
+    const log = opts.log ?? createRequestLog();
+    // Database: the embedded one on its own thread with the Postgres socket, or a server.
+    let db: DbThread | undefined;
     let sql: Sql;
     if (opts.dbUrl) {
       // openDatabase says what failed and what to check (DB_CONNECT), as `db status` does.
       const { openDatabase } = await import('../db/open.js');
       sql = await openDatabase({ dbUrl: opts.dbUrl, dataDir });
     } else {
-      const { openPglite } = await import('../db/pglite.js');
-      reopenPglite = () => openPglite({ dataDir, pgtap: opts.pgtap ?? false });
-      shared = new SharedPglite(await reopenPglite());
-      sql = shared.sql();
+      const { startDbThread } = await import('./db-thread.js');
+      db = await startDbThread({
+        dataDir,
+        pgtap: opts.pgtap ?? false,
+        pgPort: opts.pgPort ?? DEFAULT_PG_PORT,
+        ...(opts.idleInTransactionMs !== undefined ? { idleInTransactionMs: opts.idleInTransactionMs } : {}),
+        // One line, no stack: these are events of the database, not failures of serve's code.
+        onEvent: (e) => log.error({ time: new Date(clock.now()).toISOString(), requestId: '-', function: null, status: 0, error: `${e.code}: ${e.message}` }),
+      });
+      sql = db.sql;
     }
     cleanups.push(() => sql.close());
     const firstRun = !(await sql.query(`select to_regclass('public.athletes') is not null as ok`)).rows[0]?.ok;
@@ -236,7 +243,6 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock, backgroundCheckpoints: true });
     const blobsToken = await loadOrCreateBlobsToken(dataDir);
     cleanups.push(() => blobs.close());
-    const log = opts.log ?? createRequestLog();
     if (clock instanceof VirtualClock) cleanups.push(recordClockChanges(clock, dataDir, log));
     // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
     const logHandlerError = (line: Record<string, unknown>): void =>
@@ -297,7 +303,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       // A backfill the loaded snapshot caught mid-way resumes, as it would at a start.
       loadedResumes.push((await resumeInterruptedBackfills(deps, { signal: resumeAbort.signal })).finished.catch(() => undefined));
     };
-    const liveState = shared && reopenPglite ? await snapshotState({ dataDir, shared, reopen: reopenPglite, secretHolders: [deps.secrets, supabase], clock, pause: () => emulator.pause(), afterLoad }) : undefined;
+    const liveState = db ? await snapshotState({ dataDir, database: db, secretHolders: [deps.secrets, supabase], clock, pause: () => emulator.pause(), afterLoad }) : undefined;
     const mounts: Mount[] = [
       ...controlMounts({ guard: adminGuard, clock, scheduler: () => scheduler, state: () => liveState }),
       ...blobsMounts(createBlobsHandler({ blobs, token: blobsToken, siteID: LOCAL_SITE_ID, clock }), LOCAL_SITE_ID),
@@ -314,6 +320,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       clock,
       log,
       limits: opts.syncTimeoutMs ? { syncTimeoutMs: opts.syncTimeoutMs } : {},
+      ...(db ? { timeoutNote: db.waitNote } : {}),
       guard: createServeGuard(deps, sql),
       gate: createRequestGate({ clock, jwtSecret, ...(opts.rateLimits?.login ? { login: opts.rateLimits.login } : {}), ...(opts.rateLimits?.api ? { api: opts.rateLimits.api } : {}) }),
       jobLookup: async (id) => {
@@ -338,23 +345,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       }),
     );
 
-    // The embedded database over the wire protocol, for psql and every other veloready command.
-    let pgPort: number | undefined;
-    if (shared) {
-      const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-      const socket = new PGLiteSocketServer({ db: shared.socketGate(), port: opts.pgPort ?? DEFAULT_PG_PORT, host: '127.0.0.1', maxConnections: 16 });
-      try {
-        await socket.start();
-      } catch (err) {
-        throw new VeloError(
-          'PG_PORT_IN_USE',
-          `the Postgres socket port ${opts.pgPort ?? DEFAULT_PG_PORT} is in use: ${(err as Error).message}`,
-          'pass --pg-port 0 for any free port, or stop what holds it',
-        );
-      }
-      cleanups.push(() => socket.stop());
-      pgPort = Number(socket.getServerConn().split(':').pop());
-    }
+    // The embedded database over the wire protocol (served from its thread), for psql and every other veloready command.
+    const pgPort = db?.pgPort;
 
     const seeded = await ensureDemoData(sql, {
       seed,

@@ -89,7 +89,7 @@ export function restingDatabase(dataDir: string): SnapshotDatabase {
   };
 }
 
-/** serve's live database: copied while quiet, swapped by closing, moving and reopening. */
+/** serve's live database, on its thread (db-worker.ts): copied while quiet, swapped by closing, moving and reopening. */
 export function liveDatabase(dataDir: string, shared: SharedPglite, reopen: () => Promise<PgliteSql>): SnapshotDatabase {
   return {
     async capture(intoDir) {

@@ -5,9 +5,7 @@ import { CLOCK_FILE, readClockFile, writeClockFile } from '../clock/clock-file.j
 import { VirtualClock } from '../clock/virtual-clock.js';
 import type { Clock } from '../clock.js';
 import { EXTERNAL_CHANGE_CHECK_MS } from '../blobs/sqlite.js';
-import type { PgliteSql } from '../db/pglite.js';
-import type { SharedPglite } from '../serve/shared-pglite.js';
-import { liveDatabase, restingDatabase } from './database.js';
+import { restingDatabase, type SnapshotDatabase } from './database.js';
 import type { LocalState } from './snapshot.js';
 
 /** Keeps the data dir's local JWT secret (secrets.json, 0600), other keys untouched. */
@@ -44,8 +42,8 @@ export function restingState(dataDir: string, jwtSecret: string): LocalState {
 
 export interface LiveStateOptions {
   dataDir: string;
-  shared: SharedPglite;
-  reopen: () => Promise<PgliteSql>;
+  /** serve's live database (its thread captures while quiet and swaps by close, move, reopen). */
+  database: SnapshotDatabase;
   /** The objects serve's handlers read the secret from (mutated on load). */
   secretHolders: Array<{ jwtSecret: string } | { secret: string }>;
   clock: Clock;
@@ -62,7 +60,7 @@ export function liveState(o: LiveStateOptions): LocalState {
   };
   return {
     dataDir: o.dataDir,
-    database: liveDatabase(o.dataDir, o.shared, o.reopen),
+    database: o.database,
     jwtSecret: secret,
     setJwtSecret(s) {
       for (const h of o.secretHolders) {

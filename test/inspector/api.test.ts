@@ -234,8 +234,10 @@ describe('inspector API', () => {
     const { job } = (await (await post(`/backfills/${id}/resume`)).json()) as any;
     expect(job.function).toBe('backfill-background');
     const finished = await until(async () => {
-      const { backfill } = await getJson(`/jobs/${id}`);
-      return backfill.status === 'succeeded' ? backfill : undefined;
+      // The resumed run keeps the backfill's id: the emulator's job while it holds it, else the row.
+      const { job: run, backfill } = await getJson(`/jobs/${id}`);
+      const found = run ?? backfill;
+      return found?.status === 'succeeded' ? found : undefined;
     }, 20_000);
     expect(finished.error).toBeNull();
     expect((await post(`/backfills/${id}/resume`)).status).toBe(409);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SharedPglite } from '../../src/serve/shared-pglite.js';
+import { SharedPglite, statementTimeoutAfter } from '../../src/serve/shared-pglite.js';
 import type { PgliteSql } from '../../src/db/pglite.js';
 import { migratedPglite } from '../helpers/db.js';
 
@@ -72,6 +72,22 @@ describe('serve\'s embedded database shared with the Postgres socket', () => {
     expect(rows[0]!.n).toBe(0);
   });
 
+  it("a client that leaves while its last message waits for serve's transaction does not keep the backend", async () => {
+    const c = await client();
+    let ending: Promise<void> | undefined;
+    await shared.sql().transaction(async (q) => {
+      await q.query('insert into public.t values (7)');
+      ending = c.end(); // its Terminate now waits for this transaction
+      await sleep(100);
+    });
+    await ending;
+    const served = await Promise.race([
+      shared.sql().query<{ n: number }>('select count(*)::int as n from public.t where n = 7'),
+      sleep(3000).then(() => 'still held by the client that left' as const),
+    ]);
+    expect(served).toMatchObject({ rows: [{ n: 1 }] });
+  });
+
   it('several socket clients with parameterized queries interleave safely with serve\'s own', async () => {
     const clients = await Promise.all([client(), client(), client()]);
     // One query at a time per client (pg deprecates overlapping queries on one client); the
@@ -122,5 +138,16 @@ describe('serve\'s embedded database shared with the Postgres socket', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('statementTimeoutAfter', () => {
+  it('follows SET, set_config and RESET of statement_timeout in the units Postgres accepts', () => {
+    expect(statementTimeoutAfter('SET statement_timeout = 200; select pg_sleep(1)', 0)).toBe(200);
+    expect(statementTimeoutAfter("set statement_timeout to '2s'", 0)).toBe(2000);
+    expect(statementTimeoutAfter("select set_config('statement_timeout', '1min', false)", 0)).toBe(60_000);
+    expect(statementTimeoutAfter('RESET statement_timeout', 5000)).toBe(0);
+    expect(statementTimeoutAfter('discard all', 5000)).toBe(0);
+    expect(statementTimeoutAfter('select 1', 5000)).toBe(5000);
   });
 });

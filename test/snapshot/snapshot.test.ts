@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/db/pglite.js';
@@ -102,11 +103,21 @@ describe('snapshots of a running serve', () => {
     // State made after the save: a table and a blob the snapshot does not have.
     await serve.sql.exec('create table public.made_after_the_save (x int)');
     await serve.blobs.store('test').set('made-after-the-save', 'x');
-    const r = await runCli(['snapshot', 'load', '--file', saved.file, '--json', '--data-dir', serve.dataDir]);
-    expect(r.stderr).toBe('');
-    expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ action: 'load', running: true });
-    const { rows } = await serve.sql.query<{ t: string | null }>(`select to_regclass('public.made_after_the_save')::text as t`);
+    // A Postgres socket client connected across the load (the database is swapped on its thread, under the socket).
+    const psql = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${serve.pgPort}/postgres` });
+    await psql.connect();
+    const madeAfter = `select to_regclass('public.made_after_the_save')::text as t`;
+    try {
+      expect((await psql.query(madeAfter)).rows[0].t).toBe('made_after_the_save');
+      const r = await runCli(['snapshot', 'load', '--file', saved.file, '--json', '--data-dir', serve.dataDir]);
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ action: 'load', running: true });
+      expect((await psql.query(madeAfter)).rows[0].t).toBeNull();
+    } finally {
+      await psql.end();
+    }
+    const { rows } = await serve.sql.query<{ t: string | null }>(madeAfter);
     expect(rows[0]!.t).toBeNull();
     expect(await serve.blobs.store('test').get('made-after-the-save')).toBeNull();
     const res = await fetch(`${serve.url}/api/activities?limit=1`, { headers: bearer(serve.tokenFor(DEMO_ATHLETE_ID)) });
