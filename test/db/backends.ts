@@ -1,6 +1,7 @@
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { Sql } from '../../src/db/sql.js';
 import { emptyPglite, freshPostgresDb, migratedPglite, migratedPostgres } from '../helpers/db.js';
 
@@ -44,4 +45,20 @@ export async function copyFixture(name: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `veloready-${name}-`));
   await cp(join(FIXTURES, name), dir, { recursive: true });
   return dir;
+}
+
+/**
+ * Fresh databases of `backend` for the tests of one describe block: `open` gives one, and each is
+ * closed (PGlite) or dropped (Postgres) after the test that opened it.
+ */
+export function freshDatabases(backend: Backend): (kind: 'empty' | 'migrated') => Promise<Sql> {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+  return async (kind) => {
+    const db = await backend[kind]();
+    cleanups.push(db.done);
+    return db.sql;
+  };
 }

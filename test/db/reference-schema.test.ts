@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userIdForAthlete } from '../../src/auth/user-id.js';
 import { ManualClock } from '../../src/clock.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -9,7 +9,7 @@ import type { Queryable, Sql } from '../../src/db/sql.js';
 import { seedDatabase } from '../../src/seed/seed.js';
 import { generateActivities, generateAthlete, planForActivityId } from '../../src/strava/generator.js';
 import { generateStreams } from '../../src/strava/streams.js';
-import { FIXTURES, HAS_POSTGRES, pgliteBackend, postgresBackend, type Backend } from './backends.js';
+import { FIXTURES, freshDatabases, HAS_POSTGRES, pgliteBackend, postgresBackend, type Backend } from './backends.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 /** Two migrations from an empty cluster and a seed: slow on a shared machine. */
@@ -61,15 +61,7 @@ async function asUserOutcome(sql: Sql, athleteId: number, text: string, params: 
 }
 
 function defineSchemaTests(backend: Backend): void {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) await c();
-  });
-  async function open(kind: 'empty' | 'migrated'): Promise<Sql> {
-    const db = await backend[kind]();
-    cleanups.push(db.done);
-    return db.sql;
-  }
+  const open = freshDatabases(backend);
 
   it('the conversion keeps every stream of a database seeded before it, one row per stream type', async () => {
     const sql = await open('empty');

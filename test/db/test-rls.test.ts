@@ -1,11 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
 import { renderRlsReport, runRlsTests } from '../../src/db/test-rls.js';
 import type { Sql } from '../../src/db/sql.js';
-import { FIXTURES, HAS_POSTGRES, pgliteBackend, postgresBackend, type Backend } from './backends.js';
+import { FIXTURES, freshDatabases, HAS_POSTGRES, pgliteBackend, postgresBackend, type Backend } from './backends.js';
 
 /** Everything a rolled-back check could leave behind: rows of every user table, sequences, roles. */
 async function fingerprint(sql: Sql): Promise<string> {
@@ -29,15 +29,7 @@ async function fingerprint(sql: Sql): Promise<string> {
 }
 
 function defineRlsTests(backend: Backend): void {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) await c();
-  });
-  async function open(kind: 'empty' | 'migrated'): Promise<Sql> {
-    const db = await backend[kind]();
-    cleanups.push(db.done);
-    return db.sql;
-  }
+  const open = freshDatabases(backend);
 
   it('passes on the shipped schema: every table, every operation, both users, anon sees nothing', async () => {
     const sql = await open('migrated');
@@ -139,7 +131,7 @@ function defineRlsTests(backend: Backend): void {
   it('runs plain SQL and pgTAP test files, each rolled back, with TAP results in the report', async () => {
     const sql = await open('migrated');
     const dir = await mkdtemp(join(tmpdir(), 'veloready-sqltests-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(
       join(dir, '01_plain.sql'),
       `insert into auth.users (id, email) values ('11111111-1111-4111-8111-111111111111', 'plain@test.invalid');
