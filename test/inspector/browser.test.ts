@@ -122,10 +122,24 @@ describe.skipIf(!haveChromium)('inspector in headless Chromium', () => {
 
   it('runs a scheduled function and follows its job to the end', async () => {
     const page = await openInspector('functions');
+    // The Jobs list reaches the page as it was while the run was going, after the run's end has
+    // come as a live event (a busy machine answers the list slowly): it must not undo that end.
+    let listed = false;
+    await page.route('**/_/api/jobs', async (route) => {
+      const response = await route.fetch();
+      const view = (await response.json()) as { jobs: Array<{ function: string; status: string; finishedAt: string | null }> };
+      for (const job of view.jobs) if (job.function === 'cleanup') Object.assign(job, { status: 'running', finishedAt: null });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      listed = true;
+      await route.fulfill({ response, json: view });
+    });
     await page.click('button[data-run="cleanup"]');
     await page.waitForURL(/#jobs$/);
     // cleanup sweeps every expired row and blob: seconds on a busy two-core machine.
     await page.locator('#job-follow [data-status="succeeded"]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => listed, { timeout: 10_000 }).toBe(true);
+    await page.waitForTimeout(500);
+    expect(await page.locator('#job-follow [data-status]').getAttribute('data-status')).toBe('succeeded');
     expect(await page.locator('#job-follow').textContent()).toContain('cleanup');
     await page.close();
   }, 45_000);

@@ -110,6 +110,12 @@ export async function getBackfillJob(db: Queryable, jobId: string): Promise<Back
   return rows[0] ? toJob(rows[0]) : null;
 }
 
+/** The newest `limit` jobs, newest first. */
+export async function recentBackfillJobs(db: Queryable, limit: number): Promise<BackfillJob[]> {
+  const { rows } = await db.query(`select ${JOB_COLUMNS} from public.backfill_jobs order by created_at desc limit $1`, [limit]);
+  return rows.map(toJob);
+}
+
 export async function liveJobFor(db: Queryable, athleteId: number): Promise<BackfillJob | null> {
   const { rows } = await db.query(
     `select ${JOB_COLUMNS} from public.backfill_jobs where athlete_id = $1 and status in ('queued', 'running')`,

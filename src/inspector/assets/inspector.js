@@ -128,7 +128,7 @@ function connect() {
   });
   es.addEventListener('job', (e) => {
     const job = JSON.parse(e.data);
-    jobs.set(job.id, job);
+    jobs.set(job.id, { ...jobs.get(job.id), ...job });
     if (current === 'jobs') scheduleJobs();
   });
 }
@@ -308,7 +308,7 @@ function runControls(f) {
     try {
       const body = input ? JSON.parse(input.value || '{}') : undefined;
       const { job } = await post(`/functions/${encodeURIComponent(f.name)}/run`, body === undefined ? {} : { body });
-      jobs.set(job.id, { ...job, kind: f.kind === 'scheduled' ? 'scheduled' : 'background' });
+      takeJob({ ...job, kind: f.kind === 'scheduled' ? 'scheduled' : 'background' });
       followed = job.id;
       toast(`Started ${f.name}`);
       location.hash = '#jobs';
@@ -320,6 +320,16 @@ function runControls(f) {
 // ---- Jobs ----
 let followed;
 let backfills = [];
+const ended = (status) => status === 'succeeded' || status === 'failed';
+/**
+ * Takes a job from a snapshot (the /jobs list, a run's answer), which can be older than the live
+ * events already received: an ended job never goes back to running.
+ */
+function takeJob(job) {
+  const known = jobs.get(job.id);
+  if (known && ended(known.status) && !ended(job.status)) return;
+  jobs.set(job.id, { ...known, ...job });
+}
 let jobsFrame = 0;
 function scheduleJobs() {
   if (!jobsFrame) jobsFrame = requestAnimationFrame(() => { jobsFrame = 0; renderJobs(); });
@@ -327,7 +337,7 @@ function scheduleJobs() {
 async function loadJobs() {
   try {
     const view = await api('/jobs');
-    for (const j of view.jobs) jobs.set(j.id, j);
+    for (const j of view.jobs) takeJob(j);
     backfills = view.backfills;
     renderJobs();
   } catch (err) { fail(err); }
@@ -356,7 +366,7 @@ function renderJobs() {
           h('td', {}, h('code', {}, b.id.slice(0, 8))), h('td', {}, String(b.athlete_id)), h('td', {}, b.status), h('td', { class: 'num' }, String(b.pages_fetched)), h('td', { class: 'num' }, String(b.activities_upserted)),
           h('td', {}, b.error || '—'), h('td', {}, fmtDate(b.created_at)),
           h('td', {}, b.status === 'failed' ? h('button', { type: 'button', class: 'small primary', onclick: async () => {
-            try { const { job } = await post(`/backfills/${b.id}/resume`); jobs.set(job.id, { ...job, kind: 'background' }); followed = job.id; renderJobs(); } catch (err) { fail(err); }
+            try { const { job } = await post(`/backfills/${b.id}/resume`); takeJob({ ...job, kind: 'background' }); followed = job.id; renderJobs(); } catch (err) { fail(err); }
           } }, 'Resume') : ''))), '', 'stack')
       : h('p', { class: 'empty' }, 'No backfill jobs.'));
 }

@@ -1,4 +1,4 @@
-import { getBackfillJob, type BackfillJob } from '../../functions/lib/backfill-job.js';
+import { getBackfillJob, recentBackfillJobs, type BackfillJob } from '../../functions/lib/backfill-job.js';
 import type { JobRecord } from '../../emulator/jobs.js';
 import { UUID_RE } from '../../auth/user-id.js';
 import { ApiError, type ApiRoute } from '../api-router.js';
@@ -23,16 +23,12 @@ export function jobRoutes(s: InspectorSources, runs: ScheduledRunBook): ApiRoute
       method: 'GET',
       path: '/jobs',
       handler: async (): Promise<JobsView> => {
+        const backfills = await recentBackfillJobs(s.sql, BACKFILLS_SHOWN);
+        // Read after the query, so the answer is as fresh as the live events sent meanwhile.
         const jobs = [
           ...s.emulator.jobs.list().map((j) => ({ ...j, kind: 'background' as const })),
           ...runs.list().map((j) => ({ ...j, kind: 'scheduled' as const })),
         ].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-        const { rows } = await s.sql.query<{ id: string }>(`select id::text as id from public.backfill_jobs order by created_at desc limit $1`, [BACKFILLS_SHOWN]);
-        const backfills: BackfillJob[] = [];
-        for (const { id } of rows) {
-          const job = await getBackfillJob(s.sql, id);
-          if (job) backfills.push(job);
-        }
         return { jobs, backfills };
       },
     },
