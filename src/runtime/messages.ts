@@ -32,10 +32,11 @@ export interface InvokeMessage {
   now: number;
 }
 
-/** Serve's thread → worker: load this (rebuilt) bundle in place of the current one. */
+/** Serve's thread → worker: load this bundle (rebuilt, or a spare instance's first) with this environment. */
 export interface LoadMessage {
   t: 'load';
   setup: WorkerSetup;
+  env: Record<string, string>;
 }
 
 export interface SerializedError {

@@ -1,6 +1,6 @@
 import { installOutboundDispatcher } from './outbound-fetch.js';
 import { installOutboundHttp } from './outbound-http.js';
-import { compilePolicy } from './outbound-route.js';
+import { compilePolicy, type CompiledPolicy } from './outbound-route.js';
 
 export { OutboundRefusedError, OUTBOUND_OFFLINE } from './outbound-route.js';
 
@@ -20,10 +20,15 @@ export interface OutboundPolicy {
  * Intercepts a worker's outbound HTTP: `fetch` and `undici` (through the global dispatcher they
  * share) and node:http(s) `request`/`get`. Rewritten hosts go to their local base URL, loopback
  * and the rewrite targets pass, any other host fails at once naming it unless `online`. Call it
- * inside the worker thread before the project's code loads; it changes that thread only.
+ * inside the worker thread before the project's code loads; it changes that thread only. The
+ * returned function replaces the policy (an instance started before serve knew its own URL).
  */
-export function installOutbound(policy: OutboundPolicy): void {
-  const compiled = compilePolicy(policy);
-  installOutboundDispatcher(compiled);
-  installOutboundHttp(compiled);
+export function installOutbound(policy: OutboundPolicy): (next: OutboundPolicy) => void {
+  let compiled = compilePolicy(policy);
+  const current: CompiledPolicy = { route: (dest) => compiled.route(dest) };
+  installOutboundDispatcher(current);
+  installOutboundHttp(current);
+  return (next) => {
+    compiled = compilePolicy(next);
+  };
 }

@@ -30,7 +30,10 @@ export interface PoolSpec {
   log(line: PoolLogLine): void;
   maxInstances?: number;
   memoryMb?: number;
-  /** A blank instance started ahead (runtime loaded, no function yet), taken instead of starting one. */
+  /**
+   * A blank instance started ahead (runtime loaded, no function yet), taken instead of starting
+   * one when a request would otherwise wait for a thread to start.
+   */
   spare?: () => Worker | undefined;
 }
 
@@ -46,8 +49,10 @@ export function startWorker(setup: WorkerSetup, env: Record<string, string>, mem
 }
 
 /**
- * One blank instance kept ready (the thread started, the runtime and its interception loaded):
- * a function's first instance, after a new file or a crash, then only loads its own module.
+ * One blank instance kept ready (the thread started, the runtime, its interception and HTTP client
+ * loaded; its environment comes with its function): a request that finds no instance of its
+ * function (serve just started, a new file, a crash, a busy pool) then waits only for the
+ * function's own module to load.
  */
 export class SpareInstance {
   private worker?: Worker;
@@ -104,13 +109,18 @@ interface Call {
   reject(e: unknown): void;
   timer?: NodeJS.Timeout;
   instance?: Instance;
+  queuedAt: number;
 }
 
 interface Instance {
   worker: Worker;
   state: 'starting' | 'idle' | 'busy' | 'stopped';
   spawnedAt: number;
+  /** How long it took to become ready, and when it was. */
   coldMs?: number;
+  readyAt?: number;
+  /** Started as the spare instance (its runtime was loaded ahead). */
+  fromSpare?: boolean;
   served: number;
   call?: Call;
   /** Runs an older build: loads the current one as soon as it is free. */
@@ -157,6 +167,7 @@ export class FunctionPool {
       const call: Call = {
         id,
         requestId: context.awsRequestId,
+        queuedAt: performance.now(),
         resolve,
         reject,
         message: { t: 'invoke', id, event: plainEvent(event), params: context.params ?? {}, requestId: context.awsRequestId, remainingMs, now: this.spec.clock.now() },
@@ -187,7 +198,11 @@ export class FunctionPool {
     instance.spawnedAt = performance.now();
     instance.served = 0;
     instance.reloaded = true;
-    instance.worker.postMessage({ t: 'load', setup: this.spec.setup } satisfies LoadMessage);
+    instance.worker.postMessage(this.loadMessage());
+  }
+
+  private loadMessage(): LoadMessage {
+    return { t: 'load', setup: this.spec.setup, env: this.spec.env };
   }
 
   /** After a reload: instances finish what they run (and what waits), then stop. */
@@ -203,10 +218,13 @@ export class FunctionPool {
     await Promise.all([...this.instances].map((i) => this.stop(i)));
   }
 
-  /** Starts one instance ahead of the first request; resolves once it is ready (or could not start). */
-  warm(): Promise<void> {
+  /**
+   * Starts one instance ahead of the first request; resolves once it is ready (or could not
+   * start). `spare: false` leaves the spare instance to requests (serve's start warms every function).
+   */
+  warm(opts: { spare?: boolean } = {}): Promise<void> {
     if (this.broken || this.closing || this.instances.size > 0) return Promise.resolve();
-    const instance = this.spawn();
+    const instance = this.spawn(opts.spare ?? true);
     return new Promise<void>((resolve) => {
       instance.onSettled = resolve;
     });
@@ -222,7 +240,7 @@ export class FunctionPool {
       let starting = 0;
       for (const i of this.instances) if (i.state === 'starting') starting++;
       if (starting >= this.queue.length || this.instances.size >= this.max) return;
-      this.spawn();
+      this.spawn(true);
     }
   }
 
@@ -231,11 +249,11 @@ export class FunctionPool {
     return undefined;
   }
 
-  private spawn(): Instance {
-    const spare = this.spec.spare?.();
+  private spawn(useSpare: boolean): Instance {
+    const spare = useSpare ? this.spec.spare?.() : undefined;
     const worker = spare ?? startWorker(this.spec.setup, this.spec.env, this.spec.memoryMb);
-    if (spare) spare.postMessage({ t: 'load', setup: this.spec.setup } satisfies LoadMessage);
-    const instance: Instance = { worker, state: 'starting', spawnedAt: performance.now(), served: 0 };
+    if (spare) spare.postMessage(this.loadMessage());
+    const instance: Instance = { worker, state: 'starting', spawnedAt: performance.now(), served: 0, ...(spare ? { fromSpare: true } : {}) };
     this.instances.add(instance);
     worker.on('message', (m: WorkerMessage) => this.onMessage(instance, m));
     worker.on('error', (err) => this.onCrash(instance, describeCrash(err), serialize(err)));
@@ -249,7 +267,8 @@ export class FunctionPool {
   private onMessage(instance: Instance, m: WorkerMessage): void {
     switch (m.t) {
       case 'ready':
-        instance.coldMs = performance.now() - instance.spawnedAt;
+        instance.readyAt = performance.now();
+        instance.coldMs = instance.readyAt - instance.spawnedAt;
         instance.onSettled?.();
         this.idle(instance);
         return;
@@ -286,10 +305,7 @@ export class FunctionPool {
     instance.state = 'busy';
     instance.call = call;
     call.instance = instance;
-    if (instance.served++ === 0) {
-      const what = instance.reloaded ? 'new build loaded in the warm instance' : 'instance started and module loaded';
-      this.log(call.requestId, 'runtime', `cold start: ${Math.round(instance.coldMs ?? 0)} ms (${what})`);
-    }
+    if (instance.served++ === 0) this.log(call.requestId, 'runtime', coldStartLine(instance, call));
     instance.worker.postMessage(call.message);
   }
 
@@ -349,6 +365,17 @@ export class FunctionPool {
   private log(requestId: string | null, level: RuntimeLogLevel, text: string): void {
     this.spec.log({ requestId, function: this.name, level, text });
   }
+}
+
+/**
+ * The first call of an instance, as the request saw it: a cold start is the time it waited for the
+ * instance; an instance started ahead of it cost the request nothing.
+ */
+function coldStartLine(instance: Instance, call: Call): string {
+  const ms = (n: number): string => `${Math.round(n)} ms`;
+  const what = instance.reloaded ? 'new build loaded in the warm instance' : instance.fromSpare ? "function loaded in a spare instance" : 'instance started and module loaded';
+  if (instance.readyAt !== undefined && instance.readyAt <= call.queuedAt) return `first call of an instance ready ahead of it (${what} in ${ms(instance.coldMs ?? 0)})`;
+  return `cold start: ${ms(performance.now() - call.queuedAt)} (${what} in ${ms(instance.coldMs ?? 0)})`;
 }
 
 function describeCrash(err: Error & { code?: string }): string {

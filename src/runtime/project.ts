@@ -131,9 +131,9 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
 
   // Warm-ups run one at a time, behind whatever serve is doing: a cold instance costs a module load.
   let warming: Promise<void> = Promise.resolve();
-  const prewarm = (pool: FunctionPool): void => {
+  const prewarm = (pool: FunctionPool, spare: boolean): void => {
     if (options.prewarm === false) return;
-    warming = warming.then(() => pool.warm());
+    warming = warming.then(() => pool.warm({ spare }));
   };
 
   const setupFor = (l: Loaded): WorkerSetup => {
@@ -142,14 +142,29 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
   };
 
   let spare: SpareInstance | undefined;
-  /** A spare only where functions can appear: a folder without them costs serve nothing. */
-  const spareFor = (c: RuntimeConnection): SpareInstance | undefined => {
-    if (options.prewarm === false || !folders.some((f) => existsSync(f))) return undefined;
-    const blank: WorkerSetup = { name: '', bundle: '', source: projectDir, form: 'v1', background: false, ...c };
-    return new SpareInstance(() => startWorker(blank, c.env, options.memoryMb));
+  /**
+   * Started before the builds, so it is ready when serve is: a spare only where functions can
+   * appear (a folder without them costs serve nothing). Its environment and serve's URL come with
+   * the function it is given.
+   */
+  const startSpare = (): void => {
+    if (options.prewarm === false || !folders.some((f) => existsSync(f))) return;
+    const blank: WorkerSetup = {
+      name: '',
+      bundle: '',
+      source: projectDir,
+      form: 'v1',
+      background: false,
+      blobs: { url: '', token: '', siteID: '', deployID: '' },
+      site: { id: '', name: '', url: '' },
+      outbound: { rewrites: {}, online: false },
+    };
+    spare = new SpareInstance(() => startWorker(blank, {}, options.memoryMb));
+    spare.fill();
   };
 
-  function startPool(l: Loaded): void {
+  /** `initial`: serve's start warms every function, leaving the spare to the first requests. */
+  function startPool(l: Loaded, initial = false): void {
     if (!connection || !l.build.ok) return;
     l.pool = new FunctionPool({
       setup: setupFor(l),
@@ -162,7 +177,7 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
       ...(spare ? { spare: () => spare!.take() } : {}),
     });
     // Scheduled functions run rarely: their instance starts when they do.
-    if (l.fn.kind !== 'scheduled') prewarm(l.pool);
+    if (l.fn.kind !== 'scheduled') prewarm(l.pool, !initial);
   }
 
   function defFor(l: Loaded): FunctionDef {
@@ -301,8 +316,14 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
 
   // Startup: the first scan's warnings are returned for the banner instead of logged.
   const fns = await scan((w) => warnings.push(w));
-  for (const l of await Promise.all(fns.map(load))) loaded.set(l.fn.name, l);
-  publish(true);
+  startSpare();
+  try {
+    for (const l of await Promise.all(fns.map(load))) loaded.set(l.fn.name, l);
+    publish(true);
+  } catch (err) {
+    await spare?.close();
+    throw err;
+  }
 
   const functions: FunctionRegistry = { get: (name) => registry.get(name), list: () => registry.list() };
   // Changes seen while a reload runs make one more reload after it, with everything they touched.
@@ -336,26 +357,18 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     watched: () => ({ folders, inputs: [...loaded.values()].flatMap((l) => l.build.inputs) }),
     connect(c) {
       connection = c;
-      spare = spareFor(c);
-      for (const l of loaded.values()) if (!l.pool) startPool(l);
-      const s = spare;
-      if (s) warming = warming.then(() => s.fill());
+      for (const l of loaded.values()) if (!l.pool) startPool(l, true);
     },
     reload,
     async setEnv(env) {
       if (!connection) return;
       connection = { ...connection, env };
-      const old = spare;
-      spare = spareFor(connection);
-      await old?.close();
       const retired = [...loaded.values()].map((l) => l.pool);
       for (const l of loaded.values()) {
         l.pool = undefined;
         startPool(l);
       }
       await Promise.all(retired.map((p) => p?.retire()));
-      const s = spare;
-      if (s) warming = warming.then(() => s.fill());
       for (const l of loaded.values()) note(l.fn.name, 'environment changed: new instances');
     },
     warmed: () => warming,

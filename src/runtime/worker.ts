@@ -13,6 +13,7 @@ import { installNetlifyGlobal } from './netlify-global.js';
 import { installOutbound } from './outbound.js';
 import { fromWebResponse, v2Context, webRequest } from './v2.js';
 import { installVirtualTime } from './virtual-time.js';
+import { warmHttpClient } from './warm-http.js';
 
 let setup = workerData as WorkerSetup;
 const port = parentPort!;
@@ -23,14 +24,14 @@ process.setSourceMapsEnabled(true);
 forwardConsole(post, () => currentRequest);
 const time = installVirtualTime();
 installNetlifyGlobal();
-installOutbound(setup.outbound);
-const blobsContext = process.env.NETLIFY_BLOBS_CONTEXT;
+const setOutbound = installOutbound(setup.outbound);
 
-/** What a fresh container of this function would have: its env's Blobs context, its CommonJS globals. */
-function prepare(): void {
+/** What a fresh container of this function would have: exactly its environment, its CommonJS globals. */
+function prepare(env: Record<string, string | undefined>): void {
+  for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
+  Object.assign(process.env, env);
   // Lambda-compatible functions get the Blobs context only through their event, as on Netlify.
-  if (setup.form === 'v1' || blobsContext === undefined) delete process.env.NETLIFY_BLOBS_CONTEXT;
-  else process.env.NETLIFY_BLOBS_CONTEXT = blobsContext;
+  if (setup.form === 'v1') delete process.env.NETLIFY_BLOBS_CONTEXT;
   // CommonJS code inside the ESM bundle: require resolves from the project, __dirname names the source's folder.
   Object.assign(globalThis, { require: createRequire(setup.bundle), __filename: setup.source, __dirname: dirname(setup.source) });
 }
@@ -44,9 +45,9 @@ function serialize(err: unknown): SerializedError {
 
 type V2Handler = (req: Request, context: unknown) => unknown;
 
-async function load(): Promise<LambdaHandler | V2Handler | undefined> {
+async function load(env: Record<string, string | undefined>): Promise<LambdaHandler | V2Handler | undefined> {
   const started = performance.now();
-  prepare();
+  prepare(env);
   try {
     const mod = (await import(pathToFileURL(setup.bundle).href)) as { handler?: unknown; default?: unknown };
     const fn = setup.form === 'v2' ? mod.default : (mod.handler ?? (mod.default as { handler?: unknown } | undefined)?.handler);
@@ -93,12 +94,15 @@ async function invoke(fn: LambdaHandler | V2Handler, m: InvokeMessage): Promise<
  * A reload imports the new bundle into this same instance: the project's modules are evaluated
  * afresh (a new file), while the packages they import stay loaded, so a save costs milliseconds.
  */
-// A spare instance (no bundle yet) waits for its function.
-let fn = setup.bundle ? await load() : undefined;
+// The HTTP client warms before any project code runs (so it sees nothing of it); a spare
+// instance (no bundle yet) then waits for its function.
+await warmHttpClient();
+let fn = setup.bundle ? await load({ ...process.env }) : undefined;
 port.on('message', (m: InvokeMessage | LoadMessage) => {
   if (m.t === 'load') {
     setup = m.setup;
-    void load().then((next) => {
+    setOutbound(setup.outbound);
+    void load(m.env).then((next) => {
       fn = next;
     });
   } else if (fn) {
