@@ -21,8 +21,11 @@ export type RouteMatch =
   | { kind: 'rewrite'; path: string; params: Record<string, string> };
 
 export interface Router {
-  /** Matches a request path (no query) against direct function paths, then the rules in order. */
-  match(path: string, query?: Record<string, string>): RouteMatch | null;
+  /**
+   * Matches a request path (no query) against direct function paths, then the rules in order.
+   * `method` (upper case) is the request's: a route limited to other methods does not match it.
+   */
+  match(path: string, query?: Record<string, string>, method?: string): RouteMatch | null;
   readonly rules: readonly RedirectRule[];
 }
 

@@ -188,7 +188,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         cache = res.getHeader('x-cache') as string | undefined;
       } else {
         const query = needsQueryForRouting ? parseQuery(rawQuery) : undefined;
-        const match = router.match(path, query);
+        const match = router.match(path, query, req.method);
         let rewritten = false;
         if (match?.kind === 'rewrite') {
           req.url = rawQuery ? `${match.path}?${rawQuery}` : match.path;

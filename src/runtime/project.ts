@@ -182,11 +182,7 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
 
   function defFor(l: Loaded): FunctionDef {
     const { fn } = l;
-    const methods = fn.config.method;
     const handler: Handler = (event, context) => {
-      if (methods && !methods.includes(event.httpMethod.toUpperCase())) {
-        return Promise.resolve(jsonError(405, 'METHOD_NOT_ALLOWED', `function "${fn.name}" answers ${methods.join(', ')} only`));
-      }
       if (l.failure) return Promise.reject(l.failure);
       if (!l.pool) return Promise.resolve<NetlifyResponse>(jsonError(503, 'NOT_READY', 'serve is still starting'));
       return l.pool.invoke(event, context);
@@ -228,7 +224,12 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
     }
     const routes: FunctionRoutes[] = [...loaded.values()]
       .filter((l) => l.fn.config.path)
-      .map((l) => ({ functionName: l.fn.name, paths: l.fn.config.path!, ...(l.fn.config.excludedPath ? { excludedPaths: l.fn.config.excludedPath } : {}) }));
+      .map((l) => ({
+        functionName: l.fn.name,
+        paths: l.fn.config.path!,
+        ...(l.fn.config.excludedPath ? { excludedPaths: l.fn.config.excludedPath } : {}),
+        ...(l.fn.config.method ? { methods: l.fn.config.method } : {}),
+      }));
     router.set(createProjectRouter(routes, redirects));
   }
 

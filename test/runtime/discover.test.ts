@@ -81,6 +81,22 @@ describe('v2 routes', () => {
     expect(router.match('/files/admin/x')).toBeNull();
     expect(router.match('/api/anything')).toMatchObject({ kind: 'function', functionName: 'catch-all' });
   });
+
+  it('config.method: a route does not match other methods, so the request goes on to the next route (as netlify-cli matches)', () => {
+    const fallback = createRouter([{ from: '/api/*', to: '/.netlify/functions/catch-all', status: 200, force: false }]);
+    const router = createProjectRouter(
+      [
+        { functionName: 'items-read', paths: ['/api/items/:id'], methods: ['GET'] },
+        { functionName: 'items-write', paths: ['/api/items/:id'], methods: ['PUT', 'DELETE'] },
+        { functionName: 'notes', paths: ['/notes'], methods: ['POST'] },
+      ],
+      fallback,
+    );
+    expect(router.match('/api/items/7', undefined, 'GET')).toEqual({ kind: 'function', functionName: 'items-read', params: { id: '7' } });
+    expect(router.match('/api/items/7', undefined, 'delete')).toEqual({ kind: 'function', functionName: 'items-write', params: { id: '7' } });
+    expect(router.match('/api/items/7', undefined, 'PATCH')).toMatchObject({ kind: 'function', functionName: 'catch-all' });
+    expect(router.match('/notes', undefined, 'GET')).toBeNull();
+  });
 });
 
 describe('functions list', () => {

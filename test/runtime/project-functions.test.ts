@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleLogEntry, ErrorLogEntry, LogEntry } from '../../src/emulator/request-log.js';
 import { runCli } from '../helpers/cli.js';
@@ -12,6 +14,10 @@ const SYNC_TIMEOUT_MS = 4000;
 
 beforeAll(async () => {
   site = copySite();
+  writeFileSync(
+    join(site.dir, 'netlify/functions/hello-remove.mts'),
+    "export default async (_req: Request, context: any) => Response.json({ removed: context.params.name });\nexport const config = { path: '/api/hello/:name', method: 'DELETE' };\n",
+  );
   serve = await startTestServe({ cwd: site.dir, syncTimeoutMs: SYNC_TIMEOUT_MS, watch: false });
   serve.log.subscribe((e) => entries.push(e));
   // Each function's first instance starts with serve; on this shared machine that can take seconds.
@@ -81,8 +87,16 @@ describe("serve runs the project's own functions", () => {
     expect(Math.abs((body.now as number) - Date.now())).toBeLessThan(5000);
     const b = await get('/hello/ada', { method: 'POST', body: '{}' });
     expect(await b.json()).toMatchObject({ hello: 'ada', visits: 2, method: 'POST' });
-    const refused = await get('/api/hello/ada', { method: 'DELETE' });
-    expect(refused.status).toBe(405);
+  });
+
+  it("config.method: a method hello's routes do not take goes on to the next function on the path, else a 404 (not a 405)", async () => {
+    // Only DELETE on hello's path: the request a route refuses is another route's to take.
+    const removed = await get('/api/hello/ada', { method: 'DELETE' });
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toEqual({ removed: 'ada' });
+    const nobody = await get('/api/hello/ada', { method: 'PUT', body: '{}' });
+    expect(nobody.status).toBe(404);
+    expect(await nobody.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
   it('a CommonJS function requires packages from the project', async () => {
