@@ -10,9 +10,9 @@ import { copySite, eventually } from './helpers.js';
 let serve: TestServe;
 let site: ReturnType<typeof copySite>;
 const entries: LogEntry[] = [];
-// The target is 1 s (saves measured here: 0.1–0.8 s); the bound leaves room for a machine shared
-// by many test runs (load average ~20 on 2 cores while this was written).
-const RELOAD_WITHIN_MS = 2000;
+// The bound: the next request runs the new code within 1 s of the save (measured here at
+// load average 7-12 on 2 cores: 50-170 ms, most of it the rebuild and the polling request).
+const RELOAD_WITHIN_MS = 1000;
 
 beforeAll(async () => {
   site = copySite();
