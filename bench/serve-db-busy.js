@@ -6,50 +6,21 @@
 // this one. The machines are shared VMs whose speed drifts, so idle and busy alternate in rounds
 // (the order flips each round), the ratio is taken per round and the verdict uses the median.
 // Usage: npm run build && node bench/serve-db-busy.js [seconds=8] [connections=50] [rounds=3]
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { load as loadOnce, startServe } from './lib.js';
 
 const seconds = Number(process.argv[2] ?? 8);
 const connections = Number(process.argv[3] ?? 50);
 const rounds = Number(process.argv[4] ?? 3);
 const WARMUP_S = 2;
 const SLEEP_S = 5;
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'veloready.js');
-const autocannon = join(root, 'node_modules', '.bin', 'autocannon');
 const dir = mkdtempSync(join(tmpdir(), 'vr-bench-db-busy-'));
-const env = { ...process.env, NO_COLOR: '1', DATABASE_URL: '', SUPABASE_JWT_SECRET: '' };
-
-async function waitForFileLine(file, child, re) {
-  let exited;
-  child.once('exit', (code) => (exited = code));
-  for (;;) {
-    const m = re.exec(readFileSync(file, 'utf8'));
-    if (m) return m;
-    if (exited !== undefined) throw new Error(`exited ${exited} before ready:\n${readFileSync(file, 'utf8')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** autocannon in its own process, so this one stays free for the socket client. */
-function load(url, headers, duration = seconds) {
-  const args = ['-c', String(connections), '-d', String(duration), '-j'];
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(autocannon, [...args, url], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}`));
-      const r = JSON.parse(out);
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
-    });
-  });
-}
+const load = (url, headers, duration = seconds) => loadOnce(url, { connections, seconds: duration, headers });
 
 /** A socket client running pg_sleep back to back until stopped; returns how many it completed. */
 function keepDatabaseBusy(pgUrl) {
@@ -71,13 +42,9 @@ function keepDatabaseBusy(pgUrl) {
   };
 }
 
-const serveLog = join(dir, 'serve.log');
-const serveOut = openSync(serveLog, 'w');
-const serve = spawn(process.execPath, ['--', bin, '--data-dir', dir, 'serve', '--port', '0', '--pg-port', '0', '--no-ui', '--json'], { env, stdio: ['ignore', serveOut, 'inherit'] });
-closeSync(serveOut);
+const serve = await startServe(dir);
 try {
-  const [readyLine] = await waitForFileLine(serveLog, serve, /\{"type":"ready".*\}\n/);
-  const ready = JSON.parse(readyLine);
+  const { ready } = serve;
   const url = `${ready.url}/api/activities`;
   const auth = { authorization: `Bearer ${ready.demoToken}` };
   const pgUrl = `postgres://postgres@127.0.0.1:${ready.pgPort}/postgres`;
@@ -110,7 +77,6 @@ try {
   const median = [...results].sort((a, b) => a.ratio - b.ratio)[Math.floor(results.length / 2)];
   console.log(`busy vs idle: ${(median.ratio * 100).toFixed(0)}% (rounds: ${results.map((r) => `${(r.ratio * 100).toFixed(0)}%`).join(', ')}); target ≥ 80% ${median.ratio >= 0.8 ? 'met' : 'NOT met'} (median round)`);
 } finally {
-  serve.kill('SIGTERM');
-  await new Promise((r) => serve.once('exit', r));
+  await serve.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -8,21 +8,17 @@
 // are measured in alternating rounds (the order flips each round) and the ratio is taken per round,
 // between neighbouring runs; the verdict uses the median round.
 // Usage: npm run build && node bench/serve.js [seconds=10] [connections=50] [rounds=5]
-import { spawn, execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { load as loadOnce, startServe } from './lib.js';
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 50);
 const rounds = Number(process.argv[4] ?? 5);
 const WARMUP_S = 2;
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'veloready.js');
-const autocannon = join(root, 'node_modules', '.bin', 'autocannon');
 const dir = mkdtempSync(join(tmpdir(), 'vr-bench-serve-'));
-const env = { ...process.env, NO_COLOR: '1', DATABASE_URL: '', SUPABASE_JWT_SECRET: '' };
 
 function waitForLine(child, re) {
   return new Promise((resolve, reject) => {
@@ -40,33 +36,12 @@ function waitForLine(child, re) {
   });
 }
 
-async function waitForFileLine(file, child, re) {
-  let exited;
-  child.once('exit', (code) => (exited = code));
-  for (;;) {
-    const m = re.exec(readFileSync(file, 'utf8'));
-    if (m) return m;
-    if (exited !== undefined) throw new Error(`exited ${exited} before ready:\n${readFileSync(file, 'utf8')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const load = (url, headers = {}, duration = seconds) => loadOnce(url, { connections, seconds: duration, headers });
 
-function load(url, headers = {}, duration = seconds) {
-  const args = ['-c', String(connections), '-d', String(duration), '-j'];
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
-  const out = execFileSync(autocannon, [...args, url], { maxBuffer: 64 << 20, env });
-  const r = JSON.parse(out.toString());
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, bytes: r.throughput.average };
-}
-
-const serveLog = join(dir, 'serve.log');
-const serveOut = openSync(serveLog, 'w');
-const serve = spawn(process.execPath, ['--', bin, '--data-dir', dir, 'serve', '--port', '0', '--pg-port', '0', '--no-ui', '--json'], { env, stdio: ['ignore', serveOut, 'inherit'] });
-closeSync(serveOut);
+const serve = await startServe(dir);
 let bare;
 try {
-  const [readyLine] = await waitForFileLine(serveLog, serve, /\{"type":"ready".*\}\n/);
-  const ready = JSON.parse(readyLine);
+  const { ready } = serve;
   const token = ready.demoToken;
   const url = `${ready.url}/api/activities`;
   const auth = { authorization: `Bearer ${token}` };
@@ -95,21 +70,21 @@ try {
   console.log(`node ${process.version}; ${connections} connections, ${rounds} rounds of ${seconds}s per server after ${WARMUP_S}s of warm-up; body ${body.length} bytes (${ready.demoAthleteId}'s activities)`);
   const bareUrl = `http://127.0.0.1:${barePort}/`;
   // Both servers get the same warm-up (JIT, connection pools) before the measured runs.
-  load(bareUrl, {}, WARMUP_S);
-  load(url, auth, WARMUP_S);
+  await load(bareUrl, {}, WARMUP_S);
+  await load(url, auth, WARMUP_S);
   const line = (name, r) =>
     `${name.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
   const results = [];
   for (let i = 0; i < rounds; i++) {
     const first = i % 2 === 0 ? 'bare' : 'hit';
     const r = {};
-    for (const which of first === 'bare' ? ['bare', 'hit'] : ['hit', 'bare']) r[which] = which === 'bare' ? load(bareUrl) : load(url, auth);
+    for (const which of first === 'bare' ? ['bare', 'hit'] : ['hit', 'bare']) r[which] = which === 'bare' ? await load(bareUrl) : await load(url, auth);
     r.ratio = r.hit.rps / r.bare.rps;
     results.push(r);
     console.log(`round ${i + 1}: bare ${r.bare.rps.toFixed(0)} req/s, HIT ${r.hit.rps.toFixed(0)} req/s (p50 ${r.hit.p50} ms, p99 ${r.hit.p99} ms) → ${(r.ratio * 100).toFixed(1)}%`);
   }
   const median = [...results].sort((a, b) => a.ratio - b.ratio)[Math.floor(results.length / 2)];
-  const miss = load(url, { ...auth, 'cache-control': 'no-cache' });
+  const miss = await load(url, { ...auth, 'cache-control': 'no-cache' });
   console.log('median round:');
   console.log(line('bare node:http (ceiling)', median.bare));
   console.log(line('serve HIT', median.hit));
@@ -122,7 +97,6 @@ try {
   );
 } finally {
   bare?.kill();
-  serve.kill('SIGTERM');
-  await new Promise((r) => serve.once('exit', r));
+  await serve.stop();
   rmSync(dir, { recursive: true, force: true });
 }
