@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import type { Clock } from '../clock.js';
 import { BUILT_IN, createFunctionRegistry, type FunctionDef, type FunctionRegistry } from '../emulator/functions.js';
 import { jsonError } from '../emulator/http-error.js';
-import { createRouter, loadRedirects, netlifyTomlPath, type Router } from '../emulator/redirects.js';
+import { createRouter, loadRedirects, loadSchedules, netlifyTomlPath, scheduleFor, type Router } from '../emulator/redirects.js';
 import type { RequestLog } from '../emulator/request-log.js';
 import { nextRunAfter } from '../emulator/schedule.js';
 import type { FunctionKind, Handler, NetlifyResponse } from '../emulator/types.js';
@@ -29,7 +29,10 @@ export interface ProjectRuntimeOptions {
   projectDir: string;
   /** `serve --functions DIR` instead of netlify.toml's directory / netlify/functions. */
   functionsDir?: string;
-  /** veloready's own handlers: the default for every name the project lacks (empty with --builtins none). */
+  /**
+   * veloready's own handlers: the default for every name the project lacks (empty with --builtins
+   * none). A scheduled one's `schedule` is its default: netlify.toml's `[functions."name"] schedule` wins.
+   */
   builtins: readonly FunctionDef[];
   clock: Clock;
   log: RequestLog;
@@ -109,6 +112,12 @@ export function analyse(file: FunctionFile, toml: ProjectToml, warn: (w: string)
   return { name: file.name, file: file.file, kind, ...(kind === 'scheduled' ? { schedule: schedule! } : {}), config: reading.config };
 }
 
+/** A built-in scheduled function on netlify.toml's schedule for it, else its own. */
+function withTomlSchedule(def: FunctionDef, schedules: Readonly<Record<string, string>>): FunctionDef {
+  const schedule = scheduleFor(def, schedules);
+  return schedule === def.schedule ? def : { ...def, schedule: schedule! };
+}
+
 /** Discovers, builds and serves the project's own functions; reload() picks up what changed. */
 export async function createProjectRuntime(options: ProjectRuntimeOptions): Promise<ProjectRuntime> {
   const { projectDir, clock, log } = options;
@@ -122,8 +131,9 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
   let reloading: Promise<ReloadReport> | undefined;
   let again = false;
   const router = createSwitchableRouter(createRouter([]));
-  /** netlify.toml's redirects as last read well. */
+  /** netlify.toml's redirects and `[functions."name"] schedule` entries as last read well. */
   let redirects: Router = createRouter([]);
+  let tomlSchedules: Record<string, string> = {};
 
   const note = (fn: string, text: string, level: PoolLogLine['level'] = 'runtime'): void =>
     log.console({ time: new Date(clock.now()).toISOString(), requestId: null, function: fn, level, text });
@@ -212,16 +222,22 @@ export async function createProjectRuntime(options: ProjectRuntimeOptions): Prom
 
   /** Swaps in the registry and routes; at startup an unreadable netlify.toml stops serve, later it is logged. */
   function publish(strict = false): void {
+    const tomlFile = netlifyTomlPath(projectDir);
+    const reread = <T>(read: () => T, keep: T, what: string): T => {
+      try {
+        return read();
+      } catch (err) {
+        if (strict) throw err;
+        note('netlify.toml', `${(err as Error).message}; keeping the previous ${what}`, 'error');
+        return keep;
+      }
+    };
+    redirects = reread(() => createRouter(loadRedirects(tomlFile)), redirects, 'redirects');
+    tomlSchedules = reread(() => loadSchedules(tomlFile), tomlSchedules, 'schedules');
     const own = [...loaded.values()].map((l) => l.def);
     const names = new Set(own.map((d) => d.name));
-    registry = createFunctionRegistry([...own, ...options.builtins.filter((b) => !names.has(b.name))]);
-    const tomlFile = netlifyTomlPath(projectDir);
-    try {
-      redirects = createRouter(loadRedirects(tomlFile));
-    } catch (err) {
-      if (strict) throw err;
-      note('netlify.toml', `${(err as Error).message}; keeping the previous redirects`, 'error');
-    }
+    const builtins = options.builtins.filter((b) => !names.has(b.name)).map((b) => withTomlSchedule(b, tomlSchedules));
+    registry = createFunctionRegistry([...own, ...builtins]);
     const routes: FunctionRoutes[] = [...loaded.values()]
       .filter((l) => l.fn.config.path)
       .map((l) => ({

@@ -20,7 +20,6 @@ import { selectAi } from '../ai/select.js';
 import { createOpenAiEndpoint, OPENAI_ENDPOINT_PREFIX } from '../ai/openai-endpoint.js';
 import { createEmulator, type Emulator, type Mount } from '../emulator/server.js';
 import type { FunctionRegistry } from '../emulator/functions.js';
-import { loadSchedules, netlifyTomlPath, scheduleFor } from '../emulator/redirects.js';
 import { createRequestLog, type RequestLog } from '../emulator/request-log.js';
 import { createScheduler, type Scheduler } from '../emulator/scheduler.js';
 import { VeloError } from '../errors.js';
@@ -273,13 +272,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       rateLimits,
       log: logHandlerError,
     };
-    // Routes and the schedules of scheduled functions come from the project's netlify.toml (else the default one).
-    const tomlPath = netlifyTomlPath(opts.cwd ?? process.cwd());
-    const schedules = loadSchedules(tomlPath);
-    const builtins = opts.builtins === 'none' ? [] : FUNCTIONS.map((f) => {
-      const schedule = scheduleFor(f, schedules);
-      return { name: f.name, kind: f.kind, ...(schedule ? { schedule } : {}), ...(f.jobIdFor ? { jobIdFor: f.jobIdFor } : {}), cors: 'loopback' as const, handler: f.create(deps) };
-    });
+    // Built-ins with their default schedules: the project runtime applies netlify.toml's (the project's, else the default one), and again on each save.
+    const builtins = opts.builtins === 'none' ? [] : FUNCTIONS.map((f) => ({
+      name: f.name,
+      kind: f.kind,
+      ...(f.schedule ? { schedule: f.schedule } : {}),
+      ...(f.jobIdFor ? { jobIdFor: f.jobIdFor } : {}),
+      cors: 'loopback' as const,
+      handler: f.create(deps),
+    }));
     // The project's own functions over the built-ins; its router adds their config.path routes to the redirects.
     const { createProjectRuntime } = await import('../runtime/project.js');
     const project = await createProjectRuntime({ projectDir: resolve(opts.cwd ?? process.cwd()), ...(opts.functionsDir ? { functionsDir: opts.functionsDir } : {}), builtins, clock, log });
