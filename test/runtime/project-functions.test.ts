@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleLogEntry, ErrorLogEntry, LogEntry } from '../../src/emulator/request-log.js';
+import { ADMIN_TOKEN_HEADER } from '../../src/control/admin-guard.js';
 import { runCli } from '../helpers/cli.js';
 import { bearer, startTestServe, TEST_SECRET, waitForJob, type TestServe } from '../serve/helpers.js';
 import { copySite, siteStore } from './helpers.js';
@@ -11,6 +12,7 @@ let serve: TestServe;
 let site: ReturnType<typeof copySite>;
 const entries: LogEntry[] = [];
 const SYNC_TIMEOUT_MS = 4000;
+const DAY_MS = 24 * 3600_000;
 
 beforeAll(async () => {
   site = copySite();
@@ -200,6 +202,22 @@ describe("serve runs the project's own functions", () => {
     expect(body.status).toBe(200);
     expect(body.brief).toEqual(expect.any(String));
     expect(body.brief!.length).toBeGreaterThan(10);
+  });
+
+  it("a function's Date.now() is serve's virtual time once the clock moves (POST /_/api/clock, as veloready clock advance does)", async () => {
+    const changeClock = (body: Record<string, string>) =>
+      fetch(`${serve.url}/_/api/clock`, { method: 'POST', headers: { [ADMIN_TOKEN_HEADER]: serve.adminToken, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const nowOf = async () => ((await (await get('/api/hello/clock')).json()) as { now: number }).now;
+    expect(Math.abs((await nowOf()) - Date.now())).toBeLessThan(60_000);
+    expect((await changeClock({ action: 'advance', by: '3d' })).status).toBe(200);
+    try {
+      const seen = await nowOf();
+      expect(Math.abs(seen - (Date.now() + 3 * DAY_MS))).toBeLessThan(60_000);
+      expect(Math.abs(seen - serve.clock.now())).toBeLessThan(60_000);
+    } finally {
+      expect((await changeClock({ action: 'set', time: 'now' })).status).toBe(200);
+    }
+    expect(Math.abs((await nowOf()) - Date.now())).toBeLessThan(60_000);
   });
 
   it("console output reaches serve's log with the request id, redacted", async () => {
