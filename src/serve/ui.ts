@@ -2,7 +2,7 @@ import type { Output } from '../cli/output.js';
 import { batchedLogWriter, jsonLine, textLine, type RequestLogEntry } from '../emulator/request-log.js';
 import type { RunningServe } from './start.js';
 import { scheduledRunJson, scheduledRunText } from './scheduled-log.js';
-import { bannerLines, serveSummary } from './summary.js';
+import { bannerLines, functionRows, serveSummary } from './summary.js';
 
 const DASHBOARD_REQUESTS = 12;
 const DASHBOARD_JOBS = 6;
@@ -52,6 +52,7 @@ export async function attachServeUi(out: Output, serve: RunningServe, opts: { ui
       state: {
         summary,
         banner,
+        functions: functionRows(serve.functions.list(), serve.emulator.router.rules),
         requests: serve.log.recent().filter((e): e is RequestLogEntry => e.type === 'request').slice(-DASHBOARD_REQUESTS),
         jobs: serve.emulator.jobs.list().slice(-DASHBOARD_JOBS),
         nextRuns: serve.scheduler.nextRuns(),
@@ -66,7 +67,7 @@ export async function attachServeUi(out: Output, serve: RunningServe, opts: { ui
       instance.rerender(view());
     }, RENDER_INTERVAL_MS);
   };
-  const offs = [serve.log.subscribe(schedule), serve.emulator.jobs.subscribe(schedule), serve.scheduler.subscribe(schedule)];
+  const offs = [serve.log.subscribe(schedule), serve.emulator.jobs.subscribe(schedule), serve.scheduler.subscribe(schedule), serve.project.onReload(schedule)];
   const tick = setInterval(schedule, 1000);
   return {
     stopping() {

@@ -2,10 +2,13 @@ import { Box, Static, Text } from 'ink';
 import type { JobRecord } from '../emulator/jobs.js';
 import type { RequestLogEntry } from '../emulator/request-log.js';
 import type { NextRun } from '../emulator/scheduler.js';
-import type { ServeSummary } from '../serve/summary.js';
+import { BUILT_IN } from '../emulator/functions.js';
+import type { FunctionRow, ServeSummary } from '../serve/summary.js';
 
 export interface DashboardState {
   summary: ServeSummary;
+  /** The functions as serve runs them now (a saved project file adds, removes or changes them). */
+  functions: readonly FunctionRow[];
   /** Printed once above the live part (bannerLines): URL, first-run note, token, curl line. */
   banner: readonly string[];
   requests: readonly RequestLogEntry[];
@@ -38,6 +41,31 @@ function UnwrappedLine({ text }: { text: string }) {
   );
 }
 
+/** The project's functions first, with the file each comes from, then the built-ins serve adds. */
+function FunctionList({ functions }: { functions: readonly FunctionRow[] }) {
+  const own = functions.filter((f) => f.source !== BUILT_IN);
+  const rows = [...own, ...functions.filter((f) => f.source === BUILT_IN)];
+  const sourceWidth = Math.max(...rows.map((f) => f.source.length), 0);
+  return (
+    <Box flexDirection="column" marginTop={1}>
+      <Text>
+        <Text bold>Functions</Text>
+        <Text dimColor>
+          {'  '}
+          {own.length} from the project, {rows.length - own.length} built-in
+        </Text>
+      </Text>
+      {rows.map((f) => (
+        <Text key={f.name}>
+          {'  '}
+          {f.name.padEnd(28)} <Text dimColor>{f.kind.padEnd(10)}</Text> <Text color={f.source === BUILT_IN ? undefined : 'cyan'}>{f.source.padEnd(sourceWidth)}</Text>{' '}
+          {f.schedule ?? f.routes[0]}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
 /**
  * `veloready serve` on a terminal: the banner once (ink's <Static>, above everything and kept
  * through re-renders), then live: what is happening and what runs next.
@@ -53,16 +81,7 @@ export function ServeDashboard({ state }: { state: DashboardState }) {
           <Text>{summary.url}</Text>
           {state.stopping ? <Text color="yellow"> stopping…</Text> : null}
         </Box>
-        <Box flexDirection="column" marginTop={1}>
-          <Text bold>Functions</Text>
-          {summary.functions.map((f) => (
-            <Text key={f.name}>
-              {'  '}
-              {f.name.padEnd(28)} <Text dimColor>{f.kind.padEnd(10)}</Text> {f.schedule ? `${f.schedule}  ` : ''}
-              {f.routes[0]}
-            </Text>
-          ))}
-        </Box>
+        <FunctionList functions={state.functions} />
         <Box flexDirection="column" marginTop={1}>
           <Text bold>Requests</Text>
           {state.requests.length === 0 ? <Text dimColor>  none yet</Text> : null}

@@ -52,6 +52,11 @@ describe('serve dashboard (ink)', () => {
     const state: DashboardState = {
       summary,
       banner: bannerLines(summary, false),
+      functions: [
+        ...summary.functions,
+        { name: 'hello', kind: 'sync', source: 'netlify/functions/hello.mts', routes: ['/api/hello/:name', '/.netlify/functions/hello'] },
+        { name: 'nightly-digest', kind: 'scheduled', source: 'netlify/functions-scheduled/nightly-digest.mts', schedule: '@daily', routes: ['/.netlify/functions/nightly-digest'] },
+      ],
       requests: [
         { type: 'request', time: '2026-11-25T12:00:01.000Z', requestId: 'r1', method: 'GET', path: '/api/activities', function: 'api-activities', status: 200, ms: 3.2, cache: 'HIT' },
         { type: 'request', time: '2026-11-25T12:00:02.000Z', requestId: 'r2', method: 'GET', path: '/api/streams/abc', function: 'api-streams', status: 400, ms: 1, cache: null },
@@ -66,7 +71,12 @@ describe('serve dashboard (ink)', () => {
     expect(frame).toContain('  token      tok\n');
     expect(frame).toContain('  demo athlete 104662');
     expect(frame).toContain('veloready serve http://127.0.0.1:8888');
-    expect(frame).toMatch(/api-activities\s+sync\s+\/api\/activities/);
+    // The project's functions first, each with its file; then the built-ins.
+    expect(frame).toContain('Functions  2 from the project, 1 built-in');
+    expect(frame).toMatch(/ hello\s+sync\s+netlify\/functions\/hello\.mts\s+\/api\/hello\/:name\n/);
+    expect(frame).toMatch(/ nightly-digest\s+scheduled\s+netlify\/functions-scheduled\/nightly-digest\.mts\s+@daily\n/);
+    expect(frame).toMatch(/ api-activities\s+sync\s+built-in\s+\/api\/activities\n/);
+    expect(frame.indexOf(' hello ')).toBeLessThan(frame.indexOf(' api-activities  '));
     expect(frame).toMatch(/12:00:01 GET\s+200\s+3ms HIT\s+api-activities\s+\/api\/activities/);
     expect(frame).toMatch(/400\s+1ms\s+api-streams/);
     expect(frame).toContain('pages_fetched 2 · activities_upserted 400');
