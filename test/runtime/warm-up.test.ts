@@ -28,7 +28,7 @@ describe('instances ready for the first requests', () => {
         site: { id: 's', name: 's', url: 'http://127.0.0.1:9' },
         outbound: { rewrites: {}, online: false },
       });
-      const context = { functionName: 'env-echo', awsRequestId: '01JREQUEST0000000000000000', getRemainingTimeInMillis: () => 30_000 };
+      const context = { functionName: 'env-echo', awsRequestId: '01JREQUEST0000000000000000', params: {}, getRemainingTimeInMillis: () => 30_000 };
       const res = await runtime.functions.get('env-echo')!.handler(syntheticEvent({ path: '/.netlify/functions/env-echo' }), context);
       // The spare started without an environment: the function's came with it, Blobs context left out for a v1 function.
       expect(JSON.parse(res.body!)).toEqual({ flag: 'on', blobs: null });
