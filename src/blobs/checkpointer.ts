@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// db and checkpoint are top-level, reachable until the worker ends: never collected (sqlite-connection.ts says why).
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { openSqlite } from './sqlite-connection.js';
 import { etagSource } from './etag.js';
 import { expiryOf, isExpired } from './expiry.js';
 import { matchesPurge, type PurgeFilter, type PurgeResult, type PurgedKey } from './purge.js';
@@ -111,7 +111,7 @@ const toBytes = (value: Uint8Array | string): Buffer => (typeof value === 'strin
 export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   const clock = options.clock ?? systemClock;
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+  const db = openSqlite(options.path, { timeout: BUSY_TIMEOUT_MS });
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

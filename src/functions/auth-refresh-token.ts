@@ -21,6 +21,12 @@ export function createAuthRefreshTokenHandler(deps: FunctionDeps): Handler {
     if (typeof token !== 'string' || token.length === 0) {
       throw badRequest('REFRESH_TOKEN_REQUIRED', 'Send {"refresh_token": "..."}');
     }
+    const taken = deps.credentials?.take('/auth/refresh refresh_token', token);
+    if (taken && !taken.ok) {
+      throw new HttpError(429, 'RATE_LIMITED', `too many requests to /auth/refresh with this refresh token; retry in ${taken.retryAfterS} s`, {
+        'retry-after': String(taken.retryAfterS),
+      });
+    }
     let rotated;
     try {
       rotated = await rotateRefreshToken(deps.sql, token, { clock: deps.clock });

@@ -2,6 +2,7 @@ import type { Ai } from '../ai/port.js';
 import type { Blobs } from '../blobs/store.js';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/sql.js';
+import type { CredentialLimiter } from '../ratelimit/credentials.js';
 import type { Strava } from '../strava/port.js';
 import type { RateLimitHub } from './lib/rate-limit-hub.js';
 
@@ -36,6 +37,8 @@ export interface FunctionDeps {
   config: FunctionConfig;
   /** Where the Strava client reports rate-limit waits (its `onRateLimit`), for backfill progress. */
   rateLimits?: Pick<RateLimitHub, 'subscribe'>;
+  /** Budgets per presented credential (serve's login budget): `/auth/refresh` per refresh token. */
+  credentials?: CredentialLimiter;
   /** Optional sink for operational log lines; a line may carry an `error`, which the sink must redact before it shows it. */
   log?: (line: Record<string, unknown>) => void;
 }

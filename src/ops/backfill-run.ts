@@ -1,4 +1,3 @@
-import { redactDbUrl } from '../config/redact.js';
 import type { CommandContext } from '../cli/context.js';
 import { table } from '../cli/output.js';
 import { systemClock, type Clock } from '../clock.js';

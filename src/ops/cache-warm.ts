@@ -1,4 +1,3 @@
-import { redactDbUrl } from '../config/redact.js';
 import { mintAccessToken } from '../auth/jwt.js';
 import type { CommandContext } from '../cli/context.js';
 import { table } from '../cli/output.js';

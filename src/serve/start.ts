@@ -41,7 +41,8 @@ import { removeServeInfo, writeServeInfo } from './serve-info.js';
 import type { DbThread } from './db-thread.js';
 import { createServeGuard } from './operator-guard.js';
 import { makeDataDirPrivate } from '../config/private-dir.js';
-import { createRequestGate } from '../ratelimit/gate.js';
+import { createCredentialLimiter } from '../ratelimit/credentials.js';
+import { createRequestGate, DEFAULT_LOGIN_BUDGET } from '../ratelimit/gate.js';
 import type { Budget } from '../ratelimit/limiter.js';
 import { isSessionRevoked } from '../functions/lib/revocations.js';
 import { delegateStrava } from './strava-delegate.js';
@@ -261,6 +262,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       ? undefined
       : createFakeStrava({ athletes: createAthleteDirectory({ seed, count: 0, ids: [DEMO_ATHLETE_ID] }), clock, basePath: FAKE_STRAVA_PREFIX });
 
+    const credentials = createCredentialLimiter(opts.rateLimits?.login ?? DEFAULT_LOGIN_BUDGET, clock);
     const deps: FunctionDeps = {
       sql,
       blobs,
@@ -270,6 +272,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       secrets: { jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
       config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK, stravaSubscriptionId: opts.stravaSubscriptionId ?? LOCAL_STRAVA_SUBSCRIPTION_ID },
       rateLimits,
+      credentials,
       log: logHandlerError,
     };
     // Built-ins with their default schedules: the project runtime applies netlify.toml's (the project's, else the default one), and again on each save.
@@ -297,7 +300,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const inspector = opts.inspector === false ? undefined : createInspectorMount(adminGuard);
 
     // One options object for both Supabase mounts: its issuer is set once the port is known.
-    const supabase: AuthHandlerOptions = { sql, secret: jwtSecret, clock, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
+    const supabase: AuthHandlerOptions = { sql, secret: jwtSecret, clock, credentials, isSessionRevoked: (id) => isSessionRevoked(deps, id) };
     const loadedResumes: Array<Promise<unknown>> = [];
     const afterLoad = async (): Promise<void> => {
       if (fakeStrava) await connectAthletesToFakeStrava(sql, fakeStrava);

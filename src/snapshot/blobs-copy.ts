@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
+import { openSqlite } from '../blobs/sqlite-connection.js';
 
 /**
  * The blob store copied through its own SQLite connection, so it works beside a running serve
@@ -12,9 +12,10 @@ export async function backupBlobs(storePath: string, dest: string): Promise<void
     await openSqliteBlobs({ path: dest, sweepIntervalMs: 0 }).close();
     return;
   }
-  const db = new Database(storePath, { readonly: true, fileMustExist: true });
+  const db = openSqlite(storePath, { readonly: true, fileMustExist: true });
   try {
-    await db.backup(dest);
+    // One consistent read of the store, written compacted to a new file.
+    db.prepare('VACUUM INTO ?').run(dest);
   } finally {
     db.close();
   }
@@ -24,7 +25,7 @@ export async function backupBlobs(storePath: string, dest: string): Promise<void
 export async function restoreBlobs(storePath: string, from: string): Promise<void> {
   // Creates the store (and its table) when the data dir has none yet.
   await openSqliteBlobs({ path: storePath, sweepIntervalMs: 0 }).close();
-  const db = new Database(storePath, { timeout: 10_000 });
+  const db = openSqlite(storePath, { timeout: 10_000 });
   try {
     db.prepare('attach database ? as snap').run(from);
     db.transaction(() => {

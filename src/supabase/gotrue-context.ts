@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/sql.js';
+import type { CredentialLimiter } from '../ratelimit/credentials.js';
 import { corsHeaders, readJson, sendJson } from './http.js';
 import { badRequest } from './gotrue-errors.js';
 
@@ -16,6 +17,8 @@ export interface AuthHandlerOptions {
   refreshTtlS?: number;
   /** Whether a token's session was revoked (the functions' check): `/rest/v1` then refuses the token. */
   isSessionRevoked?: (sessionId: string) => boolean | Promise<boolean>;
+  /** Sign-in budgets per email and per refresh token (serve's login budget). */
+  credentials?: CredentialLimiter;
 }
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;

@@ -11,6 +11,7 @@ export class GoTrueError extends Error {
     readonly status: number,
     readonly errorCode: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -25,7 +26,7 @@ export function sendGoTrueError(req: IncomingMessage, res: ServerResponse, err: 
   const body = versioned
     ? { code: err.errorCode, msg: err.message }
     : { code: err.status, error_code: err.errorCode, msg: err.message };
-  sendJson(res, err.status, body, { ...corsHeaders(), ...(versioned ? { [API_VERSION_HEADER]: API_VERSION_2024 } : {}) });
+  sendJson(res, err.status, body, { ...corsHeaders(), ...err.headers, ...(versioned ? { [API_VERSION_HEADER]: API_VERSION_2024 } : {}) });
 }
 
 export const badRequest = (code: string, msg: string): GoTrueError => new GoTrueError(400, code, msg);

@@ -136,11 +136,22 @@ async function token(ctx: Ctx): Promise<void> {
 
 const INVALID_LOGIN = 'Invalid login credentials';
 
+/** GoTrue's answer when a credential's budget is spent (its `over_request_rate_limit`). */
+function limitCredential(ctx: Ctx, kind: 'email' | 'refresh_token', credential: string): void {
+  const taken = ctx.credentials?.take(`/auth/v1/token ${kind}`, credential);
+  if (taken && !taken.ok) {
+    throw new GoTrueError(429, 'over_request_rate_limit', `Request rate limit reached for this ${kind}; retry in ${taken.retryAfterS} s`, {
+      'retry-after': String(taken.retryAfterS),
+    });
+  }
+}
+
 async function passwordGrant(ctx: Ctx, body: Record<string, unknown>): Promise<void> {
   const { email, password } = body;
   if (typeof password !== 'string' || typeof email !== 'string' || email === '') {
     throw badRequest('validation_failed', 'Only an email address or phone number should be provided on login.');
   }
+  limitCredential(ctx, 'email', email.trim().toLowerCase());
   const user = await findUserByEmail(ctx.sql, email);
   if (!user || !(await verifyPassword(password, user.encrypted_password))) {
     throw badRequest('invalid_credentials', INVALID_LOGIN);
@@ -163,6 +174,7 @@ async function refreshGrant(ctx: Ctx, body: Record<string, unknown>): Promise<vo
   if (typeof refreshToken !== 'string' || refreshToken === '') {
     throw badRequest('validation_failed', 'refresh_token is required');
   }
+  limitCredential(ctx, 'refresh_token', refreshToken);
   let rotated;
   try {
     rotated = await rotateRefreshToken(ctx.sql, refreshToken, {

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteBlobs } from '../../src/blobs/sqlite.js';
+import { openSqlite } from '../../src/blobs/sqlite-connection.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 // Inside node_modules so the bundle resolves better-sqlite3 like the project does.
@@ -58,7 +58,7 @@ describe('SQLite store durability', () => {
     await writer.exited;
     expect(acked.length).toBeGreaterThanOrEqual(2000);
 
-    const db = new Database(path);
+    const db = openSqlite(path);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
     const blobs = openSqliteBlobs({ path, sweepIntervalMs: 0 });
@@ -81,5 +81,16 @@ describe('SQLite store durability', () => {
     const [w, p] = await Promise.all([writer.exited, purger.exited]);
     expect(writer.stderr() + purger.stderr()).toBe('');
     expect([w, p]).toEqual([0, 0]);
+  }, 30_000);
+
+  it('a process that opens, copies and closes the store many times survives the garbage collector and exits 0', async () => {
+    // better-sqlite3 built against Node 24.19+ headers aborts the process if the GC collects one
+    // of its statements or connections (SIGABRT, `RemoveEnvironmentCleanupHook … (env) != nullptr`).
+    const path = join(dir, 'churn.sqlite');
+    const churn = run('churn', path, 50);
+    churn.child.stdout!.resume();
+    const code = await churn.exited;
+    expect(churn.stderr()).toBe('');
+    expect(code).toBe(0);
   }, 30_000);
 });

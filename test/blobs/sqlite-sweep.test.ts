@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { openSqliteBlobs } from '../../src/blobs/sqlite.js';
+import { openSqlite } from '../../src/blobs/sqlite-connection.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const SWEEP_MS = 10;
@@ -16,7 +16,7 @@ it('the background sweep deletes an expired row from the file on its own, with n
   const clock = new ManualClock(T0);
   const blobs = openSqliteBlobs({ path, clock, sweepIntervalMs: SWEEP_MS });
   // A second connection looks at the rows themselves; the store is never read.
-  const raw = new Database(path, { readonly: true });
+  const raw = openSqlite(path, { readonly: true });
   const rows = (): string[] => raw.prepare<[], { key: string }>('SELECT key FROM blobs ORDER BY key').all().map((r) => r.key);
   try {
     await blobs.store('s').set('short', 'x', { metadata: { ttl: 60 } });

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { EXTERNAL_CHANGE_CHECK_MS, openSqliteBlobs, type SqliteBlobs } from '../../src/blobs/sqlite.js';
+import { openSqlite } from '../../src/blobs/sqlite-connection.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let dir: string | undefined;
@@ -36,7 +36,7 @@ describe('SQLite blob store', () => {
     await a.close();
     const b = openAt(path);
     expect(await b.store('s').getJSON('activities:1')).toEqual({ n: 1 });
-    const db = new Database(path, { readonly: true });
+    const db = openSqlite(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });
@@ -121,7 +121,7 @@ describe('SQLite blob store', () => {
     const path = tmpFile();
     const store = openAt(path).store('s');
     await store.set('warm-up', 'x');
-    const other = new Database(path, { readonly: true });
+    const other = openSqlite(path, { readonly: true });
     const commits = (() => {
       const start = other.pragma('data_version', { simple: true }) as number;
       return () => (other.pragma('data_version', { simple: true }) as number) - start;
