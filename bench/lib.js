@@ -86,7 +86,10 @@ export function netlifyCli() {
       npmInstall(NETLIFY_PREFIX, 'netlify-cli@27', { ...process.env, PATH: `${join(NODE22, '..')}:${process.env.PATH}` });
     }
   } catch (err) {
-    throw new Error(`netlify-cli could not be installed: ${String(err.stderr ?? err.message).trim().split('\n').pop()}`);
+    // npm's own words: its error line, not its `code`/`errno` lines, stack or log pointer.
+    const lines = String(err.stderr ?? err.message).split('\n').map((l) => l.replace(/^npm (error|ERR!)\s*/, '').trim());
+    const why = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.find((l) => l && !/^(code|syscall|errno|at)\b|^A complete log/.test(l)) ?? 'npm install failed';
+    throw new Error(`netlify-cli could not be installed (npm install): ${why}`);
   }
   const version = JSON.parse(readFileSync(join(NETLIFY_PREFIX, 'node_modules', 'netlify-cli', 'package.json'), 'utf8')).version;
   const nodeVersion = execFileSync(NODE22, ['--version']).toString().trim();
