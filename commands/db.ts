@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { commandContext, type CommandContext } from '../src/cli/context.js';
-import { examples } from '../src/cli/help.js';
+import { examples, MIGRATIONS_DIR_FLAG as DIR_FLAG, MIGRATIONS_DIR_HELP as DIR_HELP } from '../src/cli/help.js';
 import { DEFAULT_DATA_DIR } from '../src/config/settings.js';
 import type { ResolvedMigrationsDir } from '../src/db/migrations-dir.js';
 import type { Sql } from '../src/db/sql.js';
@@ -8,15 +8,11 @@ import type { Sql } from '../src/db/sql.js';
 const DB_URL_FLAG = '--db-url <url>';
 const DB_URL_HELP = 'Postgres / Supabase connection string (default: DATABASE_URL, else the embedded database)';
 const DEFAULT_TESTS_DIR = 'supabase/tests';
-const DIR_FLAG = '--dir <dir>';
-const DIR_HELP = 'migrations folder (default: VELOREADY_MIGRATIONS_DIR, else ./supabase/migrations when present, else the shipped schema)';
 
 /** The migrations folder of every db command (one resolution, shared with serve), said on stderr. */
 async function migrationsDir(ctx: CommandContext): Promise<ResolvedMigrationsDir> {
-  const { resolveMigrationsDir, describeMigrationsDir } = await import('../src/db/migrations-dir.js');
-  const source = ctx.config.source('migrationsDir');
-  const value = ctx.config.get('migrationsDir');
-  const resolved = resolveMigrationsDir(source === 'flag' ? { flag: value } : { envValue: value });
+  const { resolveMigrationsDir, describeMigrationsDir, migrationsDirOptions } = await import('../src/db/migrations-dir.js');
+  const resolved = resolveMigrationsDir(migrationsDirOptions(ctx.config));
   ctx.out.info(describeMigrationsDir(resolved));
   return resolved;
 }
@@ -46,10 +42,8 @@ async function warnServeOnServer(ctx: CommandContext): Promise<void> {
 
 /** Where `db new` and `db diff --write` create files: never inside the installed package (said on stderr). */
 async function writableDir(ctx: CommandContext): Promise<{ dir: string; created: boolean }> {
-  const { prepareWritableMigrationsDir, describeMigrationsDir } = await import('../src/db/migrations-dir.js');
-  const source = ctx.config.source('migrationsDir');
-  const value = ctx.config.get('migrationsDir');
-  const prepared = prepareWritableMigrationsDir(source === 'flag' ? { flag: value } : { envValue: value });
+  const { prepareWritableMigrationsDir, describeMigrationsDir, migrationsDirOptions } = await import('../src/db/migrations-dir.js');
+  const prepared = prepareWritableMigrationsDir(migrationsDirOptions(ctx.config));
   ctx.out.info(describeMigrationsDir(prepared));
   if (prepared.created) {
     ctx.out.info(
