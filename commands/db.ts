@@ -20,9 +20,9 @@ async function migrationsDir(ctx: CommandContext): Promise<ResolvedMigrationsDir
 const dataDirOf = (ctx: CommandContext): string => ctx.config.get('dataDir') ?? DEFAULT_DATA_DIR;
 
 /** Opens the command's database and says which one it is (password redacted) on stderr. */
-async function withDatabase<T>(ctx: CommandContext, fn: (sql: Sql) => Promise<T>, opts: { pgtap?: boolean } = {}): Promise<T> {
+async function withDatabase<T>(ctx: CommandContext, fn: (sql: Sql) => Promise<T>): Promise<T> {
   const { openDatabase } = await import('../src/db/open.js');
-  const sql = await openDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: dataDirOf(ctx), pgtap: opts.pgtap ?? false });
+  const sql = await openDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: dataDirOf(ctx) });
   ctx.out.info(`database: ${sql.target.label}`);
   await warnServeOnServer(ctx);
   try {
@@ -55,9 +55,13 @@ async function writableDir(ctx: CommandContext): Promise<{ dir: string; created:
 }
 
 /** For read-only commands: the database if it exists; never creates the embedded one. */
-async function withExistingDatabase<T>(ctx: CommandContext, fn: (sql: Sql | undefined, absentReason?: string) => Promise<T>): Promise<T> {
+async function withExistingDatabase<T>(
+  ctx: CommandContext,
+  fn: (sql: Sql | undefined, absentReason?: string) => Promise<T>,
+  opts: { pgtap?: boolean } = {},
+): Promise<T> {
   const { openExistingDatabase } = await import('../src/db/open.js');
-  const opened = await openExistingDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: dataDirOf(ctx) });
+  const opened = await openExistingDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: dataDirOf(ctx), pgtap: opts.pgtap ?? false });
   if ('absent' in opened) {
     ctx.out.info(`database: none (${opened.reason})`);
     return fn(undefined, opened.reason);
@@ -340,7 +344,12 @@ export function register(program: Command): void {
         const { usageError } = await import('../src/errors.js');
         throw usageError('TESTS_DIR_MISSING', `--tests ${testsDir}: no such folder.`, 'Point --tests at a folder of .sql files.');
       }
-      await withDatabase(ctx, async (sql) => {
+      // Like status and diff: a missing embedded database is not created (an empty one proves nothing).
+      await withExistingDatabase(ctx, async (sql, absentReason) => {
+        if (!sql) {
+          const { VeloError } = await import('../src/errors.js');
+          throw new VeloError('DB_NOT_FOUND', `Nothing to test: ${absentReason ?? 'no database'}.`, 'Run `veloready db migrate` (or `veloready serve`) first, or pass --db-url.');
+        }
         const report = await runRlsTests(sql, { testsDir });
         ctx.out.result(() => renderRlsReport(report), { target: sql.target, ...report });
         if (!report.passed) process.exitCode = 1;
