@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite';
 import { pgtap } from '@electric-sql/pglite-pgtap';
+import { recordClosedState } from './closed-state.js';
+import { newestAppliedVersion } from './history.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { pgLockPath, pgliteDir } from './paths.js';
 import type { Queryable, QueryResult, Sql } from './sql.js';
@@ -97,7 +99,9 @@ export async function openPglite(options: OpenPgliteOptions = {}): Promise<Pglit
       if (closed) return;
       closed = true;
       try {
+        const version = dataDir && pgOptions.dataDir ? await newestAppliedVersion(base).catch(() => undefined) : undefined;
         await pglite.close();
+        if (dataDir && version !== undefined) recordClosedState(dataDir, version);
         if (pgOptions.dataDir) privateTree(pgOptions.dataDir);
       } finally {
         lock?.release();
