@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { commandContext, type CommandContext } from '../src/cli/context.js';
-import { examples } from '../src/cli/help.js';
+import { examples, MIGRATIONS_DIR_FLAG as DIR_FLAG, MIGRATIONS_DIR_HELP as DIR_HELP } from '../src/cli/help.js';
 import { DEFAULT_DATA_DIR } from '../src/config/settings.js';
 import type { ResolvedMigrationsDir } from '../src/db/migrations-dir.js';
 import type { Sql } from '../src/db/sql.js';
@@ -8,15 +8,11 @@ import type { Sql } from '../src/db/sql.js';
 const DB_URL_FLAG = '--db-url <url>';
 const DB_URL_HELP = 'Postgres / Supabase connection string (default: DATABASE_URL, else the embedded database)';
 const DEFAULT_TESTS_DIR = 'supabase/tests';
-const DIR_FLAG = '--dir <dir>';
-const DIR_HELP = 'migrations folder (default: VELOREADY_MIGRATIONS_DIR, else ./supabase/migrations when present, else the shipped schema)';
 
 /** The migrations folder of every db command (one resolution, shared with serve), said on stderr. */
 async function migrationsDir(ctx: CommandContext): Promise<ResolvedMigrationsDir> {
-  const { resolveMigrationsDir, describeMigrationsDir } = await import('../src/db/migrations-dir.js');
-  const source = ctx.config.source('migrationsDir');
-  const value = ctx.config.get('migrationsDir');
-  const resolved = resolveMigrationsDir(source === 'flag' ? { flag: value } : { envValue: value });
+  const { resolveMigrationsDir, describeMigrationsDir, migrationsDirOptions } = await import('../src/db/migrations-dir.js');
+  const resolved = resolveMigrationsDir(migrationsDirOptions(ctx.config));
   ctx.out.info(describeMigrationsDir(resolved));
   return resolved;
 }
@@ -24,9 +20,9 @@ async function migrationsDir(ctx: CommandContext): Promise<ResolvedMigrationsDir
 const dataDirOf = (ctx: CommandContext): string => ctx.config.get('dataDir') ?? DEFAULT_DATA_DIR;
 
 /** Opens the command's database and says which one it is (password redacted) on stderr. */
-async function withDatabase<T>(ctx: CommandContext, fn: (sql: Sql) => Promise<T>, opts: { pgtap?: boolean } = {}): Promise<T> {
+async function withDatabase<T>(ctx: CommandContext, fn: (sql: Sql) => Promise<T>): Promise<T> {
   const { openDatabase } = await import('../src/db/open.js');
-  const sql = await openDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: dataDirOf(ctx), pgtap: opts.pgtap ?? false });
+  const sql = await openDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: dataDirOf(ctx) });
   ctx.out.info(`database: ${sql.target.label}`);
   await warnServeOnServer(ctx);
   try {
@@ -46,10 +42,8 @@ async function warnServeOnServer(ctx: CommandContext): Promise<void> {
 
 /** Where `db new` and `db diff --write` create files: never inside the installed package (said on stderr). */
 async function writableDir(ctx: CommandContext): Promise<{ dir: string; created: boolean }> {
-  const { prepareWritableMigrationsDir, describeMigrationsDir } = await import('../src/db/migrations-dir.js');
-  const source = ctx.config.source('migrationsDir');
-  const value = ctx.config.get('migrationsDir');
-  const prepared = prepareWritableMigrationsDir(source === 'flag' ? { flag: value } : { envValue: value });
+  const { prepareWritableMigrationsDir, describeMigrationsDir, migrationsDirOptions } = await import('../src/db/migrations-dir.js');
+  const prepared = prepareWritableMigrationsDir(migrationsDirOptions(ctx.config));
   ctx.out.info(describeMigrationsDir(prepared));
   if (prepared.created) {
     ctx.out.info(
@@ -61,9 +55,13 @@ async function writableDir(ctx: CommandContext): Promise<{ dir: string; created:
 }
 
 /** For read-only commands: the database if it exists; never creates the embedded one. */
-async function withExistingDatabase<T>(ctx: CommandContext, fn: (sql: Sql | undefined, absentReason?: string) => Promise<T>): Promise<T> {
+async function withExistingDatabase<T>(
+  ctx: CommandContext,
+  fn: (sql: Sql | undefined, absentReason?: string) => Promise<T>,
+  opts: { pgtap?: boolean } = {},
+): Promise<T> {
   const { openExistingDatabase } = await import('../src/db/open.js');
-  const opened = await openExistingDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: dataDirOf(ctx) });
+  const opened = await openExistingDatabase({ dbUrl: ctx.config.get('databaseUrl'), dataDir: dataDirOf(ctx), pgtap: opts.pgtap ?? false });
   if ('absent' in opened) {
     ctx.out.info(`database: none (${opened.reason})`);
     return fn(undefined, opened.reason);
@@ -346,7 +344,12 @@ export function register(program: Command): void {
         const { usageError } = await import('../src/errors.js');
         throw usageError('TESTS_DIR_MISSING', `--tests ${testsDir}: no such folder.`, 'Point --tests at a folder of .sql files.');
       }
-      await withDatabase(ctx, async (sql) => {
+      // Like status and diff: a missing embedded database is not created (an empty one proves nothing).
+      await withExistingDatabase(ctx, async (sql, absentReason) => {
+        if (!sql) {
+          const { VeloError } = await import('../src/errors.js');
+          throw new VeloError('DB_NOT_FOUND', `Nothing to test: ${absentReason ?? 'no database'}.`, 'Run `veloready db migrate` (or `veloready serve`) first, or pass --db-url.');
+        }
         const report = await runRlsTests(sql, { testsDir });
         ctx.out.result(() => renderRlsReport(report), { target: sql.target, ...report });
         if (!report.passed) process.exitCode = 1;

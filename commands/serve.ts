@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { commandContext } from '../src/cli/context.js';
-import { examples } from '../src/cli/help.js';
+import { examples, MIGRATIONS_DIR_FLAG, MIGRATIONS_DIR_HELP } from '../src/cli/help.js';
 import { durationSeconds, port, positiveInt } from '../src/cli/parsers.js';
 
 export function register(program: Command): void {
@@ -11,6 +11,7 @@ export function register(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--pg-port <port>', 'Postgres wire-protocol port of the embedded database (0 = any free port)', port, 54322)
     .option('--db-url <url>', 'use this Postgres server instead of the embedded database')
+    .option(MIGRATIONS_DIR_FLAG, MIGRATIONS_DIR_HELP)
     .option('--reset', 'start over: delete the embedded database (with --db-url: its seeded rows) and blobs; the JWT secret stays')
     .option('--seed <n>', 'make sure N generated athletes (ids 1000001…) exist besides the demo one (only missing ones are seeded; existing data is kept)', positiveInt)
     .addOption(new Option('--strava <which>', 'fake Strava (default) or the real API').choices(['fake', 'real']).default('fake'))
@@ -39,6 +40,7 @@ export function register(program: Command): void {
         'veloready serve --no-ui --json | jq .',
         'cd my-site && veloready serve --builtins none   # only the functions in netlify/functions',
         'veloready serve --db-url postgres://postgres@127.0.0.1:5432/veloready',
+        'veloready serve --dir db/migrations   # migrate with this folder instead of ./supabase/migrations',
         'veloready serve --clock 2026-03-01T02:50:00Z --import demo --export-on-exit demo',
       ]),
     )

@@ -36,7 +36,8 @@ export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 10_000;
 const SCAN_BATCH = 256;
 
-const SCHEMA = `
+/** The store's table (also what a snapshot of a data dir without a store holds). */
+export const BLOBS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS blobs (
   store      TEXT    NOT NULL,
   key        TEXT    NOT NULL,
@@ -115,7 +116,7 @@ export function openSqliteBlobs(options: SqliteBlobsOptions): SqliteBlobs {
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec(SCHEMA);
+  db.exec(BLOBS_SCHEMA);
   let closed = false;
   let checkpointer: Checkpointer | undefined;
   if (options.backgroundCheckpoints && options.path !== ':memory:') {

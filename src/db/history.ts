@@ -52,6 +52,12 @@ export async function readHistory(q: Queryable): Promise<AppliedMigration[]> {
   return rows;
 }
 
+/** The newest applied migration's version ('0' when none). */
+export async function newestAppliedVersion(q: Queryable): Promise<string> {
+  const history = await readHistory(q);
+  return history.map((h) => h.version).sort().pop() ?? '0';
+}
+
 export async function isApplied(tx: Queryable, version: string): Promise<boolean> {
   const { rows } = await tx.query(`select 1 from ${HISTORY_TABLE} where version = $1`, [version]);
   return rows.length > 0;

@@ -1,5 +1,6 @@
 import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import type { ResolvedConfig } from '../config/config.js';
 import { MIGRATION_FILE_RE } from './migration-files.js';
 import { defaultMigrationsDir } from './paths.js';
 
@@ -21,6 +22,12 @@ export interface ResolveMigrationsDirOptions {
   envValue?: string | undefined;
   /** The project's root (the working directory by default). */
   cwd?: string;
+}
+
+/** `--dir` when the command was given one, else VELOREADY_MIGRATIONS_DIR as configured (environment or .env). */
+export function migrationsDirOptions(config: Pick<ResolvedConfig, 'get' | 'source'>): ResolveMigrationsDirOptions {
+  const value = config.get('migrationsDir');
+  return config.source('migrationsDir') === 'flag' ? { flag: value } : { envValue: value };
 }
 
 const isDir = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;

@@ -51,14 +51,14 @@ export function createApiActivitiesHandler(deps: FunctionDeps): Handler {
     const load = async (): Promise<ActivityJson[]> => {
       const stored = await asCaller(deps, caller, (tx) => listStoredActivities(tx, athleteId));
       if (stored.length > 0) return stored;
-      const creds = await stravaCredentials(deps.sql, athleteId);
+      const creds = await stravaCredentials(deps.sql, athleteId, deps.clock);
       if (!creds) return stored;
       const fetched = await deps.strava.listActivities(creds, { perPage: FIRST_SYNC_PAGE_SIZE, page: 1 });
       if (fetched.length === 0) return stored;
       // Activities are Strava's records, written under the service's authority (users may not create
       // them: their id is Strava's); the athlete is the verified caller's, and another athlete's row
       // with the same id is left alone by the upsert.
-      await upsertActivities(deps.sql, athleteId, fetched);
+      await upsertActivities(deps.sql, athleteId, fetched, deps.clock.now());
       return asCaller(deps, caller, (tx) => listStoredActivities(tx, athleteId));
     };
 

@@ -45,7 +45,7 @@ export function createApiStreamsHandler(deps: FunctionDeps): Handler {
       const visible = await asCaller(deps, caller, (tx) => visibleActivityStreams(tx, activityId, deps.clock.now()));
       if (!visible) throw notFound(`Activity ${activityId} not found`);
       if (visible.streams) return { activity_id: activityId, streams: visible.streams };
-      const creds = await requireStravaCredentials(deps.sql, athleteId);
+      const creds = await requireStravaCredentials(deps.sql, athleteId, deps.clock);
       let streams: StravaStreamSet;
       try {
         streams = await deps.strava.getStreams(creds, activityId, STREAM_KEYS);
@@ -54,7 +54,8 @@ export function createApiStreamsHandler(deps: FunctionDeps): Handler {
         throw err;
       }
       try {
-        await asCaller(deps, caller, (tx) => storeStreams(tx, athleteId, activityId, streams, deps.clock.now() + rowTtlMs));
+        const cachedAtMs = deps.clock.now();
+        await asCaller(deps, caller, (tx) => storeStreams(tx, athleteId, activityId, streams, { cachedAtMs, expiresAtMs: cachedAtMs + rowTtlMs }));
       } catch (err) {
         // The stored rows are a cache: a row the caller may not overwrite (written by someone
         // else) costs a Strava call next time, never the caller's answer.

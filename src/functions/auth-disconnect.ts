@@ -23,7 +23,7 @@ export interface DisconnectBody extends Disconnected {
 
 /** Asks Strava to revoke the app's access for the athlete; a Strava 5xx or network failure is thrown (502). */
 async function deauthorizeAtStrava(deps: FunctionDeps, athleteId: number): Promise<boolean> {
-  const creds = await stravaCredentials(deps.sql, athleteId);
+  const creds = await stravaCredentials(deps.sql, athleteId, deps.clock);
   if (!creds) return false;
   try {
     let accessToken = creds.accessToken;

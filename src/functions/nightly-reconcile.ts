@@ -22,7 +22,7 @@ export interface ReconcileSummary {
 }
 
 async function recentFromStrava(deps: FunctionDeps, athleteId: number, after: number, before: number): Promise<StravaActivitySummary[] | null> {
-  const creds = await stravaCredentials(deps.sql, athleteId);
+  const creds = await stravaCredentials(deps.sql, athleteId, deps.clock);
   if (!creds) return null;
   const out: StravaActivitySummary[] = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
@@ -45,7 +45,7 @@ export async function reconcileAthlete(
   const mine = remote.filter((a) => a.athlete?.id === undefined || a.athlete.id === athleteId);
   const remoteIds = new Set(mine.map((a) => a.id));
   const { upserted, deleted } = await deps.sql.transaction(async (tx) => {
-    const upserted = await upsertActivities(tx, athleteId, mine);
+    const upserted = await upsertActivities(tx, athleteId, mine, deps.clock.now());
     const stored = await storedIdsBetween(tx, athleteId, after, before);
     const deleted = await deleteActivities(tx, athleteId, stored.filter((id) => !remoteIds.has(id)));
     return { upserted, deleted };

@@ -88,12 +88,12 @@ async function processEvent(deps: FunctionDeps, e: WebhookEvent): Promise<Webhoo
     await invalidateAthleteActivities(deps, e.owner_id, e.object_id);
     return 'deleted';
   }
-  const creds = await stravaCredentials(deps.sql, e.owner_id);
+  const creds = await stravaCredentials(deps.sql, e.owner_id, deps.clock);
   if (!creds) return 'ignored';
   try {
     const activity = await deps.strava.getActivity(creds, e.object_id);
     if (activity.athlete?.id !== undefined && activity.athlete.id !== e.owner_id) return 'ignored';
-    await upsertActivities(deps.sql, e.owner_id, [activity]);
+    await upsertActivities(deps.sql, e.owner_id, [activity], deps.clock.now());
   } catch (err) {
     if (!isStravaNotFound(err)) throw err;
     // Gone or made private since the event: Strava no longer shows it, neither do we.

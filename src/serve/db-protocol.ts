@@ -15,8 +15,8 @@ export type DbRequest = { id: number } & (
   | { op: 'begin' }
   | { op: 'end'; tx: number; commit: boolean }
   | { op: 'close' }
-  /** A snapshot: copy the cluster into `intoDir` while quiet (after a CHECKPOINT); replies its migration version. */
-  | { op: 'capture'; intoDir: string }
+  /** A snapshot: read the cluster while quiet (after a CHECKPOINT); replies its files (a PackedTree, transferred) and migration version. */
+  | { op: 'capture' }
   /** A snapshot load: close the database, move `preparedDir` in its place, reopen. */
   | { op: 'replace'; preparedDir: string }
 );

@@ -5,6 +5,8 @@ import { pgLockPath, pgliteDir } from '../db/paths.js';
 import type { Queryable, QueryResult, Sql } from '../db/sql.js';
 import { VeloError } from '../errors.js';
 import { workerEntry } from '../util/worker-entry.js';
+import type { CapturedCluster } from '../snapshot/database.js';
+import { unpackTree, type PackedTree } from '../snapshot/tree.js';
 import type { DbRequest, DbWorkerData, DbWorkerEvent, WireError } from './db-protocol.js';
 
 /**
@@ -43,10 +45,10 @@ export interface DbThread {
    * for a 504's message (`a Postgres socket client's statement has run for 12.0 s`); else undefined.
    */
   waitNote(): string | undefined;
-  /** Snapshot save: copies the cluster into `intoDir` while quiet (after a CHECKPOINT); returns its migration version. */
-  capture(intoDir: string): Promise<string>;
+  /** Snapshot save: reads the cluster while quiet (after a CHECKPOINT), with its migration version. */
+  capture(): Promise<CapturedCluster>;
   /** Snapshot load: closes the database, moves `preparedDir` in its place and reopens it. */
-  replace(preparedDir: string): Promise<void>;
+  replace(preparedDir: string, migrationVersion?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -252,7 +254,10 @@ export async function startDbThread(opts: DbThreadOptions): Promise<DbThread> {
         ? `the embedded database was busy with a Postgres socket client's statement for ${seconds(now - statement.since)}${statement.text ? ` (${clip(statement.text)})` : ''}`
         : `a Postgres socket client has held the embedded database in an open transaction for ${seconds(now - heldSince)}`;
     },
-    capture: (intoDir) => send<string>({ id: nextId++, op: 'capture', intoDir }),
+    async capture() {
+      const { packed, migrationVersion } = await send<{ packed: PackedTree; migrationVersion: string }>({ id: nextId++, op: 'capture' });
+      return { entries: unpackTree(packed), migrationVersion };
+    },
     replace: (preparedDir) => send<void>({ id: nextId++, op: 'replace', preparedDir }),
     close,
   };

@@ -124,15 +124,22 @@ async function main(): Promise<void> {
         if (error !== undefined) throw error;
         return null;
       }
-      case 'capture':
-        return (await snapshotDatabase()).capture(req.intoDir);
+      case 'capture': {
+        const { entries, migrationVersion } = await (await snapshotDatabase()).capture();
+        const { packTree } = await import('../snapshot/tree.js');
+        const packed = packTree(entries);
+        return new Transfer({ packed, migrationVersion: await migrationVersion }, [packed.buffer]);
+      }
       case 'replace':
         await (await snapshotDatabase()).replace(req.preparedDir);
         return null;
-      case 'close':
+      case 'close': {
         await socket?.stop();
         await sql.close();
+        const { replacedClustersRemoved } = await import('../snapshot/database.js');
+        await replacedClustersRemoved();
         return null;
+      }
     }
   }
   /** Snapshot save and load (loaded on first use): the socket follows the swapped database through `shared`. */
@@ -146,12 +153,23 @@ async function main(): Promise<void> {
 
   port.on('message', (req: DbRequest) => {
     answer(req).then(
-      (value) => post({ t: 'reply', id: req.id, ok: true, value }),
+      (value) =>
+        value instanceof Transfer
+          ? port.postMessage({ t: 'reply', id: req.id, ok: true, value: value.value } satisfies DbWorkerEvent, value.list)
+          : post({ t: 'reply', id: req.id, ok: true, value }),
       (err: unknown) => post({ t: 'reply', id: req.id, ok: false, error: wire(err) }),
     );
   });
   const tid = threadId();
   post({ t: 'ready', ...(socket ? { pgPort: Number(socket.getServerConn().split(':').pop()) } : {}), ...(tid ? { tid } : {}) });
+}
+
+/** A reply whose buffers move to the main thread instead of being copied (a snapshot's ~40 MB). */
+class Transfer {
+  constructor(
+    readonly value: unknown,
+    readonly list: ArrayBuffer[],
+  ) {}
 }
 
 /** An error as plain data: its message and Postgres fields (code, detail, hint...) survive the thread hop. */

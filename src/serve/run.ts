@@ -8,7 +8,7 @@ import { usageError, VeloError } from '../errors.js';
 import { MAX_SEED_ATHLETES } from '../seed/seed.js';
 import { STRAVA_BASE_URL } from '../strava/client.js';
 import { DEFAULT_API_BUDGET } from '../ratelimit/gate.js';
-import { describeMigrationsDir, resolveMigrationsDir } from '../db/migrations-dir.js';
+import { describeMigrationsDir, migrationsDirOptions, resolveMigrationsDir } from '../db/migrations-dir.js';
 import { checkDbUrl, checkStravaUrl } from './preflight.js';
 import { startServe } from './start.js';
 import { attachServeUi } from './ui.js';
@@ -59,7 +59,7 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     pgPort: opts.pgPort as number,
     ...(dbUrl ? { dbUrl } : {}),
     jwtSecret: secret.value,
-    migrations: resolveMigrationsDir({ envValue: config.get('migrationsDir') }),
+    migrations: resolveMigrationsDir(migrationsDirOptions(config)),
     reset: Boolean(opts.reset),
     pgtap: Boolean(opts.pgtap),
     ...(opts.seed ? { seedAthletes: opts.seed as number } : {}),
@@ -89,10 +89,9 @@ export async function runServe(ctx: CommandContext): Promise<void> {
     ...(importSnapshot ? { importSnapshot } : {}),
     ...(exportOnExit ? { exportOnExit } : {}),
   });
-  if (!out.json) {
-    out.info(describeMigrationsDir(serve.migration.migrations));
-    for (const w of serve.migration.warnings) out.warn(w);
-  }
+  // On stderr, as every db command says it (--json keeps stdout to the JSON lines).
+  out.info(describeMigrationsDir(serve.migration.migrations));
+  for (const w of serve.migration.warnings) out.warn(w);
   const ui = await attachServeUi(out, serve, { ui: opts.ui !== false });
 
   await untilShutdown({

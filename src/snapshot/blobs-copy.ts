@@ -1,21 +1,17 @@
 import { existsSync } from 'node:fs';
-import { openSqliteBlobs } from '../blobs/sqlite.js';
 import { openSqlite } from '../blobs/sqlite-connection.js';
+import { BLOBS_SCHEMA, openSqliteBlobs } from '../blobs/sqlite.js';
 
 /**
- * The blob store copied through its own SQLite connection, so it works beside a running serve
- * (which notices another connection's writes, as it does a `cache purge`) and without one.
+ * The blob store's bytes, read through its own SQLite connection in one read transaction, so it
+ * works beside a running serve (which notices another connection's writes, as it does a `cache
+ * purge`) and without one. A data dir without a store gives an empty one.
  */
-export async function backupBlobs(storePath: string, dest: string): Promise<void> {
-  if (!existsSync(storePath)) {
-    // No store yet: an empty one, so every snapshot has the same parts.
-    await openSqliteBlobs({ path: dest, sweepIntervalMs: 0 }).close();
-    return;
-  }
-  const db = openSqlite(storePath, { readonly: true, fileMustExist: true });
+export function backupBlobs(storePath: string): Buffer {
+  const db = existsSync(storePath) ? openSqlite(storePath, { readonly: true, fileMustExist: true }) : openSqlite(':memory:');
   try {
-    // One consistent read of the store, written compacted to a new file.
-    db.prepare('VACUUM INTO ?').run(dest);
+    if (db.memory) db.exec(BLOBS_SCHEMA);
+    return db.serialize();
   } finally {
     db.close();
   }

@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
 import type { ClockSetting } from '../clock/virtual-clock.js';
 
 /** Bumped when the layout of a snapshot file changes. */
@@ -30,25 +27,4 @@ export interface SnapshotManifest {
   clock: ClockSetting | null;
   totalBytes: number;
   files: SnapshotFileEntry[];
-}
-
-/** Every file under `dir` (relative, `/`-separated), with its size and SHA-256. */
-export async function describeFiles(dir: string): Promise<SnapshotFileEntry[]> {
-  // Read whole: a cluster is a few hundred small files and one WAL segment, tens of MB in all.
-  return walk(dir)
-    .sort()
-    .map((path) => {
-      const data = readFileSync(join(dir, path));
-      return { path, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
-    });
-}
-
-function walk(dir: string, root = dir): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(full, root));
-    else if (e.isFile()) out.push(relative(root, full).split(sep).join('/'));
-  }
-  return out;
 }

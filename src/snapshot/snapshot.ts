@@ -1,8 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
 import * as tar from 'tar';
 import type { ClockSetting } from '../clock/virtual-clock.js';
 import { BLOBS_FILE } from '../blobs/target.js';
@@ -10,12 +7,10 @@ import { VeloError } from '../errors.js';
 import { packageRoot } from '../util/package-root.js';
 import { backupBlobs, restoreBlobs } from './blobs-copy.js';
 import { assertMigratable, prepareCluster, PREPARED_DB, shippedMigrationVersion, type SnapshotDatabase } from './database.js';
-import { BLOBS_ENTRY, DB_DIR, describeFiles, MANIFEST_FILE, SECRET_ENTRY, SNAPSHOT_FORMAT, type SnapshotManifest } from './manifest.js';
+import { createArchive, readArchive, writeArchiveTree, type ArchiveWriter, type ReadArchive } from './archive.js';
+import { BLOBS_ENTRY, MANIFEST_FILE, SECRET_ENTRY, SNAPSHOT_FORMAT, type SnapshotFileEntry, type SnapshotManifest } from './manifest.js';
+import type { TreeEntry } from './tree.js';
 import { SNAPSHOT_EXT, snapshotsDir } from './names.js';
-
-/** gzip level: 6 keeps the demo data under 5 MB; lower levels save ~0.5 s but not the size. */
-const GZIP_LEVEL = 6;
-const ZLIB_CHUNK_BYTES = 1024 * 1024;
 
 /** The local state a snapshot covers, at rest or inside a running serve. */
 export interface LocalState {
@@ -83,67 +78,77 @@ function workDir(dataDir: string): string {
 export async function saveSnapshot(state: LocalState, file: string): Promise<SaveResult> {
   const started = performance.now();
   const watch = stopwatch();
-  const work = workDir(state.dataDir);
   const partial = `${file}.partial-${process.pid}`;
+  let versionRead: Promise<string> | undefined;
+  let archive: ArchiveWriter | undefined;
   try {
-    // One moment for every part; the compression after it runs while serve answers again.
-    const { migrationVersion, clock } = await state.exclusive(async () => {
-      const version = await state.database.capture(join(work, DB_DIR));
-      await backupBlobs(join(state.dataDir, BLOBS_FILE), join(work, BLOBS_ENTRY));
-      writeFileSync(join(work, SECRET_ENTRY), JSON.stringify({ jwtSecret: state.jwtSecret() }) + '\n', { mode: 0o600 });
-      return { migrationVersion: version, clock: state.clock() };
+    // One moment for every part, read into memory; hashing and compressing happen after it,
+    // while serve answers again.
+    const captured = await state.exclusive(async () => {
+      const cluster = await state.database.capture();
+      const blobs = backupBlobs(join(state.dataDir, BLOBS_FILE));
+      return { cluster, blobs, jwtSecret: state.jwtSecret(), clock: state.clock() };
     });
+    versionRead = Promise.resolve(captured.cluster.migrationVersion);
     watch.lap('copy');
-    const files = await describeFiles(work);
-    watch.lap('checksum');
+    mkdirSync(dirname(file), { recursive: true });
+    archive = createArchive(partial);
+    const files: SnapshotFileEntry[] = [];
+    const add = (entry: TreeEntry): void => {
+      const described = archive!.add(entry);
+      if (described) files.push(described);
+    };
+    add({ path: SECRET_ENTRY, data: Buffer.from(JSON.stringify({ jwtSecret: captured.jwtSecret }) + '\n') });
+    add({ path: BLOBS_ENTRY, data: captured.blobs });
+    for (const entry of captured.cluster.entries) add(entry);
+    // Last, once the version is known (at rest it is read while zlib compresses the rest).
     const manifest: SnapshotManifest = {
       format: SNAPSHOT_FORMAT,
       veloreadyVersion: packageVersion(),
-      migrationVersion,
+      migrationVersion: await versionRead,
       createdAt: new Date().toISOString(),
-      clock,
+      clock: captured.clock,
       totalBytes: files.reduce((n, f) => n + f.bytes, 0),
-      files,
+      files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     };
-    writeFileSync(join(work, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-    mkdirSync(dirname(file), { recursive: true });
-    // The manifest first, so a reader (snapshot ls) finds it without reading the rest.
-    // Node's own gzip stream with large chunks: it compresses on the thread pool, several
-    // times faster than tar's built-in gzip, and off serve's event loop.
-    await pipeline(
-      tar.c({ cwd: work, portable: true }, [MANIFEST_FILE, SECRET_ENTRY, BLOBS_ENTRY, DB_DIR]),
-      createGzip({ level: GZIP_LEVEL, chunkSize: ZLIB_CHUNK_BYTES }),
-      createWriteStream(partial, { mode: 0o600 }),
-    );
+    archive.add({ path: MANIFEST_FILE, data: Buffer.from(JSON.stringify(manifest, null, 2) + '\n') });
+    await archive.finish();
+    archive = undefined;
     renameSync(partial, file);
     watch.lap('compress');
     return { file, bytes: statSync(file).size, ms: Math.round(performance.now() - started), steps: watch.steps, manifest: summary(manifest) };
   } finally {
+    await archive?.abort();
+    await versionRead?.catch(() => undefined); // the resting database is closed and unlocked before returning
     rmSync(partial, { force: true });
-    rmSync(work, { recursive: true, force: true });
   }
 }
 
 /**
- * Loads a snapshot all-or-nothing: the file is extracted and every part checked against the
- * manifest (sizes, SHA-256), the database migrated forward, off to the side; only then is the
- * live state swapped. A corrupt, truncated or too-new file changes nothing.
+ * Loads a snapshot all-or-nothing: the file is read and every part checked against the manifest
+ * (sizes, SHA-256) before anything is written; the database is written and migrated forward off
+ * to the side; only then is the live state swapped. A corrupt, truncated or too-new file changes
+ * nothing.
  */
 export async function loadSnapshot(state: LocalState, file: string): Promise<LoadResult> {
   const started = performance.now();
   if (!existsSync(file)) throw new VeloError('SNAPSHOT_NOT_FOUND', `no snapshot at ${file}`, 'see veloready snapshot ls');
   const watch = stopwatch();
+  const archive = await readVerified(file, watch.lap);
+  const { manifest } = archive;
+  assertMigratable(manifest.migrationVersion);
+  const { jwtSecret } = JSON.parse(archive.files.get(SECRET_ENTRY)!.data.toString('utf8')) as { jwtSecret: string };
   const work = workDir(state.dataDir);
   try {
-    const manifest = await extractVerified(file, work, watch.lap);
-    assertMigratable(manifest.migrationVersion);
-    const { jwtSecret } = JSON.parse(readFileSync(join(work, SECRET_ENTRY), 'utf8')) as { jwtSecret: string };
+    writeArchiveTree(archive, work, new Set([MANIFEST_FILE, SECRET_ENTRY]));
+    archive.files.clear();
+    watch.lap('write');
     // A cluster at this veloready's schema goes in as it is; an older one is migrated first.
     const migrated =
       manifest.migrationVersion === shippedMigrationVersion() ? { from: manifest.migrationVersion, to: manifest.migrationVersion } : await prepareCluster(work);
     watch.lap('migrate');
     await state.exclusive(async () => {
-      await state.database.replace(PREPARED_DB(work));
+      await state.database.replace(PREPARED_DB(work), migrated.to);
       await restoreBlobs(join(state.dataDir, BLOBS_FILE), join(work, BLOBS_ENTRY));
       state.setJwtSecret(jwtSecret);
       state.setClock(manifest.clock);
@@ -156,34 +161,36 @@ export async function loadSnapshot(state: LocalState, file: string): Promise<Loa
   }
 }
 
-async function extractVerified(file: string, into: string, lap: (step: string) => void): Promise<SnapshotManifest> {
+/** The archive in memory, checked file by file against its manifest (the manifest may come first or last). */
+async function readVerified(file: string, lap: (step: string) => void): Promise<ReadArchive & { manifest: SnapshotManifest }> {
   const corrupt = (why: string): VeloError =>
     new VeloError('SNAPSHOT_CORRUPT', `${file} is not a complete veloready snapshot: ${why}`, 'nothing was changed; save it again, or copy the whole file');
+  let archive: ReadArchive;
   try {
-    await pipeline(createReadStream(file, { highWaterMark: ZLIB_CHUNK_BYTES }), createGunzip({ chunkSize: ZLIB_CHUNK_BYTES }), tar.x({ cwd: into, strict: true }));
+    archive = await readArchive(file);
   } catch (err) {
     throw corrupt((err as Error).message);
   }
   lap('extract');
   let manifest: SnapshotManifest;
   try {
-    manifest = JSON.parse(readFileSync(join(into, MANIFEST_FILE), 'utf8')) as SnapshotManifest;
+    manifest = JSON.parse(archive.files.get(MANIFEST_FILE)!.data.toString('utf8')) as SnapshotManifest;
   } catch {
     throw corrupt('no readable manifest.json');
   }
   if (manifest.format !== SNAPSHOT_FORMAT) {
     throw new VeloError('SNAPSHOT_FORMAT', `${file} has snapshot format ${String(manifest.format)}; this veloready reads format ${SNAPSHOT_FORMAT}`, 'use the veloready version that saved it');
   }
-  rmSync(join(into, MANIFEST_FILE));
-  const found = await describeFiles(into);
   const expected = new Map(manifest.files.map((f) => [f.path, f]));
+  const found = [...archive.files].filter(([path]) => path !== MANIFEST_FILE);
   if (found.length !== expected.size) throw corrupt(`${found.length} files where the manifest lists ${expected.size}`);
-  for (const f of found) {
-    const want = expected.get(f.path);
-    if (!want || want.bytes !== f.bytes || want.sha256 !== f.sha256) throw corrupt(`${f.path} does not match its checksum`);
+  for (const [path, { data, sha256 }] of found) {
+    const want = expected.get(path);
+    if (!want || want.bytes !== data.length || want.sha256 !== sha256) throw corrupt(`${path} does not match its checksum`);
   }
+  if (!archive.files.has(SECRET_ENTRY) || !archive.files.has(BLOBS_ENTRY)) throw corrupt(`no ${archive.files.has(SECRET_ENTRY) ? BLOBS_ENTRY : SECRET_ENTRY}`);
   lap('checksum');
-  return manifest;
+  return { ...archive, manifest };
 }
 
 export interface SnapshotListing {
@@ -214,7 +221,7 @@ export async function listSnapshots(dataDir: string): Promise<SnapshotListing[]>
   );
 }
 
-/** The manifest alone (the first entry), without extracting the rest. */
+/** The manifest alone, without extracting the rest (first in older files, last in newer ones). */
 export async function readManifest(file: string): Promise<SnapshotManifest> {
   let text = '';
   let found = false;

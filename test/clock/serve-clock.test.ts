@@ -140,6 +140,43 @@ describe('serve on a virtual clock', () => {
     expect(bad.stderr).toContain('invalid time "yesterday"');
   }, 60_000);
 
+  it('stream rows are cached and expire by the virtual clock: cleanup sweeps them only once it passes their expiry', async () => {
+    await changeClock({ action: 'set', time: '2026-07-01T00:00:00Z' });
+    const at = clock.now();
+    const { rows } = await serve.sql.query<{ id: string }>('select id::text as id from public.activities where athlete_id = $1 order by start_date desc limit 1', [DEMO_ATHLETE_ID]);
+    const activityId = rows[0]!.id;
+    await serve.sql.query('delete from public.activity_streams where activity_id = $1', [activityId]);
+    const token = mintAccessToken({ secret: TEST_SECRET, clock, athleteId: DEMO_ATHLETE_ID }).token;
+    const res = await fetch(`${serve.url}/api/streams/${activityId}`, { headers: bearer(token) });
+    expect(res.status).toBe(200);
+    const stored = async () =>
+      (
+        await serve.sql.query<{ cached: string; expires: string }>(
+          `select (extract(epoch from cached_at) * 1000)::bigint::text as cached, (extract(epoch from expires_at) * 1000)::bigint::text as expires
+             from public.activity_streams where activity_id = $1`,
+          [activityId],
+        )
+      ).rows;
+    const rowsAtStore = await stored();
+    expect(rowsAtStore.length).toBeGreaterThan(0);
+    // Cached at serve's (virtual) time, not the machine's, and kept 7 days from it.
+    expect(new Set(rowsAtStore.map((r) => Number(r.cached)))).toEqual(new Set([at]));
+    expect(new Set(rowsAtStore.map((r) => Number(r.expires)))).toEqual(new Set([at + 7 * DAY]));
+
+    const cleanup = async () => {
+      const operator = mintAccessToken({ secret: TEST_SECRET, clock, role: 'service_role' }).token;
+      const r = await fetch(`${serve.url}/.netlify/functions/cleanup`, { method: 'POST', headers: bearer(operator) });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { stream_rows_deleted: number }).stream_rows_deleted;
+    };
+    await changeClock({ action: 'advance', by: '6d' });
+    expect(await cleanup()).toBe(0);
+    expect(await stored()).toHaveLength(rowsAtStore.length);
+    await changeClock({ action: 'advance', by: '1d' });
+    expect(await cleanup()).toBe(rowsAtStore.length);
+    expect(await stored()).toEqual([]);
+  }, 60_000);
+
   it('veloready clock says clearly when no serve runs', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'vr-noserve-'));
     const r = await runCli(['clock', 'advance', '1h', '--data-dir', join(empty, '.veloready')]);

@@ -118,6 +118,18 @@ describe('veloready db on the embedded database', () => {
     expect(existsSync(join(dir, 'data'))).toBe(false);
   });
 
+  it('test-rls without an embedded database creates none and says to run db migrate or serve first (exit 1)', async () => {
+    const dir = await tempDir('veloready-rls-none-');
+    const run = await veloready(['db', 'test-rls', '--data-dir', join(dir, 'data')]);
+    expect(run.exitCode).toBe(1);
+    const error = run.stderr.split('\n').find((l) => l.startsWith('error: '));
+    expect(error).toContain('Nothing to test: no embedded database');
+    expect(error).toContain('veloready db migrate');
+    expect(error).toContain('veloready serve');
+    expect(run.stdout).toBe('');
+    expect(existsSync(join(dir, 'data', 'pg'))).toBe(false);
+  });
+
   it('db new creates a correctly named empty migration', async () => {
     const dir = await tempDir('veloready-new-');
     const run = await veloready(['db', 'new', 'Add gear table', '--dir', dir]);

@@ -1,9 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseline, baselineSuggestion } from '../../src/db/baseline.js';
 import { compareSnapshots, differenceId, type SchemaDifference } from '../../src/db/diff/compare.js';
-import { diffAgainstMigrations, expectedSchema } from '../../src/db/diff/diff.js';
+import { diffAgainstMigrations, expectedSchema, scratchSchema } from '../../src/db/diff/diff.js';
+import { catalogKey, SHIPPED_CATALOG_FILE, shippedCatalogSchema, snapshotSourceHash, type ShippedCatalog } from '../../src/db/diff/shipped-catalog.js';
 import type { SchemaSnapshot } from '../../src/db/diff/snapshot.js';
 import { snapshotSchema } from '../../src/db/diff/snapshot.js';
 import { migrationForDifferences } from '../../src/db/diff/write.js';
@@ -13,7 +16,8 @@ import { defaultMigrationsDir } from '../../src/db/paths.js';
 import { inRolledBackTransaction } from '../../src/db/rolled-back.js';
 import { authShimScript } from '../../src/db/shim.js';
 import type { Sql } from '../../src/db/sql.js';
-import { freshPostgresDb, migratedPglite } from '../helpers/db.js';
+import { runCli } from '../helpers/cli.js';
+import { freshPostgresDb, migratedDataDir, migratedPglite } from '../helpers/db.js';
 import { FIXTURES, HAS_POSTGRES, pgliteBackend, postgresBackend, type Backend } from './backends.js';
 
 /**
@@ -217,5 +221,39 @@ describe('db diff end to end', () => {
     cleanups.push(() => sql.close());
     const result = await diffAgainstMigrations(sql, { dir: defaultMigrationsDir() });
     expect(result.differences).toEqual([]);
+  }, 60_000);
+});
+
+describe('the shipped catalog', () => {
+  it('is what the shipped migrations create on a scratch database, per platform (UPDATE_SHIPPED_CATALOG=1 rewrites it)', async () => {
+    const dir = defaultMigrationsDir();
+    const fresh: ShippedCatalog = {
+      key: catalogKey(dir),
+      snapshotSource: snapshotSourceHash()!,
+      platforms: { local: await scratchSchema({ dir, platform: 'local' }), supabase: await scratchSchema({ dir, platform: 'supabase' }) },
+    };
+    if (process.env.UPDATE_SHIPPED_CATALOG) writeFileSync(SHIPPED_CATALOG_FILE, JSON.stringify(fresh, null, 1) + '\n');
+    expect(JSON.parse(readFileSync(SHIPPED_CATALOG_FILE, 'utf8'))).toEqual(fresh);
+  }, 120_000);
+
+  it('stands in only for exactly the shipped files: a project copy uses it, one more migration is migrated on a scratch database', async () => {
+    const project = await mkdtemp(join(tmpdir(), 'vr-catalog-'));
+    cleanups.push(() => rm(project, { recursive: true, force: true }));
+    cpSync(defaultMigrationsDir(), project, { recursive: true });
+    expect(shippedCatalogSchema(project, 'local')).toEqual(shippedCatalogSchema(defaultMigrationsDir(), 'local'));
+    expect(shippedCatalogSchema(project, 'local')?.tables['public.athletes']).toBeDefined();
+    writeFileSync(join(project, '20990101000000_gear.sql'), 'create table public.gear (id bigint primary key);\n');
+    expect(shippedCatalogSchema(project, 'local')).toBeUndefined();
+    expect((await expectedSchema({ dir: project })).tables['public.gear']).toBeDefined();
+  }, 120_000);
+
+  it('db diff on the shipped schema opens no scratch database, first run included', async () => {
+    const dataDir = await migratedDataDir();
+    const tmp = await mkdtemp(join(tmpdir(), 'vr-diff-tmp-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }), () => rm(tmp, { recursive: true, force: true }));
+    const run = await runCli(['db', 'diff', '--data-dir', dataDir, '--json'], { env: { TMPDIR: tmp } });
+    expect([run.exitCode, JSON.parse(run.stdout).equal]).toEqual([0, true]);
+    // No empty cluster and no expected schema were made for it in the OS temp folder.
+    expect(readdirSync(tmp)).toEqual([]);
   }, 60_000);
 });

@@ -11,7 +11,8 @@ import { listMigrationFiles } from '../../src/db/migration-files.js';
 import { authShimScript } from '../../src/db/shim.js';
 import { runCli } from '../helpers/cli.js';
 import { freshPostgresDb, migratedDataDir } from '../helpers/db.js';
-import { startTestServe } from '../serve/helpers.js';
+import { openPg } from '../../src/db/pg.js';
+import { READY_LINE, readyOf, serveUntil, startTestServe, stopCli } from '../serve/helpers.js';
 import { FIXTURES, HAS_POSTGRES } from './backends.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -195,6 +196,37 @@ describe('serve with the project\'s migrations', () => {
       await elsewhere.close();
     }
   }, 120_000);
+});
+
+describe('serve --dir', () => {
+  it('migrates with the named folder over VELOREADY_MIGRATIONS_DIR and ./supabase/migrations, and prints it', async () => {
+    // The project's supabase/migrations and the environment both name the shipped schema only;
+    // --dir names a folder with the extra migration: only --dir creates public.gear.
+    const project = await tempDir('vr-serve-dir-');
+    const named = join(project, 'db', 'migrations');
+    mkdirSync(named, { recursive: true });
+    cpSync(defaultMigrationsDir(), named, { recursive: true });
+    writeFileSync(join(named, EXTRA_MIGRATION), 'create table public.gear (id bigint primary key, name text not null);\n');
+    cpSync(defaultMigrationsDir(), join(project, 'supabase', 'migrations'), { recursive: true });
+    const dataDir = await migratedCopy();
+
+    const serve = await serveUntil(project, ['--data-dir', dataDir, '--json', '--dir', 'db/migrations'], READY_LINE, {
+      VELOREADY_MIGRATIONS_DIR: defaultMigrationsDir(),
+    });
+    try {
+      expect(serve.out()).toContain('migrations: db/migrations (--dir)');
+      const sql = await openPg(`postgres://postgres@127.0.0.1:${readyOf(serve).pgPort}/postgres`, { maxConnections: 1 });
+      try {
+        expect((await sql.query("select to_regclass('public.gear')::text as t")).rows).toEqual([{ t: 'gear' }]);
+      } finally {
+        await sql.close();
+      }
+    } finally {
+      expect(await stopCli(serve)).toBe(0);
+    }
+    const help = await veloready(project, ['serve', '--help']);
+    expect(help.stdout).toMatch(/--dir <dir>\s+migrations folder \(default: VELOREADY_MIGRATIONS_DIR, else \.\/supabase\/migrations/);
+  }, 180_000);
 });
 
 describe('db reset', () => {

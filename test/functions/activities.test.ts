@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activitiesKey, CACHE_STORE } from '../../src/cache/keys.js';
 import { createApiActivitiesHandler } from '../../src/functions/api-activities.js';
 import { upsertActivities } from '../../src/functions/lib/activities.js';
+import { stravaCredentials } from '../../src/functions/lib/strava-creds.js';
 import type { Handler } from '../../src/emulator/types.js';
 import { bodyOf, connectAthlete, context, event, expectClientError, harness, header, tokenFor, type Harness } from './helpers.js';
 
@@ -123,11 +124,32 @@ describe('api-activities', () => {
     expect(expectClientError(await get(tokenFor(h, athlete, { role: 'anon' })), 403)).toBe('FORBIDDEN_ROLE');
   });
 
+  it("stamps rows with the function clock's time, not the database's: activities created/updated, the athlete's refreshed Strava tokens", async () => {
+    const epochMs = async (text: string, params: unknown[]) =>
+      (await h.sql.query<{ ms: string }>(`select (extract(epoch from x) * 1000)::bigint::text as ms from (${text}) t(x)`, params)).rows.map((r) => Number(r.ms));
+    const token = tokenFor(h, athlete);
+    const [first] = bodyOf(await get(token, { headers: { 'cache-control': 'no-cache' } })).activities;
+    const created = h.clock.now();
+    const id = Number(first.id) + 2_000_000;
+    await upsertActivities(h.sql, athlete, [{ ...first, id }], created);
+    expect(await epochMs('select created_at from public.activities where id = $1 union all select updated_at from public.activities where id = $1', [id])).toEqual([created, created]);
+    h.clock.advance(3_600_000);
+    await upsertActivities(h.sql, athlete, [{ ...first, id, name: 'Renamed on Strava' }], h.clock.now());
+    expect(await epochMs('select created_at from public.activities where id = $1 union all select updated_at from public.activities where id = $1', [id])).toEqual([created, h.clock.now()]);
+
+    // Strava's access token past its expiry: the next call refreshes it and records when, by the clock.
+    await h.sql.query('update public.athletes set strava_token_expires_at = to_timestamp(0) where id = $1', [athlete]);
+    h.clock.advance(60_000);
+    await h.deps.strava.getAthlete((await stravaCredentials(h.sql, athlete, h.clock))!);
+    expect(await epochMs('select updated_at from public.athletes where id = $1', [athlete])).toEqual([h.clock.now()]);
+    expect(await epochMs('select strava_token_expires_at from public.athletes where id = $1', [athlete])).not.toEqual([0]);
+  });
+
   it('stores a Strava activity whose name holds a NUL (Postgres cannot) with U+FFFD instead of failing the sync', async () => {
     const token = tokenFor(h, athlete);
     const [first] = bodyOf(await get(token, { headers: { 'cache-control': 'no-cache' } })).activities;
     const id = Number(first.id) + 1_000_000;
-    const changed = await upsertActivities(h.sql, athlete, [{ ...first, id, name: 'Morning\u0000Ride', timezone: '(GMT+00:00)\u0000UTC' }]);
+    const changed = await upsertActivities(h.sql, athlete, [{ ...first, id, name: 'Morning\u0000Ride', timezone: '(GMT+00:00)\u0000UTC' }], h.clock.now());
     expect(changed).toBe(1);
     const { rows } = await h.sql.query<{ name: string }>('select name from public.activities where id = $1', [id]);
     expect(rows[0]!.name).toBe('Morning\uFFFDRide');

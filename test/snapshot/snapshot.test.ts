@@ -1,13 +1,15 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSED_STATE_FILE } from '../../src/db/closed-state.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { defaultMigrationsDir } from '../../src/db/paths.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
 import { shippedMigrationVersion } from '../../src/snapshot/database.js';
+import { createArchive } from '../../src/snapshot/archive.js';
 import { loadSnapshot, saveSnapshot } from '../../src/snapshot/snapshot.js';
 import { restingState } from '../../src/snapshot/states.js';
 import { ADMIN_TOKEN_HEADER } from '../../src/control/admin-guard.js';
@@ -199,6 +201,48 @@ describe('snapshots at rest', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/migration 99990101000000, newer than this veloready's/);
   }, 180_000);
+
+  it("records the database's migration version right whether or not it was closed cleanly since its last record", async () => {
+    const dataDir = await migratedDataDir();
+    const file = join(scratch, 'closed-state.tar.gz');
+    const sidecar = join(dataDir, CLOSED_STATE_FILE);
+    await withDatabase(dataDir, async () => undefined); // a clean close records the version beside pg_control's hash
+    const recorded = JSON.parse(readFileSync(sidecar, 'utf8')) as { migrationVersion: string; pgControlSha256: string };
+    expect(recorded.migrationVersion).toBe(shippedMigrationVersion());
+
+    // A record left before a crash (pg_control has changed since): not trusted, the database is opened.
+    writeFileSync(sidecar, JSON.stringify({ migrationVersion: '20200101000000', pgControlSha256: 'f'.repeat(64) }));
+    expect((await saveSnapshot(restingState(dataDir, TEST_SECRET), file)).manifest.migrationVersion).toBe(shippedMigrationVersion());
+    // That open's clean close recorded again; a record that matches pg_control is taken as it is
+    // (Postgres is not started for it).
+    const rerecorded = JSON.parse(readFileSync(sidecar, 'utf8')) as typeof recorded;
+    expect(rerecorded).toEqual({ migrationVersion: shippedMigrationVersion(), pgControlSha256: expect.not.stringMatching(recorded.pgControlSha256) });
+    writeFileSync(sidecar, JSON.stringify({ ...rerecorded, migrationVersion: '20200101000000' }));
+    expect((await saveSnapshot(restingState(dataDir, TEST_SECRET), file)).manifest.migrationVersion).toBe('20200101000000');
+  }, 120_000);
+
+  it('a snapshot holding a link, or a path out of its folder, is refused before anything is written', async () => {
+    const target = join(scratch, 'hostile-target');
+    // A symbolic link inside pg/ (to somewhere else on the machine).
+    const linked = mkdtempSync(join(tmpdir(), 'vr-hostile-'));
+    mkdirSync(join(linked, 'pg'));
+    symlinkSync('/etc', join(linked, 'pg', 'evil'));
+    writeFileSync(join(linked, 'manifest.json'), JSON.stringify({ format: 1, migrationVersion: '0', files: [] }));
+    const withLink = join(scratch, 'with-link.tar.gz');
+    await tar.c({ gzip: true, file: withLink, cwd: linked }, ['manifest.json', 'pg']);
+    // An entry named ../escape.
+    const escaping = join(scratch, 'escaping.tar.gz');
+    const archive = createArchive(escaping);
+    archive.add({ path: '../escape', data: Buffer.from('x') });
+    archive.add({ path: 'manifest.json', data: Buffer.from(JSON.stringify({ format: 1, migrationVersion: '0', files: [] })) });
+    await archive.finish();
+
+    for (const [file, why] of [[withLink, 'SymbolicLink entry'], [escaping, 'unsafe entry path "../escape"']] as const) {
+      await expect(loadSnapshot(restingState(target, TEST_SECRET), file)).rejects.toMatchObject({ code: 'SNAPSHOT_CORRUPT', message: expect.stringContaining(why) });
+    }
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(join(scratch, 'escape'))).toBe(false);
+  });
 
   it('snapshot ls / rm, and bad names are usage errors', async () => {
     const dataDir = join(scratch, 'named');

@@ -7,6 +7,7 @@ import { authShimScript, detectAuth } from '../shim.js';
 import type { Queryable } from '../sql.js';
 import { compareSnapshots, type SchemaDifference } from './compare.js';
 import { openScratchDatabase, pgliteBuildKey, SCRATCH_CACHE_DIR } from './scratch.js';
+import { shippedCatalogSchema } from './shipped-catalog.js';
 import { snapshotCodeKey, snapshotSchema, type SchemaSnapshot } from './snapshot.js';
 
 export interface DiffOptions {
@@ -56,26 +57,23 @@ function expectedKey(options: DiffOptions): string {
 }
 
 /**
- * What the migrations in `dir` (up to `to`) create, read from a scratch database. The snapshot is
- * kept beside the scratch cluster, keyed by every input, so a repeat diff of unchanged migrations
- * skips the scratch database altogether.
+ * What the migrations in `dir` (up to `to`) create: from the shipped catalog when `dir` holds
+ * exactly the shipped migrations, else read from a scratch database. That snapshot is kept beside
+ * the scratch cluster, keyed by every input, so a repeat diff of unchanged migrations skips the
+ * scratch database altogether.
  */
 export async function expectedSchema(options: DiffOptions): Promise<SchemaSnapshot> {
+  if (options.to === undefined) {
+    const shipped = shippedCatalogSchema(options.dir, options.platform ?? 'local');
+    if (shipped) return shipped;
+  }
   const cached = join(SCRATCH_CACHE_DIR, `expected-${expectedKey(options)}.json`);
   try {
     return JSON.parse(readFileSync(cached, 'utf8')) as SchemaSnapshot;
   } catch {
     // not cached yet (or unreadable): built below
   }
-  const scratch = await openScratchDatabase();
-  let snapshot: SchemaSnapshot;
-  try {
-    await preparePlatform(scratch, options.platform ?? 'local');
-    await migrate(scratch, { dir: options.dir, ...(options.to !== undefined ? { to: options.to } : {}) });
-    snapshot = await snapshotSchema(scratch);
-  } finally {
-    await scratch.close();
-  }
+  const snapshot = await scratchSchema(options);
   try {
     mkdirSync(SCRATCH_CACHE_DIR, { recursive: true });
     writeFileSync(`${cached}.${process.pid}`, JSON.stringify(snapshot));
@@ -84,6 +82,18 @@ export async function expectedSchema(options: DiffOptions): Promise<SchemaSnapsh
     // only a cache
   }
   return snapshot;
+}
+
+/** What the migrations create, read from a scratch database just migrated (no cache). */
+export async function scratchSchema(options: DiffOptions): Promise<SchemaSnapshot> {
+  const scratch = await openScratchDatabase();
+  try {
+    await preparePlatform(scratch, options.platform ?? 'local');
+    await migrate(scratch, { dir: options.dir, ...(options.to !== undefined ? { to: options.to } : {}) });
+    return await snapshotSchema(scratch);
+  } finally {
+    await scratch.close();
+  }
 }
 
 /** The shim (as migrate would apply it), plus Supabase's default privileges when standing in for Supabase. */

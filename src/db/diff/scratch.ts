@@ -13,13 +13,20 @@ import { openPglite, type PgliteSql } from '../pglite.js';
 export const SCRATCH_CACHE_DIR = join(tmpdir(), 'veloready-scratch');
 const SCRATCH_LABEL = 'scratch (in memory)';
 
-/** Identifies the PGlite build: a cluster from another build may not load. */
-export function pgliteBuildKey(): string {
+function pglitePackageJson(): string {
   let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  const pkg = join(dir, 'package.json');
-  const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
-  return `${version}-${Math.round(statSync(pkg).mtimeMs)}`;
+  return join(dir, 'package.json');
+}
+
+/** The installed PGlite's version (its Postgres deparses expressions the catalog is compared by). */
+export function pgliteVersion(): string {
+  return (JSON.parse(readFileSync(pglitePackageJson(), 'utf8')) as { version: string }).version;
+}
+
+/** Identifies the PGlite build: a cluster from another build may not load. */
+export function pgliteBuildKey(): string {
+  return `${pgliteVersion()}-${Math.round(statSync(pglitePackageJson()).mtimeMs)}`;
 }
 
 function templatePath(): string {

@@ -93,128 +93,114 @@ function emptyTable(schema: string, name: string, enabled: boolean, forced: bool
   };
 }
 
-/** Everything `db diff` compares, read from the catalog in a handful of set-based queries. */
-export async function snapshotSchema(q: Queryable): Promise<SchemaSnapshot> {
-  const params = [EXCLUDED_SCHEMAS, EXCLUDED_PATTERNS];
-  const snap: SchemaSnapshot = { tables: {}, views: {}, enums: {}, functions: {} };
-
-  const { rows: rels } = await q.query<{ schema: string; name: string; kind: string; rls: boolean; forced: boolean; view: string | null }>(
-    `select n.nspname as schema, c.relname as name, c.relkind::text as kind, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
+/** Set-based catalog queries, one per kind of object; $1, $2: excluded schemas and patterns, $3: the API roles. */
+const CATALOG_QUERIES = {
+  rels: `select n.nspname as schema, c.relname as name, c.relkind::text as kind, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
             case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as view
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relnamespace in ${NS} and c.relkind in ('r', 'p', 'v', 'm') and not c.relispartition and ${NOT_EXTENSION('c.oid')}`,
-    params,
-  );
-  for (const r of rels) {
+  cols: `select n.nspname as schema, c.relname as table, a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
+            a.attnotnull as notnull, pg_get_expr(d.adbin, d.adrelid) as def, a.attidentity::text as identity, a.attgenerated::text as generated,
+            a.attnum as position
+       from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+       left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped`,
+  cons: `select n.nspname as schema, c.relname as table, k.conname as name, k.contype::text as kind, pg_get_constraintdef(k.oid) as def
+       from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+      where c.relnamespace in ${NS} and k.contype in ('p', 'u', 'f', 'c', 'x')`,
+  idx: `select n.nspname as schema, c.relname as table, ic.relname as name, pg_get_indexdef(i.indexrelid) as def
+       from pg_index i join pg_class c on c.oid = i.indrelid join pg_class ic on ic.oid = i.indexrelid
+       join pg_namespace n on n.oid = c.relnamespace
+      where c.relnamespace in ${NS}
+        and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid and k.contype in ('p', 'u', 'x'))`,
+  pols: `select schemaname as schema, tablename as table, policyname as name, permissive, roles, cmd, qual, with_check
+       from pg_policies p join pg_namespace n on n.nspname = p.schemaname where n.oid in ${NS}`,
+  trg: `select n.nspname as schema, c.relname as table, t.tgname as name, pg_get_triggerdef(t.oid) as def
+       from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+      where c.relnamespace in ${NS} and not t.tgisinternal`,
+  grants: `select n.nspname as schema, c.relname as table, r.rolname as role, array_agg(distinct a.privilege_type::text) as privileges
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       cross join lateral aclexplode(c.relacl) a join pg_roles r on r.oid = a.grantee
+      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and r.rolname = any($3::text[]) and a.privilege_type <> 'MAINTAIN'
+      group by 1, 2, 3`,
+  colGrants: `select n.nspname as schema, c.relname as table, att.attname as column, r.rolname as role,
+            array_agg(distinct a.privilege_type::text) as privileges
+       from pg_attribute att join pg_class c on c.oid = att.attrelid join pg_namespace n on n.oid = c.relnamespace
+       cross join lateral aclexplode(att.attacl) a join pg_roles r on r.oid = a.grantee
+      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and att.attacl is not null and r.rolname = any($3::text[]) and a.privilege_type <> 'MAINTAIN'
+      group by 1, 2, 3, 4`,
+  enums: `select n.nspname as schema, t.typname as name, json_agg(e.enumlabel order by e.enumsortorder) as labels
+       from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid
+      where t.typnamespace in ${NS} and ${NOT_EXTENSION('t.oid')}
+      group by 1, 2`,
+  fns: `select n.nspname as schema, p.proname as name, pg_get_function_identity_arguments(p.oid) as args,
+            pg_get_function_result(p.oid) as returns, l.lanname as language, p.prosecdef as secdef,
+            p.provolatile::text as volatility, md5(coalesce(p.prosrc, '')) as body
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+      where p.pronamespace in ${NS} and ${NOT_EXTENSION('p.oid')}`,
+};
+
+/** Every catalog query's rows as one JSON document: one round trip (a remote database is ~10× fewer waits). */
+const CATALOG_SQL = `select json_build_object(${Object.entries(CATALOG_QUERIES)
+  .map(([name, text]) => `'${name}', (select coalesce(json_agg(x), '[]'::json) from (${text}) x)`)
+  .join(',\n  ')}) as catalog`;
+
+interface CatalogRows {
+  rels: Array<{ schema: string; name: string; kind: string; rls: boolean; forced: boolean; view: string | null }>;
+  cols: Array<{ schema: string; table: string; name: string; type: string; notnull: boolean; def: string | null; identity: string; generated: string; position: number }>;
+  cons: Array<{ schema: string; table: string; name: string; kind: string; def: string }>;
+  idx: Array<{ schema: string; table: string; name: string; def: string }>;
+  pols: Array<{ schema: string; table: string; name: string; permissive: string; roles: string[]; cmd: string; qual: string | null; with_check: string | null }>;
+  trg: Array<{ schema: string; table: string; name: string; def: string }>;
+  grants: Array<{ schema: string; table: string; role: string; privileges: string[] }>;
+  colGrants: Array<{ schema: string; table: string; column: string; role: string; privileges: string[] }>;
+  enums: Array<{ schema: string; name: string; labels: string[] }>;
+  fns: Array<{ schema: string; name: string; args: string; returns: string | null; language: string; secdef: boolean; volatility: string; body: string }>;
+}
+
+/** Everything `db diff` compares, read from the catalog in one statement of set-based queries. */
+export async function snapshotSchema(q: Queryable): Promise<SchemaSnapshot> {
+  const { rows } = await q.query<{ catalog: CatalogRows | string }>(CATALOG_SQL, [EXCLUDED_SCHEMAS, EXCLUDED_PATTERNS, API_ROLES]);
+  const raw = rows[0]!.catalog;
+  const c = typeof raw === 'string' ? (JSON.parse(raw) as CatalogRows) : raw;
+  const snap: SchemaSnapshot = { tables: {}, views: {}, enums: {}, functions: {} };
+
+  for (const r of c.rels) {
     if (r.kind === 'v' || r.kind === 'm') snap.views[`${r.schema}.${r.name}`] = (r.view ?? '').trim();
     else snap.tables[`${r.schema}.${r.name}`] = emptyTable(r.schema, r.name, r.rls, r.forced);
   }
   const table = (schema: string, name: string): TableSnapshot | undefined => snap.tables[`${schema}.${name}`];
 
-  const { rows: cols } = await q.query<{ schema: string; table: string; name: string; type: string; notnull: boolean; def: string | null; identity: string; generated: string }>(
-    `select n.nspname as schema, c.relname as table, a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
-            a.attnotnull as notnull, pg_get_expr(d.adbin, d.adrelid) as def, a.attidentity::text as identity, a.attgenerated::text as generated
-       from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-       left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
-      order by a.attnum`,
-    params,
-  );
-  for (const c of cols) {
-    const t = table(c.schema, c.table);
-    if (t) t.columns[c.name] = { type: c.type, notNull: c.notnull, default: c.def, identity: c.identity, generated: c.generated };
+  for (const col of [...c.cols].sort((a, b) => a.position - b.position)) {
+    const t = table(col.schema, col.table);
+    if (t) t.columns[col.name] = { type: col.type, notNull: col.notnull, default: col.def, identity: col.identity, generated: col.generated };
   }
-
-  const { rows: cons } = await q.query<{ schema: string; table: string; name: string; kind: string; def: string }>(
-    `select n.nspname as schema, c.relname as table, k.conname as name, k.contype::text as kind, pg_get_constraintdef(k.oid) as def
-       from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
-      where c.relnamespace in ${NS} and k.contype in ('p', 'u', 'f', 'c', 'x')`,
-    params,
-  );
-  for (const k of cons) {
+  for (const k of c.cons) {
     const t = table(k.schema, k.table);
     if (t) t.constraints[k.name] = k.def;
   }
-
-  const { rows: idx } = await q.query<{ schema: string; table: string; name: string; def: string }>(
-    `select n.nspname as schema, c.relname as table, ic.relname as name, pg_get_indexdef(i.indexrelid) as def
-       from pg_index i join pg_class c on c.oid = i.indrelid join pg_class ic on ic.oid = i.indexrelid
-       join pg_namespace n on n.oid = c.relnamespace
-      where c.relnamespace in ${NS}
-        and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid and k.contype in ('p', 'u', 'x'))`,
-    params,
-  );
-  for (const i of idx) {
+  for (const i of c.idx) {
     const t = table(i.schema, i.table);
     if (t) t.indexes[i.name] = i.def;
   }
-
-  const { rows: pols } = await q.query<{ schema: string; table: string; name: string; permissive: string; roles: string[]; cmd: string; qual: string | null; with_check: string | null }>(
-    `select schemaname as schema, tablename as table, policyname as name, permissive, array_to_json(roles) as roles, cmd, qual, with_check
-       from pg_policies p join pg_namespace n on n.nspname = p.schemaname where n.oid in ${NS}`,
-    params,
-  );
-  for (const p of pols) {
+  for (const p of c.pols) {
     const t = table(p.schema, p.table);
     if (t) t.policies[p.name] = { command: p.cmd, permissive: p.permissive, roles: [...p.roles].sort(), using: p.qual, withCheck: p.with_check };
   }
-
-  const { rows: trg } = await q.query<{ schema: string; table: string; name: string; def: string }>(
-    `select n.nspname as schema, c.relname as table, t.tgname as name, pg_get_triggerdef(t.oid) as def
-       from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
-      where c.relnamespace in ${NS} and not t.tgisinternal`,
-    params,
-  );
-  for (const t of trg) {
-    const tab = table(t.schema, t.table);
-    if (tab) tab.triggers[t.name] = t.def;
+  for (const tr of c.trg) {
+    const t = table(tr.schema, tr.table);
+    if (t) t.triggers[tr.name] = tr.def;
   }
-
-  const { rows: grants } = await q.query<{ schema: string; table: string; role: string; privileges: string[] }>(
-    `select n.nspname as schema, c.relname as table, r.rolname as role, array_to_json(array_agg(distinct a.privilege_type::text)) as privileges
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       cross join lateral aclexplode(c.relacl) a join pg_roles r on r.oid = a.grantee
-      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and r.rolname = any($3::text[]) and a.privilege_type <> 'MAINTAIN'
-      group by 1, 2, 3`,
-    [...params, API_ROLES],
-  );
-  for (const g of grants) {
+  for (const g of c.grants) {
     const t = table(g.schema, g.table);
     if (t) t.grants[g.role] = [...g.privileges].sort();
   }
-
-  const { rows: colGrants } = await q.query<{ schema: string; table: string; column: string; role: string; privileges: string[] }>(
-    `select n.nspname as schema, c.relname as table, att.attname as column, r.rolname as role,
-            array_to_json(array_agg(distinct a.privilege_type::text)) as privileges
-       from pg_attribute att join pg_class c on c.oid = att.attrelid join pg_namespace n on n.oid = c.relnamespace
-       cross join lateral aclexplode(att.attacl) a join pg_roles r on r.oid = a.grantee
-      where c.relnamespace in ${NS} and c.relkind in ('r', 'p') and att.attacl is not null and r.rolname = any($3::text[]) and a.privilege_type <> 'MAINTAIN'
-      group by 1, 2, 3, 4`,
-    [...params, API_ROLES],
-  );
-  for (const g of colGrants) {
+  for (const g of c.colGrants) {
     const t = table(g.schema, g.table);
     if (t) t.columnGrants[`${g.role} ${g.column}`] = [...g.privileges].sort();
   }
-
-  const { rows: enums } = await q.query<{ schema: string; name: string; labels: string[] }>(
-    `select n.nspname as schema, t.typname as name, json_agg(e.enumlabel order by e.enumsortorder) as labels
-       from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid
-      where t.typnamespace in ${NS} and ${NOT_EXTENSION('t.oid')}
-      group by 1, 2`,
-    params,
-  );
-  for (const e of enums) snap.enums[`${e.schema}.${e.name}`] = e.labels;
-
-  const { rows: fns } = await q.query<{ schema: string; name: string; args: string; returns: string | null; language: string; secdef: boolean; volatility: string; body: string }>(
-    `select n.nspname as schema, p.proname as name, pg_get_function_identity_arguments(p.oid) as args,
-            pg_get_function_result(p.oid) as returns, l.lanname as language, p.prosecdef as secdef,
-            p.provolatile::text as volatility, md5(coalesce(p.prosrc, '')) as body
-       from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
-      where p.pronamespace in ${NS} and ${NOT_EXTENSION('p.oid')}`,
-    params,
-  );
-  for (const f of fns) {
+  for (const e of c.enums) snap.enums[`${e.schema}.${e.name}`] = e.labels;
+  for (const f of c.fns) {
     const signature = `${f.schema}.${f.name}(${f.args})`;
     snap.functions[signature] = {
       signature, returns: f.returns ?? '', language: f.language, securityDefiner: f.secdef, volatility: f.volatility, bodyMd5: f.body,

@@ -30,11 +30,14 @@ const COLUMNS: ReadonlyArray<readonly [string, string]> = [
 const NAMES = COLUMNS.map(([n]) => n);
 const MUTABLE = NAMES.filter((n) => n !== 'id' && n !== 'athlete_id');
 
-/** One multi-row upsert (a single bound JSON parameter); counts only rows inserted or really changed. */
+/**
+ * One multi-row upsert (a single bound JSON parameter); counts only rows inserted or really
+ * changed. `created_at` / `updated_at` are the caller's clock ($2), not the database's now().
+ */
 const UPSERT_SQL = `
-insert into public.activities (${NAMES.join(', ')})
-select ${NAMES.join(', ')} from jsonb_to_recordset($1::jsonb) as x(${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})
-on conflict (id) do update set ${MUTABLE.map((n) => `${n} = excluded.${n}`).join(', ')}, updated_at = now()
+insert into public.activities (${NAMES.join(', ')}, created_at, updated_at)
+select ${NAMES.join(', ')}, $2::timestamptz, $2::timestamptz from jsonb_to_recordset($1::jsonb) as x(${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})
+on conflict (id) do update set ${MUTABLE.map((n) => `${n} = excluded.${n}`).join(', ')}, updated_at = excluded.updated_at
 where activities.athlete_id = excluded.athlete_id
   and (${MUTABLE.map((n) => `activities.${n}`).join(', ')}) is distinct from (${MUTABLE.map((n) => `excluded.${n}`).join(', ')})`;
 
@@ -69,12 +72,13 @@ function toRow(a: StravaActivitySummary, athleteId: number): Record<string, unkn
 
 const UPSERT_CHUNK = 500;
 
-/** Upserts Strava summaries for one athlete; returns how many rows were inserted or changed. */
-export async function upsertActivities(db: Queryable, athleteId: number, activities: readonly StravaActivitySummary[]): Promise<number> {
+/** Upserts Strava summaries for one athlete at `nowMs`; returns how many rows were inserted or changed. */
+export async function upsertActivities(db: Queryable, athleteId: number, activities: readonly StravaActivitySummary[], nowMs: number): Promise<number> {
   let changed = 0;
+  const at = new Date(nowMs).toISOString();
   for (let i = 0; i < activities.length; i += UPSERT_CHUNK) {
     const rows = activities.slice(i, i + UPSERT_CHUNK).map((a) => toRow(a, athleteId));
-    const res = await db.query(UPSERT_SQL, [JSON.stringify(rows)]);
+    const res = await db.query(UPSERT_SQL, [JSON.stringify(rows), at]);
     changed += res.rowCount;
   }
   return changed;

@@ -157,7 +157,7 @@ async function conflictOr(deps: FunctionDeps, athleteId: number | undefined, err
 export async function createBackfillJob(deps: FunctionDeps, req: BackfillRequest, id?: string): Promise<BackfillJob> {
   const existing = await liveJobFor(deps.sql, req.athleteId);
   if (existing) throw new BackfillConflict(existing);
-  await requireStravaCredentials(deps.sql, req.athleteId);
+  await requireStravaCredentials(deps.sql, req.athleteId, deps.clock);
   const now = new Date(deps.clock.now()).toISOString();
   const until = req.until ?? Math.floor(deps.clock.now() / 1000);
   try {
@@ -258,7 +258,7 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
     return (await markFailed(`${TIMED_OUT_PREFIX}: stopped by the background time limit at page ${page}; resume it with {"job_id": "${jobId}"}`)) ?? at;
   };
   try {
-    const creds = await requireStravaCredentials(deps.sql, job.athlete_id);
+    const creds = await requireStravaCredentials(deps.sql, job.athlete_id, deps.clock);
     const after = unix(job.since);
     const before = unix(job.until);
     let page = job.checkpoint.page ?? 1;
@@ -275,7 +275,7 @@ async function runOnce(deps: FunctionDeps, jobId: string, opts: RunOptions): Pro
       page += 1;
       const span = startSpan(activities, job.checkpoint);
       job = await deps.sql.transaction(async (tx) => {
-        await upsertActivities(tx, job.athlete_id, activities);
+        await upsertActivities(tx, job.athlete_id, activities, deps.clock.now());
         const { rows } = await tx.query(
           `update public.backfill_jobs set pages_fetched = pages_fetched + 1, activities_upserted = activities_upserted + $2,
              checkpoint = $3::jsonb, updated_at = $4 where id = $1 returning ${JOB_COLUMNS}`,

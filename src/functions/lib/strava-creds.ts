@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import type { Queryable } from '../../db/sql.js';
 import type { StravaCredentials, StravaTokenResponse } from '../../strava/port.js';
 import { HttpError } from './http.js';
@@ -10,11 +11,11 @@ interface TokenRow {
 }
 
 /** Saves tokens Strava rotated, so the next request does not refresh again. */
-export async function saveStravaTokens(db: Queryable, athleteId: number, t: StravaTokenResponse): Promise<void> {
+export async function saveStravaTokens(db: Queryable, athleteId: number, t: StravaTokenResponse, nowMs: number): Promise<void> {
   await db.query(
     `update public.athletes set strava_access_token = $2, strava_refresh_token = $3,
-       strava_token_expires_at = to_timestamp($4), updated_at = now() where id = $1`,
-    [athleteId, t.access_token, t.refresh_token, t.expires_at],
+       strava_token_expires_at = to_timestamp($4), updated_at = $5 where id = $1`,
+    [athleteId, t.access_token, t.refresh_token, t.expires_at, new Date(nowMs).toISOString()],
   );
 }
 
@@ -22,7 +23,7 @@ export async function saveStravaTokens(db: Queryable, athleteId: number, t: Stra
  * The athlete's Strava credentials, read with the service connection (tokens are server-side
  * secrets), or undefined when the athlete has none or revoked access.
  */
-export async function stravaCredentials(db: Queryable, athleteId: number): Promise<StravaCredentials | undefined> {
+export async function stravaCredentials(db: Queryable, athleteId: number, clock: Clock): Promise<StravaCredentials | undefined> {
   const { rows } = await db.query<TokenRow>(
     `select strava_access_token, strava_refresh_token, deauthorized_at,
        extract(epoch from strava_token_expires_at)::bigint::text as expires_at
@@ -35,13 +36,13 @@ export async function stravaCredentials(db: Queryable, athleteId: number): Promi
     accessToken: row.strava_access_token,
     refreshToken: row.strava_refresh_token,
     expiresAt: row.expires_at ? Number(row.expires_at) : 0,
-    onRefresh: (tokens) => saveStravaTokens(db, athleteId, tokens),
+    onRefresh: (tokens) => saveStravaTokens(db, athleteId, tokens, clock.now()),
   };
 }
 
 /** Like stravaCredentials, but a missing connection is the client's 409. */
-export async function requireStravaCredentials(db: Queryable, athleteId: number): Promise<StravaCredentials> {
-  const creds = await stravaCredentials(db, athleteId);
+export async function requireStravaCredentials(db: Queryable, athleteId: number, clock: Clock): Promise<StravaCredentials> {
+  const creds = await stravaCredentials(db, athleteId, clock);
   if (!creds) {
     throw new HttpError(409, 'STRAVA_NOT_CONNECTED', `Athlete ${athleteId} has no Strava connection; sign in with Strava again`);
   }

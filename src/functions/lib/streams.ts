@@ -70,7 +70,7 @@ function rowsJson(streams: StravaStreamSet): string {
 }
 
 /**
- * Stores fetched streams, one row per type, until `expiresAtMs` (cleanup removes them after);
+ * Stores fetched streams, one row per type, cached at `cachedAtMs` until `expiresAtMs` (cleanup removes them after);
  * types the new set lacks are removed. Run as the caller, the policies check that the activity
  * is the caller's.
  */
@@ -79,7 +79,7 @@ export async function storeStreams(
   athleteId: number,
   activityId: number,
   streams: StravaStreamSet,
-  expiresAtMs: number,
+  times: { cachedAtMs: number; expiresAtMs: number },
 ): Promise<void> {
   const rows = rowsJson(streams);
   await db.query(
@@ -89,11 +89,11 @@ export async function storeStreams(
   );
   await db.query(
     `insert into public.activity_streams (activity_id, athlete_id, stream_type, data, series_type, original_size, resolution, cached_at, expires_at)
-     select $1::bigint, $2::bigint, x.stream_type, x.data, x.series_type, x.original_size, x.resolution, now(), to_timestamp($4::double precision / 1000.0)
+     select $1::bigint, $2::bigint, x.stream_type, x.data, x.series_type, x.original_size, x.resolution, to_timestamp($4::double precision / 1000.0), to_timestamp($5::double precision / 1000.0)
        from jsonb_to_recordset($3::jsonb) as x(stream_type text, data jsonb, series_type text, original_size integer, resolution text)
      on conflict (activity_id, stream_type) do update set data = excluded.data,
        series_type = excluded.series_type, original_size = excluded.original_size, resolution = excluded.resolution,
        cached_at = excluded.cached_at, expires_at = excluded.expires_at`,
-    [activityId, athleteId, rows, expiresAtMs],
+    [activityId, athleteId, rows, times.cachedAtMs, times.expiresAtMs],
   );
 }

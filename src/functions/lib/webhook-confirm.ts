@@ -12,7 +12,7 @@ import { isStravaNotFound, stravaStatus } from './strava-errors.js';
  * Strava's own failures (5xx, network) throw, so the delivery is retried.
  */
 export async function activityGoneFromStrava(deps: FunctionDeps, athleteId: number, activityId: number): Promise<boolean> {
-  const creds = await stravaCredentials(deps.sql, athleteId);
+  const creds = await stravaCredentials(deps.sql, athleteId, deps.clock);
   if (!creds) return false;
   try {
     await deps.strava.getActivity(creds, activityId);
@@ -26,7 +26,7 @@ export async function activityGoneFromStrava(deps: FunctionDeps, athleteId: numb
 
 /** True when Strava refuses the athlete's token (and its refresh): access really was revoked. */
 export async function athleteRevokedOnStrava(deps: FunctionDeps, athleteId: number): Promise<boolean> {
-  const creds = await stravaCredentials(deps.sql, athleteId);
+  const creds = await stravaCredentials(deps.sql, athleteId, deps.clock);
   if (!creds) return false;
   try {
     await deps.strava.getAthlete(creds);
