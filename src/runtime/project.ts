@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Clock } from '../clock.js';
-import { BUILT_IN, createFunctionRegistry, type FunctionDef, type FunctionRegistry } from '../emulator/functions.js';
+import { createFunctionRegistry, type FunctionDef, type FunctionRegistry } from '../emulator/functions.js';
 import { jsonError } from '../emulator/http-error.js';
 import { createRouter, loadRedirects, loadSchedules, netlifyTomlPath, scheduleFor, type Router } from '../emulator/redirects.js';
 import type { RequestLog } from '../emulator/request-log.js';

@@ -1,155 +1,44 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mintAccessToken } from '../auth/jwt.js';
-import { BLOBS_FILE } from '../blobs/target.js';
-import { LOCAL_SITE_ID } from '../blobs/context.js';
 import { loadOrCreateBlobsToken } from '../auth/secret.js';
+import { createOpenAiEndpoint, OPENAI_ENDPOINT_PREFIX } from '../ai/openai-endpoint.js';
+import { LOCAL_SITE_ID } from '../blobs/context.js';
 import { createBlobsHandler } from '../blobs/server.js';
 import { openSqliteBlobs } from '../blobs/sqlite.js';
-import type { Blobs } from '../blobs/store.js';
+import { BLOBS_FILE } from '../blobs/target.js';
 import type { Clock } from '../clock.js';
 import { createServeClock, recordClockChanges } from '../clock/serve-clock.js';
 import { clockChanges, VirtualClock } from '../clock/virtual-clock.js';
+import { makeDataDirPrivate } from '../config/private-dir.js';
+import { createAdminGuard, isLoopbackHost } from '../control/admin-guard.js';
 import { controlMounts } from '../control/serve-controls.js';
-import { resolveMigrationsDir, type ResolvedMigrationsDir } from '../db/migrations-dir.js';
 import { pgliteDir } from '../db/paths.js';
-import { migrateForServe, type ServeMigration } from '../db/serve-migrate.js';
 import { liveServeInfo } from '../db/serve-info.js';
-import type { Sql } from '../db/sql.js';
-import { selectAi } from '../ai/select.js';
-import { createOpenAiEndpoint, OPENAI_ENDPOINT_PREFIX } from '../ai/openai-endpoint.js';
-import { createEmulator, type Emulator, type Mount } from '../emulator/server.js';
-import type { FunctionRegistry } from '../emulator/functions.js';
 import { createRequestLog, type RequestLog } from '../emulator/request-log.js';
-import { createScheduler, type Scheduler } from '../emulator/scheduler.js';
+import { createScheduler } from '../emulator/scheduler.js';
+import { createEmulator, type Mount } from '../emulator/server.js';
 import { VeloError } from '../errors.js';
-import { FUNCTIONS, createRateLimitHub, resumeInterruptedBackfills, type FunctionDeps } from '../functions/index.js';
-import { DEFAULT_DEEP_LINK } from '../functions/deps.js';
+import { FUNCTIONS, resumeInterruptedBackfills } from '../functions/index.js';
 import { backfillJobRecord, getBackfillJob } from '../functions/lib/backfill-job.js';
+import { isSessionRevoked } from '../functions/lib/revocations.js';
+import { createInspectorMount } from '../inspector/inspector.js';
+import { createRequestGate } from '../ratelimit/gate.js';
+import type { LocalState } from '../snapshot/snapshot.js';
+import { createStravaClient } from '../strava/client.js';
 import type { AuthHandlerOptions } from '../supabase/gotrue-context.js';
 import { createSupabaseHandler } from '../supabase/handler.js';
-import { createStravaClient } from '../strava/client.js';
-import { createAthleteDirectory } from '../strava/fake-athletes.js';
-import { createFakeStrava, type FakeStrava } from '../strava/fake-server.js';
-import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
-import { createAdminGuard, isLoopbackHost, type AdminGuard } from '../control/admin-guard.js';
-import { createInspectorMount } from '../inspector/inspector.js';
 import { localKeys } from '../supabase/keys.js';
 import { blobsMounts } from './blobs-mounts.js';
+import { openServeDatabase } from './database.js';
+import { connectAthletesToFakeStrava, DEMO_ATHLETE_ID, ensureDemoData } from './demo-data.js';
+import { createServeDeps } from './function-deps.js';
+import { createServeGuard } from './operator-guard.js';
+import { DEFAULT_PG_PORT, DEMO_TOKEN_TTL_S, FAKE_STRAVA_PREFIX, type RunningServe, type ServeOptions } from './options.js';
 import { assertPortFree } from './preflight.js';
 import { removeServeInfo, writeServeInfo } from './serve-info.js';
-import type { DbThread } from './db-thread.js';
-import { createServeGuard } from './operator-guard.js';
-import { makeDataDirPrivate } from '../config/private-dir.js';
-import { createCredentialLimiter } from '../ratelimit/credentials.js';
-import { createRequestGate, DEFAULT_LOGIN_BUDGET } from '../ratelimit/gate.js';
-import type { Budget } from '../ratelimit/limiter.js';
-import { isSessionRevoked } from '../functions/lib/revocations.js';
-import { delegateStrava } from './strava-delegate.js';
-import { LOCAL_STRAVA_SUBSCRIPTION_ID } from '../strava/subscription.js';
-import type { SeedProgress, SeedResult } from '../seed/seed.js';
-import type { ProjectRuntime } from '../runtime/project.js';
-import type { LocalState } from '../snapshot/snapshot.js';
 
-export const DEFAULT_PG_PORT = 54322;
-export const FAKE_STRAVA_PREFIX = '/strava';
-export const DEMO_TOKEN_TTL_S = 24 * 3600;
-
-export interface ServeOptions {
-  dataDir: string;
-  cwd?: string;
-  port?: number;
-  host?: string;
-  /** A Postgres server instead of the embedded database. */
-  dbUrl?: string;
-  /** Port of the Postgres wire-protocol socket on the embedded database; 0 = any free port. */
-  pgPort?: number;
-  jwtSecret: string;
-  /** The migrations folder (default: the one every db command resolves from `cwd`). */
-  migrations?: ResolvedMigrationsDir;
-  /** Delete local state (embedded database, blobs) before starting. */
-  reset?: boolean;
-  /** A Postgres socket client idle inside a transaction this long is rolled back and disconnected (default 10 s). */
-  idleInTransactionMs?: number;
-  /** Load pgTAP into the embedded database, for `db test-rls` with pgTAP files while serve runs. */
-  pgtap?: boolean;
-  /** Seed this many generated athletes besides the demo athlete. */
-  seedAthletes?: number;
-  /** PRNG seed of the fake data. */
-  seed?: string;
-  /** Real Strava (or another Strava-compatible API) instead of the mounted fake. */
-  stravaUrl?: string;
-  stravaClientId?: string;
-  stravaClientSecret?: string;
-  stravaVerifyToken?: string;
-  /** The push subscription id webhook deliveries must carry (default: the fake Strava's). */
-  stravaSubscriptionId?: number;
-  openaiApiKey?: string;
-  openaiBaseUrl?: string;
-  deepLink?: string;
-  syncTimeoutMs?: number;
-  /** The project's function folder (`serve --functions`), instead of netlify.toml's or netlify/functions. */
-  functionsDir?: string;
-  /** `none`: serve only the project's functions, no built-ins. */
-  builtins?: 'all' | 'none';
-  /** Let project functions reach any external host (default: only serve's own fakes). */
-  online?: boolean;
-  /** Project environment names whose value is kept over serve's local one (`--use-env`). */
-  useEnv?: string[];
-  /** Reload project functions when their files change (default on). */
-  watch?: boolean;
-  /** Budgets of the rate limits: login endpoints (default DEFAULT_LOGIN_BUDGET), /api/* reads per user (only when set: --rate-limit). */
-  rateLimits?: { login?: Budget; api?: Budget };
-  /** Run scheduled functions on their cron schedule (tests turn it off and trigger them). */
-  schedule?: boolean;
-  clock?: Clock;
-  /** `--clock`: start serve's virtual clock at this time (ISO, `+3d`, `-2h`, `now`). */
-  clockStart?: string;
-  /** `--import`: load this snapshot file into the data dir before starting. */
-  importSnapshot?: string;
-  /** `--export-on-exit`: save a snapshot to this file when serve stops. */
-  exportOnExit?: string;
-  log?: RequestLog;
-  /** The browser inspector at /_/ (on unless false: `--no-inspector`). */
-  inspector?: boolean;
-  onSeedProgress?: (p: SeedProgress) => void;
-}
-
-export interface RunningServe {
-  url: string;
-  /** Embedded database over the Postgres protocol (undefined with --db-url). */
-  pgPort?: number;
-  database: string;
-  emulator: Emulator;
-  functions: FunctionRegistry;
-  /** The project's own functions (discovery, builds, pools, reload). */
-  project: ProjectRuntime;
-  /** Project environment values serve replaced with its local ones. */
-  envReplaced: Array<{ name: string; projectValue: string }>;
-  scheduler: Scheduler;
-  log: RequestLog;
-  sql: Sql;
-  /** serve's one clock (a VirtualClock unless a test passed its own). */
-  clock: Clock;
-  /** The per-run token of the admin API (`x-veloready-token`), also in serve.json. */
-  adminToken: string;
-  /** The local blob cache (what the Netlify Blobs API and the functions use). */
-  blobs: Blobs;
-  /** The bearer token the Netlify Blobs API requires: the data dir's own. */
-  blobsToken: string;
-  fakeStrava?: FakeStrava;
-  demo: { athleteId: number; token: string };
-  firstRun: boolean;
-  /** The folder migrated with, what ran, and where the history disagrees with it. */
-  migration: ServeMigration;
-  seeded?: SeedResult;
-  resumedBackfills: string[];
-  /** Guards the admin surfaces under /_/; its per-run token is in serve.json. */
-  adminGuard: AdminGuard;
-  /** The inspector's address, unless --no-inspector. */
-  inspectorUrl?: string;
-  close(deadlineMs?: number): Promise<void>;
-}
+export { DEFAULT_PG_PORT, DEMO_TOKEN_TTL_S, FAKE_STRAVA_PREFIX, type RunningServe, type ServeOptions } from './options.js';
 
 async function snapshotState(o: import('../snapshot/states.js').LiveStateOptions): Promise<LocalState> {
   const { liveState } = await import('../snapshot/states.js');
@@ -213,68 +102,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const clock = opts.clock ?? createServeClock(dataDir, opts.clockStart);
 
     const log = opts.log ?? createRequestLog();
-    // Database: the embedded one on its own thread with the Postgres socket, or a server.
-    let db: DbThread | undefined;
-    let sql: Sql;
-    if (opts.dbUrl) {
-      // openDatabase says what failed and what to check (DB_CONNECT), as `db status` does.
-      const { openDatabase } = await import('../db/open.js');
-      sql = await openDatabase({ dbUrl: opts.dbUrl, dataDir });
-    } else {
-      const { startDbThread } = await import('./db-thread.js');
-      db = await startDbThread({
-        dataDir,
-        pgtap: opts.pgtap ?? false,
-        pgPort: opts.pgPort ?? DEFAULT_PG_PORT,
-        ...(opts.idleInTransactionMs !== undefined ? { idleInTransactionMs: opts.idleInTransactionMs } : {}),
-        // One line, no stack: these are events of the database, not failures of serve's code.
-        onEvent: (e) => log.error({ time: new Date(clock.now()).toISOString(), requestId: '-', function: null, status: 0, error: `${e.code}: ${e.message}` }),
-      });
-      sql = db.sql;
-    }
+    const { sql, db, firstRun, migration } = await openServeDatabase(opts, dataDir, clock, log);
     cleanups.push(() => sql.close());
-    const firstRun = !(await sql.query(`select to_regclass('public.athletes') is not null as ok`)).rows[0]?.ok;
-    const migration = await migrateForServe(sql, opts.migrations ?? resolveMigrationsDir({ cwd: opts.cwd ?? process.cwd() }));
-    if (opts.reset && opts.dbUrl) {
-      const { deleteSeeded } = await import('../seed/seed.js');
-      await sql.transaction((tx) => deleteSeeded(tx));
-    }
 
     const blobs = openSqliteBlobs({ path: join(dataDir, BLOBS_FILE), clock, backgroundCheckpoints: true });
     const blobsToken = await loadOrCreateBlobsToken(dataDir);
     cleanups.push(() => blobs.close());
     if (clock instanceof VirtualClock) cleanups.push(recordClockChanges(clock, dataDir, log));
-    // A handler's unexpected failure (answered 500 INTERNAL "see the server log") lands in the request log, redacted.
-    const logHandlerError = (line: Record<string, unknown>): void =>
-      log.error({
-        time: new Date(clock.now()).toISOString(),
-        requestId: typeof line['requestId'] === 'string' ? line['requestId'] : '-',
-        function: typeof line['function'] === 'string' ? line['function'] : null,
-        status: typeof line['status'] === 'number' ? line['status'] : 500,
-        error: line['error'] ?? line['message'],
-      });
-
-    // Strava: the fake one mounted under /strava, or a real API through the rate-limited client.
     const seed = opts.seed ?? '42';
-    const strava = delegateStrava();
-    const rateLimits = createRateLimitHub();
-    const fakeStrava = opts.stravaUrl
-      ? undefined
-      : createFakeStrava({ athletes: createAthleteDirectory({ seed, count: 0, ids: [DEMO_ATHLETE_ID] }), clock, basePath: FAKE_STRAVA_PREFIX });
-
-    const credentials = createCredentialLimiter(opts.rateLimits?.login ?? DEFAULT_LOGIN_BUDGET, clock);
-    const deps: FunctionDeps = {
-      sql,
-      blobs,
-      strava,
-      ai: selectAi({ openAiApiKey: opts.openaiApiKey, openAiBaseUrl: opts.openaiBaseUrl, clock }),
-      clock,
-      secrets: { jwtSecret, stravaVerifyToken: opts.stravaVerifyToken ?? 'veloready-local' },
-      config: { deepLink: opts.deepLink ?? DEFAULT_DEEP_LINK, stravaSubscriptionId: opts.stravaSubscriptionId ?? LOCAL_STRAVA_SUBSCRIPTION_ID },
-      rateLimits,
-      credentials,
-      log: logHandlerError,
-    };
+    const { deps, strava, rateLimits, fakeStrava, credentials } = createServeDeps(opts, { sql, blobs, clock, log, jwtSecret, seed });
     // Built-ins with their default schedules: the project runtime applies netlify.toml's (the project's, else the default one), and again on each save.
     const builtins = opts.builtins === 'none' ? [] : FUNCTIONS.map((f) => ({
       name: f.name,

@@ -4,7 +4,9 @@ import type { Strava } from '../strava/port.js';
  * A Strava port whose implementation is set later: handlers are built before the server knows
  * its port, and the client for the mounted fake Strava needs that port in its base URL.
  */
-export function delegateStrava(): Strava & { set(impl: Strava): void } {
+export type DelegatingStrava = Strava & { set(impl: Strava): void };
+
+export function delegateStrava(): DelegatingStrava {
   let impl: Strava | undefined;
   const target = (): Strava => {
     if (!impl) throw new Error('Strava client used before serve finished starting');
