@@ -10,8 +10,8 @@
  * once); each call copies that data dir and opens the copy. close() deletes the copy.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, type MigrateOptions } from '../../src/db/migrate.js';
@@ -20,6 +20,7 @@ import { openPg } from '../../src/db/pg.js';
 import { openPglite, type PgliteSql } from '../../src/db/pglite.js';
 import { isProcessAlive } from '../../src/db/process-alive.js';
 import type { Sql } from '../../src/db/sql.js';
+import { copyTree, removeTree } from './fs-tree.js';
 
 const CACHE_ROOT = join(tmpdir(), 'veloready-test-db');
 const READY_FILE = 'ready';
@@ -94,10 +95,15 @@ export async function templateDataDir(migrationsDir: string | null = defaultMigr
 
 /** A throwaway veloready data dir (with `pg/` inside) holding a migrated copy (null: empty cluster). */
 export async function migratedDataDir(migrationsDir?: string | null): Promise<string> {
+  await mkdir(CACHE_ROOT, { recursive: true });
+  return migratedInto(await mkdtemp(join(CACHE_ROOT, 'run-')), migrationsDir);
+}
+
+/** Puts a migrated copy (null: empty cluster) into the veloready data dir `dataDir`, which has no `pg/` yet. */
+export async function migratedInto(dataDir: string, migrationsDir?: string | null): Promise<string> {
   const template = await templateDataDir(migrationsDir);
-  const dataDir = await mkdtemp(join(CACHE_ROOT, 'run-'));
-  // Copy-on-write where the filesystem supports it, a plain copy elsewhere.
-  await cp(pgliteDir(template), pgliteDir(dataDir), { recursive: true, mode: constants.COPYFILE_FICLONE });
+  await mkdir(dataDir, { recursive: true });
+  await copyTree(pgliteDir(template), pgliteDir(dataDir));
   return dataDir;
 }
 
@@ -109,7 +115,7 @@ export async function migratedPglite(migrationsDir?: string | null): Promise<Pgl
   return Object.assign(sql, {
     async close(): Promise<void> {
       await close();
-      await rm(dataDir, { recursive: true, force: true });
+      await removeTree(dataDir);
     },
   });
 }

@@ -1,10 +1,10 @@
 import { execa, type ResultPromise } from 'execa';
-import { rm } from 'node:fs/promises';
 import { mintAccessToken } from '../../src/auth/jwt.js';
 import { systemClock } from '../../src/clock.js';
 import { startServe, type RunningServe, type ServeOptions } from '../../src/serve/start.js';
 import { BIN, cliEnv } from '../helpers/cli.js';
 import { migratedDataDir } from '../helpers/db.js';
+import { removeTree } from '../helpers/fs-tree.js';
 
 export const TEST_SECRET = 'serve-test-jwt-secret-0123456789abcdef';
 
@@ -26,7 +26,7 @@ export async function startTestServe(opts: Partial<ServeOptions> = {}): Promise<
         : mintAccessToken({ secret: TEST_SECRET, clock: systemClock, athleteId }).token,
     async stop() {
       await serve.close();
-      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) await removeTree(dataDir);
     },
   });
 }
