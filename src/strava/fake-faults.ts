@@ -14,7 +14,7 @@ export interface FakeStravaFaults {
   /** 0..1: share of API requests answered with `errorStatus` (seeded, reproducible). */
   errorRate?: number;
   errorStatus?: number;
-  /** Added to every request, on the injected clock. */
+  /** Added to every request, on the injected clock; a change of the faults ends the wait. */
   latencyMs?: number;
   forced?: ForcedFault[];
   seed?: string | number;

@@ -65,6 +65,7 @@ export interface FakeStrava {
   issueTokens(athleteId: number, options?: { scope?: string; ttlS?: number }): StravaTokenResponse;
   /** Makes an access token expired now. */
   expireToken(accessToken: string): void;
+  /** Replaces the faults; requests still waiting out the old latency go on at once. */
   setFaults(faults: FakeStravaFaults): void;
   /** The athlete deletes an activity on Strava: it answers 404 from now on. */
   deleteActivity(athleteId: number, activityId: number): void;
@@ -98,6 +99,14 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
     return deleted.size === 0 ? list : list.filter((a) => !deleted.has(a.id));
   };
   let faults: FaultInjector = createFaultInjector(options.faults);
+  /** Settles when the faults change: requests still waiting out the old latency go on at once. */
+  let releaseHeld!: () => void;
+  let faultsChanged = new Promise<void>((resolve) => (releaseHeld = resolve));
+  const replaceFaults = (config?: FakeStravaFaults): void => {
+    faults = createFaultInjector(config);
+    releaseHeld();
+    faultsChanged = new Promise<void>((resolve) => (releaseHeld = resolve));
+  };
   let counters = { quarter: -1, day: -1, overall: [0, 0] as [number, number], read: [0, 0] as [number, number] };
 
   const rollWindows = (): void => {
@@ -278,14 +287,14 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
       try {
         const text = await readBody(req);
         const config = validateFaults(text ? JSON.parse(text) : {});
-        faults = createFaultInjector(config);
+        replaceFaults(config);
         return { status: 200, body: { faults: config } };
       } catch (err) {
         return { status: 400, body: { error: { code: 'BAD_FAULTS', message: err instanceof Error ? err.message : String(err) } } };
       }
     }
     if (path === '/_fake/faults' && req.method === 'DELETE') {
-      faults = createFaultInjector();
+      replaceFaults();
       return { status: 200, body: { faults: {} } };
     }
     const deleteMatch = /^\/_fake\/athletes\/(\d+)\/activities\/(\d+)$/.exec(path);
@@ -327,7 +336,7 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
         return true;
       }
       const latency = faults.config.latencyMs;
-      if (latency) await clock.sleep(latency);
+      if (latency) await Promise.race([clock.sleep(latency), faultsChanged]);
       if (isApi) {
         const { route, reply } = await api(req, url, path);
         const over = countRequest(req.method === 'GET');
@@ -421,9 +430,7 @@ export function createFakeStrava(options: FakeStravaOptions = {}): FakeStrava {
       deleted.add(activityId);
     },
     revokeAthlete: (athleteId: number) => tokens.revokeAthlete(requireAthlete(athleteId).profile.id),
-    setFaults: (f: FakeStravaFaults) => {
-      faults = createFaultInjector(validateFaults(f));
-    },
+    setFaults: (f: FakeStravaFaults) => replaceFaults(validateFaults(f)),
     resetLimits: () => {
       counters = { quarter: -1, day: -1, overall: [0, 0], read: [0, 0] };
     },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestServe, TEST_SECRET, type TestServe } from '../serve/helpers.js';
-import { dbCount, fakeStravaCount, setFakeStravaFaults } from './helpers.js';
+import { backfillRefused, dbCount, fakeStravaCount, setFakeStravaFaults } from './helpers.js';
 
 const A1 = 1_000_001;
 const A2 = 1_000_002;
@@ -60,22 +60,25 @@ describe('veloready backfill against a running serve', () => {
   });
 
   it('a second backfill for the same athlete reports the running one instead of starting another', async () => {
-    // Slow enough that the first job still runs when the second CLI (seconds to start on a busy
-    // machine) asks.
-    await setFakeStravaFaults(serve.url, { latencyMs: 8000 });
+    // The first job waits on its first Strava page until serve has refused the second one.
+    await setFakeStravaFaults(serve.url, { latencyMs: 60_000 });
+    let secondRun: ReturnType<typeof runCli> | undefined;
     try {
       const first = await runCli(['--json', 'backfill', '--athlete', String(DEMO_ATHLETE_ID), '--no-wait', ...site]);
       expect(first.exitCode, first.stderr).toBe(0);
-      const second = await runCli(['--json', 'backfill', '--athlete', String(DEMO_ATHLETE_ID), ...site]);
-      expect(second.exitCode, second.stderr).toBe(0);
-      const record = JSON.parse(second.stdout).jobs[0];
-      expect(record.conflict).toBe(true);
-      expect(record.status).toBe('succeeded');
-      const { rows } = await serve.sql.query<{ n: string }>('select count(*)::text as n from public.backfill_jobs where athlete_id = $1', [DEMO_ATHLETE_ID]);
-      expect(Number(rows[0]!.n)).toBe(1);
+      const refused = backfillRefused(serve);
+      secondRun = runCli(['--json', 'backfill', '--athlete', String(DEMO_ATHLETE_ID), ...site]);
+      await Promise.race([refused, secondRun]);
     } finally {
       await setFakeStravaFaults(serve.url, null);
     }
+    const second = await secondRun!;
+    expect(second.exitCode, second.stderr).toBe(0);
+    const record = JSON.parse(second.stdout).jobs[0];
+    expect(record.conflict).toBe(true);
+    expect(record.status).toBe('succeeded');
+    const { rows } = await serve.sql.query<{ n: string }>('select count(*)::text as n from public.backfill_jobs where athlete_id = $1', [DEMO_ATHLETE_ID]);
+    expect(Number(rows[0]!.n)).toBe(1);
   });
 
   it('--json has one top-level shape for one athlete, several, and --no-wait: {target, jobs, skipped}', async () => {

@@ -22,3 +22,14 @@ export async function setFakeStravaFaults(url: string, faults: Record<string, un
   const r = await fetch(`${url}/strava/_fake/faults`, { method: faults ? 'POST' : 'DELETE', headers: { 'content-type': 'application/json' }, ...(faults ? { body: JSON.stringify(faults) } : {}) });
   if (r.status !== 200) throw new Error(`faults: ${r.status} ${await r.text()}`);
 }
+
+/** Resolves once serve has refused a backfill because one for the same athlete is running. */
+export function backfillRefused(serve: TestServe): Promise<void> {
+  return new Promise((resolve) => {
+    const off = serve.emulator.jobs.subscribe((job) => {
+      if (job.progress?.['conflict'] !== true) return;
+      off();
+      resolve();
+    });
+  });
+}

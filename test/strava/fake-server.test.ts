@@ -170,6 +170,21 @@ describe('fake Strava API', () => {
     expect(second.statusCode).toBe(200);
     await second.body.dump();
   });
+
+  it('clearing the faults lets requests still waiting out an injected latency go on at once', async () => {
+    // A clock that never wakes: only the change of faults can end the wait.
+    const { url, fake } = await start({ clock: { now: () => NOW, sleep: () => new Promise<void>(() => undefined) } });
+    const { access_token } = fake.issueTokens(FIRST_ATHLETE_ID);
+    await (await request(`${url}/_fake/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: 60_000 }) })).body.dump();
+    let answered = false;
+    const held = request(`${url}/api/v3/athlete`, { headers: { authorization: `Bearer ${access_token}` } }).finally(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    await (await request(`${url}/_fake/faults`, { method: 'DELETE' })).body.dump();
+    const res = await held;
+    expect(res.statusCode).toBe(200);
+    expect((await json(res)).id).toBe(FIRST_ATHLETE_ID);
+  });
 });
 
 describe('fake Strava: what an athlete does on strava.com', () => {
