@@ -9,7 +9,8 @@ import { emptyPglite, freshPostgresDb, migratedPglite, migratedPostgres } from '
 export interface Backend {
   name: string;
   empty(): Promise<{ sql: Sql; done(): Promise<void> }>;
-  migrated(): Promise<{ sql: Sql; done(): Promise<void> }>;
+  /** Migrated with the default migrations, or with those of `dir`. */
+  migrated(dir?: string): Promise<{ sql: Sql; done(): Promise<void> }>;
 }
 
 export const pgliteBackend: Backend = {
@@ -18,8 +19,8 @@ export const pgliteBackend: Backend = {
     const sql = await emptyPglite();
     return { sql, done: () => sql.close() };
   },
-  async migrated() {
-    const sql = await migratedPglite();
+  async migrated(dir) {
+    const sql = await migratedPglite(dir);
     return { sql, done: () => sql.close() };
   },
 };
@@ -30,8 +31,8 @@ export const postgresBackend: Backend = {
     const db = await freshPostgresDb();
     return { sql: db.sql, done: () => db.drop() };
   },
-  async migrated() {
-    const db = await migratedPostgres();
+  async migrated(dir) {
+    const db = await migratedPostgres(dir ? { dir } : {});
     return { sql: db.sql, done: () => db.drop() };
   },
 };
@@ -48,16 +49,17 @@ export async function copyFixture(name: string): Promise<string> {
 }
 
 /**
- * Fresh databases of `backend` for the tests of one describe block: `open` gives one, and each is
- * closed (PGlite) or dropped (Postgres) after the test that opened it.
+ * Fresh databases of `backend` for the tests of one describe block: `open` gives one (migrated: with
+ * the default migrations or `dir`'s), and each is closed (PGlite) or dropped (Postgres) after the
+ * test that opened it.
  */
-export function freshDatabases(backend: Backend): (kind: 'empty' | 'migrated') => Promise<Sql> {
+export function freshDatabases(backend: Backend): (kind: 'empty' | 'migrated', dir?: string) => Promise<Sql> {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0)) await c();
   });
-  return async (kind) => {
-    const db = await backend[kind]();
+  return async (kind, dir) => {
+    const db = kind === 'empty' ? await backend.empty() : await backend.migrated(dir);
     cleanups.push(db.done);
     return db.sql;
   };

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { userIdForAthlete } from '../../src/auth/user-id.js';
 import { ManualClock } from '../../src/clock.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -38,13 +38,22 @@ async function seedOldStreams(sql: Sql, athletes: number, days: number): Promise
 
 const claimsOf = (athleteId: number) => ({ sub: userIdForAthlete(athleteId), role: 'authenticated' });
 
-/** The first two generated athletes and one activity of each, in a database seeded with streams. */
-async function seeded(sql: Sql): Promise<{ a: number; b: number; aRide: number; bRide: number }> {
+interface Seeded {
+  sql: Sql;
+  /** The first two generated athletes and one activity of each. */
+  a: number;
+  b: number;
+  aRide: number;
+  bRide: number;
+}
+
+/** A migrated database seeded with streams. */
+async function seed(sql: Sql): Promise<Seeded> {
   await seedDatabase(sql, { athletes: 2, days: 10, seed: 7, withStreams: true, streamDays: 10, clock: new ManualClock(NOW) });
   const [a, b] = [generateAthlete(7, 0).profile.id, generateAthlete(7, 1).profile.id];
   const ride = async (athlete: number): Promise<number> =>
     Number((await sql.query<{ id: string }>(`select activity_id::text as id from public.activity_streams where athlete_id = $1 limit 1`, [athlete])).rows[0]!.id);
-  return { a, b, aRide: await ride(a), bRide: await ride(b) };
+  return { sql, a, b, aRide: await ride(a), bRide: await ride(b) };
 }
 
 /** As the user, inside a transaction rolled back: the error code Postgres answered, or 'ok'. */
@@ -62,6 +71,13 @@ async function asUserOutcome(sql: Sql, athleteId: number, text: string, params: 
 
 function defineSchemaTests(backend: Backend): void {
   const open = freshDatabases(backend);
+  // Seeded once for the tests that only read it or write in transactions they roll back.
+  let shared: Promise<{ seeded: Seeded; done(): Promise<void> }> | undefined;
+  const seeded = async (): Promise<Seeded> => {
+    shared ??= backend.migrated().then(async (db) => ({ seeded: await seed(db.sql), done: db.done }));
+    return (await shared).seeded;
+  };
+  afterAll(async () => (await shared)?.done());
 
   it('the conversion keeps every stream of a database seeded before it, one row per stream type', async () => {
     const sql = await open('empty');
@@ -92,8 +108,7 @@ function defineSchemaTests(backend: Backend): void {
   }, TEST_TIMEOUT_MS);
 
   it("production's own query works: select data from activity_streams where activity_id = $1 and stream_type = 'watts'", async () => {
-    const sql = await open('migrated');
-    const { aRide } = await seeded(sql);
+    const { sql, aRide } = await seeded();
     const { rows } = await sql.query<{ data: number[] }>(`select data from activity_streams where activity_id = $1 and stream_type = 'watts'`, [aRide]);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.data.length).toBeGreaterThan(100);
@@ -101,9 +116,8 @@ function defineSchemaTests(backend: Backend): void {
   }, TEST_TIMEOUT_MS);
 
   it('every column of the reference schema exists with the same type, and its index names exist', async () => {
-    const reference = await open('empty');
-    await migrate(reference, { dir: join(FIXTURES, 'reference-schema') });
-    const sql = await open('migrated');
+    const reference = await open('migrated', join(FIXTURES, 'reference-schema'));
+    const { sql } = await seeded();
     const columns = async (q: Queryable): Promise<Map<string, string>> => {
       const { rows } = await q.query<{ col: string; type: string }>(
         `select table_name || '.' || column_name as col, data_type as type from information_schema.columns
@@ -122,8 +136,7 @@ function defineSchemaTests(backend: Backend): void {
   }, TEST_TIMEOUT_MS);
 
   it("the reference's RLS test as written: SET request.jwt.claim.sub, then SELECT * FROM activities as authenticated", async () => {
-    const sql = await open('migrated');
-    const { a, b } = await seeded(sql);
+    const { sql, a, b } = await seeded();
     const own = Number((await sql.query<{ n: string }>('select count(*)::text as n from activities where athlete_id = $1', [a])).rows[0]!.n);
     expect(own).toBeGreaterThan(0);
     const seen = await inRolledBackTransaction(sql, async (tx) => {
@@ -138,10 +151,9 @@ function defineSchemaTests(backend: Backend): void {
   }, TEST_TIMEOUT_MS);
 
   it('as authenticated, a user cannot create an athlete, re-key its id or user_id, or read Strava tokens; it may edit its profile', async () => {
-    const sql = await open('migrated');
-    const { a, b } = await seeded(sql);
-    await sql.query(`insert into auth.users (id, email) values ('0a77ac4e-0000-4000-8000-0000000000e1', 'no-athlete@example.com')`);
+    const { sql, a, b } = await seeded();
     const newcomer = await inRolledBackTransaction(sql, async (tx) => {
+      await tx.query(`insert into auth.users (id, email) values ('0a77ac4e-0000-4000-8000-0000000000e1', 'no-athlete@example.com')`);
       await asUser(tx, { sub: '0a77ac4e-0000-4000-8000-0000000000e1', role: 'authenticated' });
       return tx
         .query(`insert into public.athletes (id, user_id) values (555, '0a77ac4e-0000-4000-8000-0000000000e1')`)
@@ -159,8 +171,7 @@ function defineSchemaTests(backend: Backend): void {
   }, TEST_TIMEOUT_MS);
 
   it("a stream row must point at one of the caller's activities: insert and update refused across tenants", async () => {
-    const sql = await open('migrated');
-    const { a, b, aRide, bRide } = await seeded(sql);
+    const { sql, a, b, aRide, bRide } = await seeded();
     const insert = `insert into public.activity_streams (activity_id, athlete_id, stream_type, data) values ($1, $2, 'temp', '[1]')`;
     expect(await asUserOutcome(sql, a, insert, [bRide, a])).toBe('42501');
     expect(await asUserOutcome(sql, a, insert, [bRide, b])).toBe('42501');
