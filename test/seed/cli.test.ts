@@ -1,11 +1,13 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, scratchDir } from '../helpers/cli.js';
-import { freshPostgresDb } from '../helpers/db.js';
+import { freshPostgresDb, migratedInto } from '../helpers/db.js';
 
 describe('veloready seed (CLI)', () => {
   it('seeds the embedded database, prints plain progress off a terminal, and a second run changes nothing', async () => {
     const cwd = scratchDir('vr-seed-');
-    expect((await runCli(['db', 'migrate'], { cwd })).exitCode).toBe(0);
+    // What `veloready db migrate` leaves in ./.veloready, without its initdb and migrations.
+    await migratedInto(join(cwd, '.veloready'));
     const first = await runCli(['seed', '--athletes', '2', '--days', '14', '--seed', '9', '--athlete-id', '104662'], { cwd });
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toMatch(/^3 athletes, \d+ activities \(seed 9, 14 days\)/);

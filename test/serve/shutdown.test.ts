@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
+import { openPglite } from '../../src/db/pglite.js';
 import { defaultNetlifyTomlPath } from '../../src/emulator/redirects.js';
 import type { ScheduledRun } from '../../src/emulator/scheduler.js';
 import { FORCED_EXIT_CODE, untilShutdown } from '../../src/serve/run.js';
 import { DEMO_ATHLETE_ID } from '../../src/serve/demo-data.js';
+import { removeTree } from '../helpers/fs-tree.js';
 import { bearer, startTestServe } from './helpers.js';
 
 function fakeProcess() {
@@ -104,16 +106,18 @@ describe('serve close with a resumed backfill', () => {
     } finally {
       await again.close(); // at once: the resumed run is mid-flight
     }
-    const reopened = await startTestServe({ dataDir });
+    // The row as close left it (a serve started again would resume the job before we looked).
+    const reopened = await openPglite({ dataDir });
     try {
-      const { rows: after } = await reopened.sql.query<{ status: string; error: string | null }>(
+      const { rows: after } = await reopened.query<{ status: string; error: string | null }>(
         'select status, error from public.backfill_jobs where id = $1',
         [jobId],
       );
       expect(after[0]!.error).toBeNull();
       expect(['running', 'succeeded']).toContain(after[0]!.status);
     } finally {
-      await reopened.stop();
+      await reopened.close();
+      await removeTree(dataDir);
     }
   }, 120_000);
 });
