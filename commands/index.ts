@@ -1,6 +1,7 @@
 import { CommanderError, type Command } from 'commander';
 import { outputFor } from '../src/cli/context.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, VeloError, isVeloError, usageError } from '../src/errors.js';
+import { preferBaselineWasm } from '../src/util/baseline-wasm.js';
 import { COMMAND_GROUPS, createProgram } from './program.js';
 
 type Register = (program: Command) => void;
@@ -42,6 +43,7 @@ function usageFromCommander(err: CommanderError, program: Command | undefined, a
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  preferBaselineWasm();
   const jsonRequested = argv.includes('--json');
   const verbose = argv.includes('--verbose');
   const out = outputFor({ json: jsonRequested, color: !argv.includes('--no-color'), verbose });
