@@ -4,8 +4,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     pool: 'forks',
-    // Two cores: more workers only add contention for PGlite's WASM and the servers.
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // Two cores: more workers only add contention for PGlite's WASM and the servers. A test file
+    // runs PGlite for seconds, not minutes: V8's optimising WebAssembly tier (TurboFan) costs more
+    // CPU than it saves there, about half of the suite's PGlite time (test/functions: 70 -> 41 s
+    // of CPU). Only the compiler tier changes, not what the code does.
+    poolOptions: { forks: { maxForks: 2, minForks: 1, execArgv: ['--liftoff-only'] } },
     testTimeout: 30_000,
     // CI runs the whole suite three times (Node 20, 22, 24) on a shared 2-core machine, where an
     // end-to-end test's time bound is occasionally overrun: one retry there; a failure that
