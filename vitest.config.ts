@@ -13,8 +13,9 @@ export default defineConfig({
     // (src/ through vite-node) and PGlite's compiled WebAssembly are loaded once per worker, not
     // per file (test/serve + test/emulator: 156 -> 99 s of CPU). A test file must therefore
     // leave the process as it found it: restore process.env, close the servers and databases it
-    // opens.
+    // opens. The umask and exit code are reset before each file.
     isolate: false,
+    setupFiles: ['test/helpers/fresh-process.ts'],
     testTimeout: 30_000,
     // CI runs the whole suite three times (Node 20, 22, 24) on a shared 2-core machine, where an
     // end-to-end test's time bound is occasionally overrun: one retry there; a failure that
