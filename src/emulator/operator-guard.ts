@@ -61,3 +61,10 @@ export async function refuseJobRead(guard: OperatorGuard, authorization: string 
   if (owner !== undefined && owner === caller.owner) return undefined;
   return jsonError(404, 'JOB_NOT_FOUND', `no job with id ${id}`);
 }
+
+/** Whether the request carries a service-role token (an operator's: `veloready trigger`, backfill). */
+export async function isOperator(guard: OperatorGuard | undefined, authorization: string | undefined): Promise<boolean> {
+  if (!guard || !authorization) return false;
+  const caller = await guard.caller(authorization);
+  return !isRefusal(caller) && caller.operator;
+}

@@ -16,7 +16,13 @@ export interface RedirectRule {
 }
 
 export type RouteMatch =
-  | { kind: 'function'; functionName: string; params: Record<string, string> }
+  | {
+      kind: 'function';
+      functionName: string;
+      params: Record<string, string>;
+      /** Matched by the function's own `config.path` (not `/.netlify/functions/<name>` or a redirect to it). */
+      ownPath?: true;
+    }
   | { kind: 'redirect'; status: number; location: string }
   | { kind: 'rewrite'; path: string; params: Record<string, string> };
 

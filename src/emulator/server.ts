@@ -12,7 +12,7 @@ import { BodyTooLargeError, ClientClosedError, hasBody, readBody, splitUrl, toEv
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { captureExchange, keepRequestBody } from './exchange.js';
 import { createRouter, type RedirectRule, type Router } from './redirects.js';
-import { jobOwner, refuseJobRead, refuseNonOperator, type OperatorGuard } from './operator-guard.js';
+import { isOperator, jobOwner, refuseJobRead, refuseNonOperator, type OperatorGuard } from './operator-guard.js';
 import { VeloError } from '../errors.js';
 import { createUlid } from '../util/ulid.js';
 import type { NetlifyResponse } from './types.js';
@@ -205,6 +205,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
           const def = functions.get(match.functionName);
           if (!def) {
             cache = send(res, jsonError(404, 'FUNCTION_NOT_FOUND', `no function named "${match.functionName}"`), requestId);
+          } else if (def.routes?.length && !match.ownPath && !(await isOperator(guard, req.headers.authorization))) {
+            // As on Netlify, a function with its own config.path is served only there; operators may still call it by name.
+            req.resume();
+            cache = send(res, jsonError(404, 'NOT_FOUND', `no function or route for ${path}: ${def.name} sets config.path, so it is served only at ${def.routes.join(', ')}`), requestId);
           } else {
             fnName = def.name;
             const corsOrigin = def.cors === 'loopback' ? loopbackOrigin(req) : undefined;

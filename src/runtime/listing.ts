@@ -18,17 +18,16 @@ export interface FunctionInfo {
 
 type Described = Pick<FunctionDef, 'name' | 'kind' | 'schedule' | 'source' | 'routes'>;
 
-/** Each function with its routes (its own config.path, the netlify.toml redirects to it, its direct path) and next run. */
+/** Each function with its routes (its own config.path; else the netlify.toml redirects to it and its direct path) and next run. */
 export function describeFunctions(defs: readonly Described[], rules: readonly RedirectRule[], now: number): FunctionInfo[] {
   return defs.map((f) => ({
     name: f.name,
     source: f.source ?? BUILT_IN,
     kind: f.kind,
-    routes: [
-      ...(f.routes ?? []),
-      ...rules.filter((r) => r.to.replace(/\/$/, '') === `/.netlify/functions/${f.name}`).map((r) => r.from),
-      `/.netlify/functions/${f.name}`,
-    ],
+    // A function with its own config.path is served only there, as on Netlify.
+    routes: f.routes?.length
+      ? [...f.routes]
+      : [...rules.filter((r) => r.to.replace(/\/$/, '') === `/.netlify/functions/${f.name}`).map((r) => r.from), `/.netlify/functions/${f.name}`],
     schedule: f.schedule ?? null,
     nextRun: f.schedule ? nextRunAfter(f.schedule, now).toISOString() : null,
   }));

@@ -40,7 +40,7 @@ export function createProjectRouter(routes: readonly FunctionRoutes[], fallback:
         for (const c of compiled) {
           if (c.methods && method !== undefined && !c.methods.has(method.toUpperCase())) continue;
           const m = c.paths.match(path);
-          if (m?.kind === 'function' && !c.excluded?.match(path)) return { kind: 'function', functionName: c.functionName, params: { ...m.params } };
+          if (m?.kind === 'function' && !c.excluded?.match(path)) return { kind: 'function', functionName: c.functionName, params: { ...m.params }, ownPath: true };
         }
       }
       return fallback.match(path, query, method);

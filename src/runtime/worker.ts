@@ -45,14 +45,21 @@ function serialize(err: unknown): SerializedError {
 
 type V2Handler = (req: Request, context: unknown) => unknown;
 
+/** A v2 default export: the handler itself, or an object whose `fetch` method is (bound to it, as Netlify calls it). */
+function v2Handler(exported: unknown): unknown {
+  if (typeof exported === 'function') return exported;
+  const fetchMethod = (exported as { fetch?: unknown } | null | undefined)?.fetch;
+  return typeof fetchMethod === 'function' ? (fetchMethod as V2Handler).bind(exported) : undefined;
+}
+
 async function load(env: Record<string, string | undefined>): Promise<LambdaHandler | V2Handler | undefined> {
   const started = performance.now();
   prepare(env);
   try {
     const mod = (await import(pathToFileURL(setup.bundle).href)) as { handler?: unknown; default?: unknown };
-    const fn = setup.form === 'v2' ? mod.default : (mod.handler ?? (mod.default as { handler?: unknown } | undefined)?.handler);
+    const fn = setup.form === 'v2' ? v2Handler(mod.default) : (mod.handler ?? (mod.default as { handler?: unknown } | undefined)?.handler);
     if (typeof fn !== 'function') {
-      post({ t: 'load-error', error: { name: 'TypeError', message: setup.form === 'v2' ? 'the default export is not a function' : 'the `handler` export is not a function' } });
+      post({ t: 'load-error', error: { name: 'TypeError', message: setup.form === 'v2' ? 'the default export is neither a function nor an object with a fetch method' : 'the `handler` export is not a function' } });
       return undefined;
     }
     post({ t: 'ready', loadMs: performance.now() - started });

@@ -77,9 +77,10 @@ describe('v2 routes', () => {
   it('config.path binds :params and *, excludedPath is skipped, netlify.toml rules come after', () => {
     const fallback = createRouter([{ from: '/api/*', to: '/.netlify/functions/catch-all', status: 200, force: false }]);
     const router = createProjectRouter([{ functionName: 'files', paths: ['/files/:owner/*'], excludedPaths: ['/files/admin/*'] }], fallback);
-    expect(router.match('/files/ada/a/b.txt')).toEqual({ kind: 'function', functionName: 'files', params: { owner: 'ada', splat: 'a/b.txt' } });
+    expect(router.match('/files/ada/a/b.txt')).toEqual({ kind: 'function', functionName: 'files', params: { owner: 'ada', splat: 'a/b.txt' }, ownPath: true });
     expect(router.match('/files/admin/x')).toBeNull();
-    expect(router.match('/api/anything')).toMatchObject({ kind: 'function', functionName: 'catch-all' });
+    expect(router.match('/api/anything')).toEqual({ kind: 'function', functionName: 'catch-all', params: { splat: 'anything' } });
+    expect(router.match('/.netlify/functions/files')).toEqual({ kind: 'function', functionName: 'files', params: {} });
   });
 
   it('config.method: a route does not match other methods, so the request goes on to the next route (as netlify-cli matches)', () => {
@@ -92,8 +93,8 @@ describe('v2 routes', () => {
       ],
       fallback,
     );
-    expect(router.match('/api/items/7', undefined, 'GET')).toEqual({ kind: 'function', functionName: 'items-read', params: { id: '7' } });
-    expect(router.match('/api/items/7', undefined, 'delete')).toEqual({ kind: 'function', functionName: 'items-write', params: { id: '7' } });
+    expect(router.match('/api/items/7', undefined, 'GET')).toEqual({ kind: 'function', functionName: 'items-read', params: { id: '7' }, ownPath: true });
+    expect(router.match('/api/items/7', undefined, 'delete')).toEqual({ kind: 'function', functionName: 'items-write', params: { id: '7' }, ownPath: true });
     expect(router.match('/api/items/7', undefined, 'PATCH')).toMatchObject({ kind: 'function', functionName: 'catch-all' });
     expect(router.match('/notes', undefined, 'GET')).toBeNull();
   });
@@ -104,7 +105,7 @@ describe('functions list', () => {
     const listing = listFunctions({ projectDir: FIXTURE_SITE, builtins: [{ name: 'api-activities', kind: 'sync' }, { name: 'cleanup', kind: 'scheduled', schedule: '@hourly' }], now: Date.parse('2026-01-01T12:30:00Z') });
     const byName = Object.fromEntries(listing.functions.map((f) => [f.name, f]));
     expect(byName['api-activities']).toMatchObject({ source: 'netlify/functions/api-activities.ts', kind: 'sync', routes: ['/api/activities', '/.netlify/functions/api-activities'] });
-    expect(byName['hello']!.routes).toEqual(['/api/hello/:name', '/hello/:name', '/.netlify/functions/hello']);
+    expect(byName['hello']!.routes).toEqual(['/api/hello/:name', '/hello/:name']);
     expect(byName['sync-athlete-background']!.kind).toBe('background');
     expect(byName['nightly-digest']).toMatchObject({ kind: 'scheduled', schedule: '@daily', nextRun: '2026-01-02T00:00:00.000Z' });
     expect(byName['cleanup']).toMatchObject({ source: 'built-in', nextRun: '2026-01-01T13:00:00.000Z' });

@@ -20,6 +20,10 @@ beforeAll(async () => {
     join(site.dir, 'netlify/functions/hello-remove.mts'),
     "export default async (_req: Request, context: any) => Response.json({ removed: context.params.name });\nexport const config = { path: '/api/hello/:name', method: 'DELETE' };\n",
   );
+  writeFileSync(
+    join(site.dir, 'netlify/functions/fetch-object.mts'),
+    "export default { label: 'object', fetch(req: Request, context: any) { return Response.json({ label: this.label, id: context.params.id, method: req.method }); } };\nexport const config = { path: '/api/objects/:id' };\n",
+  );
   serve = await startTestServe({ cwd: site.dir, syncTimeoutMs: SYNC_TIMEOUT_MS, watch: false });
   serve.log.subscribe((e) => entries.push(e));
   // Each function's first instance starts with serve; on this shared machine that can take seconds.
@@ -89,6 +93,24 @@ describe("serve runs the project's own functions", () => {
     expect(Math.abs((body.now as number) - Date.now())).toBeLessThan(5000);
     const b = await get('/hello/ada', { method: 'POST', body: '{}' });
     expect(await b.json()).toMatchObject({ hello: 'ada', visits: 2, method: 'POST' });
+  });
+
+  it('a function with config.path is not served at /.netlify/functions/<name> (as on Netlify), except to an operator', async () => {
+    const res = await get('/.netlify/functions/hello');
+    expect(res.status).toBe(404);
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    expect(error).toEqual({ code: 'NOT_FOUND', message: 'no function or route for /.netlify/functions/hello: hello sets config.path, so it is served only at /api/hello/:name, /hello/:name' });
+    expect((await get('/.netlify/functions/hello', { headers: bearer(serve.tokenFor(serve.demo.athleteId)) })).status).toBe(404);
+    // veloready trigger calls functions by name with a service_role token.
+    const operator = await get('/.netlify/functions/fetch-object', { headers: bearer(serve.tokenFor(serve.demo.athleteId, 'service_role')) });
+    expect(operator.status).toBe(200);
+    expect(await operator.json()).toEqual({ label: 'object', method: 'GET' });
+  });
+
+  it('v2: a default export that is an object with a fetch method is called as the handler, with its object as this', async () => {
+    const res = await get('/api/objects/42', { method: 'PATCH', body: '{}' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ label: 'object', id: '42', method: 'PATCH' });
   });
 
   it("config.method: a method hello's routes do not take goes on to the next function on the path, else a 404 (not a 405)", async () => {

@@ -54,7 +54,7 @@ describe('serve dashboard (ink)', () => {
       banner: bannerLines(summary, false),
       functions: [
         ...summary.functions,
-        { name: 'hello', kind: 'sync', source: 'netlify/functions/hello.mts', routes: ['/api/hello/:name', '/.netlify/functions/hello'] },
+        { name: 'hello', kind: 'sync', source: 'netlify/functions/hello.mts', routes: ['/api/hello/:name'] },
         { name: 'nightly-digest', kind: 'scheduled', source: 'netlify/functions-scheduled/nightly-digest.mts', schedule: '@daily', routes: ['/.netlify/functions/nightly-digest'] },
       ],
       requests: [
