@@ -48,7 +48,8 @@ export function guard(handler: Handler, opts: GuardOptions): Handler {
         (response) => {
           deadline.clear();
           try {
-            resolve(isOverLimit(response.body, response.isBase64Encoded, bodyBytes) ? responseTooLarge(context.functionName, bodyBytes) : response);
+            const over = response.bytes ? response.bytes.byteLength > bodyBytes : isOverLimit(response.body, response.isBase64Encoded, bodyBytes);
+            resolve(over ? responseTooLarge(context.functionName, bodyBytes) : response);
           } catch (error) {
             resolve(failed(error, context)); // not a response object at all
           }

@@ -184,6 +184,12 @@ function bodyBytes(body: string): string | Buffer {
   return bytes;
 }
 
+function encodedBody(response: NetlifyResponse): string | Buffer | undefined {
+  const body = response.body;
+  if (!body) return undefined;
+  return response.isBase64Encoded ? Buffer.from(body, 'base64') : bodyBytes(body);
+}
+
 /**
  * Writes a function's response; `requestId` goes out as `x-nf-request-id` like Netlify's. One
  * writeHead with every header (and the length) is markedly cheaper than a setHeader per header.
@@ -197,8 +203,7 @@ export function writeResponse(res: ServerResponse, response: NetlifyResponse, re
   if (headers) for (const name in headers) out[name.toLowerCase()] = String(headers[name]);
   const multi = response.multiValueHeaders;
   if (multi) for (const name in multi) out[name.toLowerCase()] = multi[name]!.map(String);
-  const body = response.body;
-  const bytes = !body ? undefined : response.isBase64Encoded ? Buffer.from(body, 'base64') : bodyBytes(body);
+  const bytes = response.bytes ?? encodedBody(response);
   if (bytes !== undefined && out['content-length'] === undefined) out['content-length'] = String(Buffer.byteLength(bytes));
   res.writeHead(response.statusCode, out);
   if (bytes === undefined) res.end();

@@ -25,6 +25,11 @@ export interface NetlifyResponse {
   multiValueHeaders?: Record<string, ReadonlyArray<string | number | boolean>>;
   body?: string;
   isBase64Encoded?: boolean;
+  /**
+   * The body as the bytes to send, when it arrived encoded (a project function's answer, moved
+   * from its worker thread without a copy): sent as is; `body` is then its text, decoded on access.
+   */
+  bytes?: Uint8Array;
 }
 
 export interface NetlifyContext {

@@ -7,15 +7,25 @@ export interface LambdaEvent extends NetlifyEvent {
   blobs: string;
 }
 
-/** The v1 event for serve's event: `event.blobs` plus the `x-nf-site-id` / `x-nf-deploy-id` headers connectLambda needs. */
+/**
+ * The v1 event for serve's event: `event.blobs` plus the `x-nf-site-id` / `x-nf-deploy-id` headers
+ * connectLambda needs. The event is the worker's own copy (it arrived by message): it is completed
+ * in place, not copied again.
+ */
 export function lambdaEvent(event: NetlifyEvent, blobs: WorkerSetup['blobs']): LambdaEvent {
-  const site = { 'x-nf-site-id': blobs.siteID, 'x-nf-deploy-id': blobs.deployID };
-  return {
-    ...event,
-    headers: { ...event.headers, ...site },
-    multiValueHeaders: { ...event.multiValueHeaders, 'x-nf-site-id': [blobs.siteID], 'x-nf-deploy-id': [blobs.deployID] },
-    blobs: Buffer.from(JSON.stringify({ url: blobs.url, token: blobs.token }), 'utf8').toString('base64'),
-  };
+  event.headers['x-nf-site-id'] = blobs.siteID;
+  event.headers['x-nf-deploy-id'] = blobs.deployID;
+  event.multiValueHeaders['x-nf-site-id'] = [blobs.siteID];
+  event.multiValueHeaders['x-nf-deploy-id'] = [blobs.deployID];
+  return Object.assign(event, { blobs: blobsContext(blobs) });
+}
+
+let encoded: { for: WorkerSetup['blobs']; value: string } | undefined;
+
+/** base64 JSON `{ url, token }`, computed once per setup (it changes only on reload). */
+function blobsContext(blobs: WorkerSetup['blobs']): string {
+  if (encoded?.for !== blobs) encoded = { for: blobs, value: Buffer.from(JSON.stringify({ url: blobs.url, token: blobs.token }), 'utf8').toString('base64') };
+  return encoded.value;
 }
 
 export type LambdaHandler = (event: LambdaEvent, context: Record<string, unknown>, callback?: (err: unknown, result?: unknown) => void) => unknown;

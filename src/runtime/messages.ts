@@ -1,9 +1,10 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { NetlifyEvent, NetlifyResponse } from '../emulator/types.js';
 
 /** How the project's module exports its function: Lambda-compatible `handler` (v1) or `export default` (v2). */
 export type FunctionForm = 'v1' | 'v2';
 
-/** What a worker needs to load one project function (its `workerData`). */
+/** What a worker needs to load one project function. */
 export interface WorkerSetup {
   name: string;
   /** The bundle esbuild wrote (inside the project, so its packages resolve from the project's node_modules). */
@@ -17,6 +18,12 @@ export interface WorkerSetup {
   blobs: { url: string; token: string; siteID: string; deployID: string };
   site: { id: string; name: string; url: string };
   outbound: { rewrites: Record<string, string>; online: boolean };
+}
+
+/** A worker's `workerData`: its function (blank for a spare instance) and its end of the channel. */
+export interface WorkerData {
+  setup: WorkerSetup;
+  port: MessagePort;
 }
 
 /** Serve's thread → worker. */

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Clock } from '../clock.js';
 import { functionTimeout } from '../emulator/timeout.js';
 import type { NetlifyContext, NetlifyEvent, NetlifyResponse } from '../emulator/types.js';
 import { crashFailure, handlerFailure, loadFailure, type FunctionFailure } from './failures.js';
-import type { ConsoleLevel, InvokeMessage, LoadMessage, SerializedError, WorkerMessage, WorkerSetup } from './messages.js';
+import { fromMovedBody } from './moved-body.js';
+import type { ConsoleLevel, InvokeMessage, LoadMessage, SerializedError, WorkerData, WorkerMessage, WorkerSetup } from './messages.js';
 
 /** Netlify's default memory per function instance. */
 export const FUNCTION_MEMORY_MB = 1024;
@@ -34,18 +35,30 @@ export interface PoolSpec {
    * A blank instance started ahead (runtime loaded, no function yet), taken instead of starting
    * one when a request would otherwise wait for a thread to start.
    */
-  spare?: () => Worker | undefined;
+  spare?: () => InstanceThread | undefined;
+}
+
+/**
+ * An instance's thread and the channel its invocations and answers travel on: a MessagePort of
+ * its own, whose native postMessage skips the Worker's wrapper and its re-emit of every message.
+ */
+export interface InstanceThread {
+  worker: Worker;
+  port: MessagePort;
 }
 
 /** Starts a worker thread running worker.js for `setup` (a blank one when its bundle is ''). */
-export function startWorker(setup: WorkerSetup, env: Record<string, string>, memoryMb = FUNCTION_MEMORY_MB): Worker {
-  return new Worker(workerFile(), {
-    workerData: setup,
+export function startWorker(setup: WorkerSetup, env: Record<string, string>, memoryMb = FUNCTION_MEMORY_MB): InstanceThread {
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(workerFile(), {
+    workerData: { setup, port: port2 } satisfies WorkerData,
+    transferList: [port2],
     env,
     resourceLimits: { maxOldGenerationSizeMb: memoryMb },
     stdout: true,
     stderr: true,
   });
+  return { worker, port: port1 };
 }
 
 /**
@@ -55,40 +68,43 @@ export function startWorker(setup: WorkerSetup, env: Record<string, string>, mem
  * function's own module to load.
  */
 export class SpareInstance {
-  private worker?: Worker;
+  private thread?: InstanceThread;
   private closed = false;
   private timer?: NodeJS.Timeout;
-  constructor(private readonly start: () => Worker, private readonly refillDelayMs = 250) {}
+  constructor(private readonly start: () => InstanceThread, private readonly refillDelayMs = 250) {}
 
   fill(): void {
-    if (this.worker || this.closed) return;
-    const worker = this.start();
-    worker.unref();
+    if (this.thread || this.closed) return;
+    const thread = this.start();
+    thread.worker.unref();
+    thread.port.unref();
     // A spare that dies idle is just dropped (an unheard 'error' would end serve's process).
-    worker.on('error', () => undefined);
-    worker.once('exit', () => {
-      if (this.worker === worker) this.worker = undefined;
+    thread.worker.on('error', () => undefined);
+    thread.worker.once('exit', () => {
+      if (this.thread === thread) this.thread = undefined;
+      thread.port.close();
     });
-    this.worker = worker;
+    this.thread = thread;
   }
 
-  take(): Worker | undefined {
-    const worker = this.worker;
-    this.worker = undefined;
-    worker?.ref();
+  take(): InstanceThread | undefined {
+    const thread = this.thread;
+    this.thread = undefined;
+    thread?.worker.ref();
+    thread?.port.ref();
     // The next spare starts once the taken one had its head start.
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.fill(), this.refillDelayMs);
     this.timer.unref();
-    return worker;
+    return thread;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    const worker = this.worker;
-    this.worker = undefined;
-    await worker?.terminate();
+    const thread = this.thread;
+    this.thread = undefined;
+    await thread?.worker.terminate();
   }
 }
 
@@ -114,6 +130,7 @@ interface Call {
 
 interface Instance {
   worker: Worker;
+  port: MessagePort;
   state: 'starting' | 'idle' | 'busy' | 'stopped';
   spawnedAt: number;
   /** How long it took to become ready, and when it was. */
@@ -198,7 +215,7 @@ export class FunctionPool {
     instance.spawnedAt = performance.now();
     instance.served = 0;
     instance.reloaded = true;
-    instance.worker.postMessage(this.loadMessage());
+    instance.port.postMessage(this.loadMessage());
   }
 
   private loadMessage(): LoadMessage {
@@ -251,11 +268,12 @@ export class FunctionPool {
 
   private spawn(useSpare: boolean): Instance {
     const spare = useSpare ? this.spec.spare?.() : undefined;
-    const worker = spare ?? startWorker(this.spec.setup, this.spec.env, this.spec.memoryMb);
-    if (spare) spare.postMessage(this.loadMessage());
-    const instance: Instance = { worker, state: 'starting', spawnedAt: performance.now(), served: 0, ...(spare ? { fromSpare: true } : {}) };
+    const { worker, port } = spare ?? startWorker(this.spec.setup, this.spec.env, this.spec.memoryMb);
+    if (spare) port.postMessage(this.loadMessage());
+    const instance: Instance = { worker, port, state: 'starting', spawnedAt: performance.now(), served: 0, ...(spare ? { fromSpare: true } : {}) };
     this.instances.add(instance);
-    worker.on('message', (m: WorkerMessage) => this.onMessage(instance, m));
+    port.on('message', (m: WorkerMessage) => this.onMessage(instance, m));
+    worker.once('exit', () => port.close());
     worker.on('error', (err) => this.onCrash(instance, describeCrash(err), serialize(err)));
     worker.on('exit', (code) => this.onCrash(instance, `process.exit(${code}) was called`));
     // Raw writes to stdout/stderr join the log like console output does.
@@ -285,7 +303,7 @@ export class FunctionPool {
         const call = instance.call;
         if (!call || call.id !== m.id) return;
         instance.call = undefined;
-        if (m.t === 'result') this.settle(call, m.response);
+        if (m.t === 'result') this.settle(call, fromMovedBody(m.response));
         else this.settle(call, undefined, handlerFailure(this.name, m.error, this.spec.projectDir));
         this.idle(instance);
         return;
@@ -306,7 +324,7 @@ export class FunctionPool {
     instance.call = call;
     call.instance = instance;
     if (instance.served++ === 0) this.log(call.requestId, 'runtime', coldStartLine(instance, call));
-    instance.worker.postMessage(call.message);
+    instance.port.postMessage(call.message);
   }
 
   private onCrash(instance: Instance, why: string, err?: SerializedError): void {
@@ -385,17 +403,17 @@ function describeCrash(err: Error & { code?: string }): string {
 
 const serialize = (err: Error): SerializedError => ({ name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) });
 
-/** The event as plain data (serve's HTTP event computes some fields on access). */
+/** The event as plain data (serve's HTTP event computes some fields on access); postMessage copies it. */
 function plainEvent(e: NetlifyEvent): NetlifyEvent {
   return {
     rawUrl: e.rawUrl,
     rawQuery: e.rawQuery,
     path: e.path,
     httpMethod: e.httpMethod,
-    headers: { ...e.headers },
-    multiValueHeaders: { ...e.multiValueHeaders },
-    queryStringParameters: { ...e.queryStringParameters },
-    multiValueQueryStringParameters: { ...e.multiValueQueryStringParameters },
+    headers: e.headers,
+    multiValueHeaders: e.multiValueHeaders,
+    queryStringParameters: e.queryStringParameters,
+    multiValueQueryStringParameters: e.multiValueQueryStringParameters,
     body: e.body,
     isBase64Encoded: e.isBase64Encoded,
   };

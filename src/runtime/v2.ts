@@ -1,6 +1,7 @@
 import type { NetlifyEvent, NetlifyResponse } from '../emulator/types.js';
 import type { WorkerSetup } from './messages.js';
 import { InvalidResponseError } from './lambda.js';
+import { MOVED_BODY_MIN_BYTES } from './moved-body.js';
 
 const TEXT_TYPE_RE = /^(text\/|application\/(json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|x-www-form-urlencoded|javascript|graphql))/i;
 
@@ -100,11 +101,13 @@ export async function fromWebResponse(result: unknown, cookies: Cookies): Promis
   const setCookies = [...result.headers.getSetCookie(), ...cookies.outgoing];
   const bytes = Buffer.from(await result.arrayBuffer());
   const text = TEXT_TYPE_RE.test(headers['content-type'] ?? 'text/plain');
+  // A large body stays bytes (moved to serve's thread as they are); a small one becomes the event-style string.
+  const body = bytes.length >= MOVED_BODY_MIN_BYTES ? { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) } : bytes.length ? { body: bytes.toString(text ? 'utf8' : 'base64') } : {};
   return {
     statusCode: result.status,
     headers,
     ...(setCookies.length ? { multiValueHeaders: { 'set-cookie': setCookies } } : {}),
-    ...(bytes.length ? { body: text ? bytes.toString('utf8') : bytes.toString('base64') } : {}),
+    ...body,
     ...(bytes.length && !text ? { isBase64Encoded: true } : {}),
   };
 }

@@ -5,19 +5,27 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { forwardConsole } from './console-forward.js';
 import { callLambda, lambdaEvent, lambdaResponse, type LambdaHandler } from './lambda.js';
-import type { InvokeMessage, LoadMessage, SerializedError, WorkerMessage, WorkerSetup } from './messages.js';
+import type { InvokeMessage, LoadMessage, SerializedError, WorkerData, WorkerMessage } from './messages.js';
+import { withMovableBody } from './moved-body.js';
 import { installNetlifyGlobal } from './netlify-global.js';
 import { installOutbound } from './outbound.js';
 import { fromWebResponse, v2Context, webRequest } from './v2.js';
 import { installVirtualTime } from './virtual-time.js';
 import { warmHttpClient } from './warm-http.js';
+import type { NetlifyResponse } from '../emulator/types.js';
 
-let setup = workerData as WorkerSetup;
-const port = parentPort!;
+const data = workerData as WorkerData;
+let setup = data.setup;
+const port = data.port;
 const post = (m: WorkerMessage): void => port.postMessage(m);
+/** The answer, its large body moved rather than copied (moved-body.ts). */
+function postResult(id: number, result: NetlifyResponse): void {
+  const { response, transfer } = withMovableBody(result);
+  port.postMessage({ t: 'result', id, response } satisfies WorkerMessage, transfer);
+}
 let currentRequest: string | null = null;
 
 process.setSourceMapsEnabled(true);
@@ -84,13 +92,13 @@ async function invoke(fn: LambdaHandler | V2Handler, m: InvokeMessage): Promise<
         getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
       };
       const result = await callLambda(fn as LambdaHandler, lambdaEvent(m.event, setup.blobs), context);
-      post({ t: 'result', id: m.id, response: setup.background && result === undefined ? { statusCode: 200 } : lambdaResponse(result) });
+      postResult(m.id, setup.background && result === undefined ? { statusCode: 200 } : lambdaResponse(result));
     } else {
       const request = webRequest(m.event);
       const pending: Array<Promise<unknown>> = [];
       const context = v2Context({ request, params: m.params, requestId: m.requestId, setup, waitUntil: (p) => void pending.push(Promise.resolve(p).catch((e: unknown) => console.error(e))) });
       const result = await (fn as V2Handler)(request, context);
-      post({ t: 'result', id: m.id, response: setup.background && !(result instanceof Response) ? { statusCode: 200 } : await fromWebResponse(result, context.cookies) });
+      postResult(m.id, setup.background && !(result instanceof Response) ? { statusCode: 200 } : await fromWebResponse(result, context.cookies));
     }
   } catch (err) {
     post({ t: 'error', id: m.id, error: serialize(err) });

@@ -24,6 +24,25 @@ beforeAll(async () => {
     join(site.dir, 'netlify/functions/fetch-object.mts'),
     "export default { label: 'object', fetch(req: Request, context: any) { return Response.json({ label: this.label, id: context.params.id, method: req.method }); } };\nexport const config = { path: '/api/objects/:id' };\n",
   );
+  writeFileSync(
+    join(site.dir, 'netlify/functions/big-bodies.mts'),
+    [
+      "const text = 'Col du Galibier — 2 642 m ⛰ '.repeat(400);",
+      'const binary = new Uint8Array(300_000).map((_, i) => (i * 7) % 256);',
+      'export default async (req: Request) => {',
+      "  const kind = new URL(req.url).searchParams.get('kind');",
+      "  if (kind === 'binary') return new Response(binary, { headers: { 'content-type': 'application/octet-stream' } });",
+      "  if (kind === 'huge') return new Response('x'.repeat(7 * 1024 * 1024));",
+      "  return new Response(text, { headers: { 'content-type': 'text/plain; charset=utf-8' } });",
+      '};',
+      "export const config = { path: '/api/big' };",
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(site.dir, 'netlify/functions/big-legacy.ts'),
+    "export const handler = async () => ({ statusCode: 200, headers: { 'content-type': 'image/png' }, isBase64Encoded: true, body: Buffer.from(new Uint8Array(50_000).map((_, i) => i % 251)).toString('base64') });\n",
+  );
   serve = await startTestServe({ cwd: site.dir, syncTimeoutMs: SYNC_TIMEOUT_MS, watch: false });
   serve.log.subscribe((e) => entries.push(e));
   // Each function's first instance starts with serve; on this shared machine that can take seconds.
@@ -111,6 +130,21 @@ describe("serve runs the project's own functions", () => {
     const res = await get('/api/objects/42', { method: 'PATCH', body: '{}' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ label: 'object', id: '42', method: 'PATCH' });
+  });
+
+  it('large bodies arrive byte for byte (text, binary, a v1 base64 body) and the 6 MB limit still applies', async () => {
+    const text = await get('/api/big');
+    const expectedText = 'Col du Galibier — 2 642 m ⛰ '.repeat(400);
+    expect(text.headers.get('content-length')).toBe(String(Buffer.byteLength(expectedText)));
+    expect(await text.text()).toBe(expectedText);
+    const binary = Buffer.from(await (await get('/api/big?kind=binary')).arrayBuffer());
+    expect(binary.equals(Buffer.from(new Uint8Array(300_000).map((_, i) => (i * 7) % 256)))).toBe(true);
+    const legacy = await get('/.netlify/functions/big-legacy');
+    expect(legacy.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await legacy.arrayBuffer()).equals(Buffer.from(new Uint8Array(50_000).map((_, i) => i % 251)))).toBe(true);
+    const huge = await get('/api/big?kind=huge');
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('RESPONSE_TOO_LARGE');
   });
 
   it("config.method: a method hello's routes do not take goes on to the next function on the path, else a 404 (not a 405)", async () => {
