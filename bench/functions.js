@@ -107,6 +107,8 @@ try {
   do afterSave = await timed();
   while (afterSave.res.headers.get('x-served-by') !== 'site-api-activities-edited' && performance.now() - saved < 10_000);
   const reloadMs = performance.now() - saved;
+  // serve writes its log lines in batches (every 20 ms): let the last ones reach the file.
+  await new Promise((r) => setTimeout(r, 200));
   const firstCall = (requestId) => serve.lines().find((l) => l.type === 'console' && l.function === 'api-activities' && l.requestId === requestId && /^(cold start|first call)/.test(l.text))?.text ?? '(no line)';
   const cache = (t) => t.res.headers.get('x-cache');
   console.log(`api-activities, first request at serve's ready: ${first.ms.toFixed(0)} ms (${cache(first)}), the next ${second.ms.toFixed(0)} ms (${cache(second)}), a ${cache(warmMiss)} on the warm instance ${warmMiss.ms.toFixed(0)} ms; log: ${firstCall(first.res.headers.get('x-nf-request-id'))}`);
