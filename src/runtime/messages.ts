@@ -24,6 +24,8 @@ export interface WorkerSetup {
 export interface WorkerData {
   setup: WorkerSetup;
   port: MessagePort;
+  /** The call claims it shares with serve (call-claims.ts). */
+  claims: SharedArrayBuffer;
 }
 
 /** Serve's thread → worker. */
@@ -33,6 +35,8 @@ export interface InvokeMessage {
   event: NetlifyEvent;
   params: Record<string, string>;
   requestId: string;
+  /** Its slot in the call claims: the instance starts it only if it wins the slot. */
+  slot: number;
   /** Milliseconds the invocation may still run. */
   remainingMs: number;
   /** serve's `clock.now()` at dispatch: project code sees this time plus what elapsed since. */

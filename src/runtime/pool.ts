@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { functionTimeout } from '../emulator/timeout.js';
 import type { NetlifyContext, NetlifyEvent, NetlifyResponse } from '../emulator/types.js';
 import { crashFailure, handlerFailure, loadFailure, type FunctionFailure } from './failures.js';
+import { CallClaims } from './call-claims.js';
 import { fromMovedBody } from './moved-body.js';
 import type { ConsoleLevel, InvokeMessage, LoadMessage, SerializedError, WorkerData, WorkerMessage, WorkerSetup } from './messages.js';
 
@@ -12,6 +13,18 @@ import type { ConsoleLevel, InvokeMessage, LoadMessage, SerializedError, WorkerD
 export const FUNCTION_MEMORY_MB = 1024;
 /** Instances per function at most: concurrent requests beyond wait for one to free up. */
 export const MAX_INSTANCES_PER_FUNCTION = 4;
+/**
+ * A function whose calls take less than this (a moving average) is fast: waiting calls are queued
+ * in its busy instances (each still runs one at a time) rather than woken in more threads, whose
+ * hand-offs would cost more than the calls themselves.
+ */
+export const FAST_CALL_MS = 1;
+/** Calls queued in one instance of a fast function at most, besides the one it runs. */
+export const QUEUED_PER_INSTANCE = 8;
+/** Calls measured before a function counts as fast. */
+const FAST_AFTER_CALLS = 20;
+/** A call of a fast function still running after this long holds no others behind it. */
+export const STALLED_CALL_MS = 20;
 
 export type RuntimeLogLevel = ConsoleLevel | 'runtime';
 
@@ -45,20 +58,22 @@ export interface PoolSpec {
 export interface InstanceThread {
   worker: Worker;
   port: MessagePort;
+  claims: CallClaims;
 }
 
 /** Starts a worker thread running worker.js for `setup` (a blank one when its bundle is ''). */
 export function startWorker(setup: WorkerSetup, env: Record<string, string>, memoryMb = FUNCTION_MEMORY_MB): InstanceThread {
   const { port1, port2 } = new MessageChannel();
+  const claims = new CallClaims();
   const worker = new Worker(workerFile(), {
-    workerData: { setup, port: port2 } satisfies WorkerData,
+    workerData: { setup, port: port2, claims: claims.buffer } satisfies WorkerData,
     transferList: [port2],
     env,
     resourceLimits: { maxOldGenerationSizeMb: memoryMb },
     stdout: true,
     stderr: true,
   });
-  return { worker, port: port1 };
+  return { worker, port: port1, claims };
 }
 
 /**
@@ -126,11 +141,16 @@ interface Call {
   timer?: NodeJS.Timeout;
   instance?: Instance;
   queuedAt: number;
+  /** When its instance began running it (it reached the head of the instance's queue). */
+  startedAt?: number;
+  /** performance.now() past which it gets its 504. */
+  deadline: number;
 }
 
 interface Instance {
   worker: Worker;
   port: MessagePort;
+  claims: CallClaims;
   state: 'starting' | 'idle' | 'busy' | 'stopped';
   spawnedAt: number;
   /** How long it took to become ready, and when it was. */
@@ -139,7 +159,8 @@ interface Instance {
   /** Started as the spare instance (its runtime was loaded ahead). */
   fromSpare?: boolean;
   served: number;
-  call?: Call;
+  /** What it was given, in order: the first runs, the others wait in it (fast functions only). */
+  calls: Call[];
   /** Runs an older build: loads the current one as soon as it is free. */
   stale?: boolean;
   /** Has loaded a build after its first (the cold start log says so). */
@@ -162,6 +183,10 @@ export class FunctionPool {
   private broken?: FunctionFailure;
   private closing = false;
   private readonly max: number;
+  /** Moving average of how long a call runs, and how many were measured. */
+  private callMs = 0;
+  private measured = 0;
+  private stallTimer?: NodeJS.Timeout;
 
   constructor(private readonly spec: PoolSpec) {
     this.max = spec.maxInstances ?? MAX_INSTANCES_PER_FUNCTION;
@@ -185,9 +210,10 @@ export class FunctionPool {
         id,
         requestId: context.awsRequestId,
         queuedAt: performance.now(),
+        deadline: performance.now() + remainingMs,
         resolve,
         reject,
-        message: { t: 'invoke', id, event: plainEvent(event), params: context.params ?? {}, requestId: context.awsRequestId, remainingMs, now: this.spec.clock.now() },
+        message: { t: 'invoke', id, slot: 0, event: plainEvent(event), params: context.params ?? {}, requestId: context.awsRequestId, remainingMs, now: this.spec.clock.now() },
       };
       call.timer = setTimeout(() => this.timedOut(call, remainingMs), remainingMs);
       this.queue.push(call);
@@ -248,12 +274,15 @@ export class FunctionPool {
   }
 
   private pump(): void {
+    this.takeBackStalled();
     while (this.queue.length > 0 && !this.broken) {
-      const idle = this.find('idle');
-      if (idle) {
-        this.run(idle, this.queue.shift()!);
+      const fast = this.fast();
+      const instance = fast ? this.forFastCall() : this.find('idle');
+      if (instance) {
+        this.run(instance, this.queue.shift()!);
         continue;
       }
+      if (fast && this.moving()) return; // it takes more as it answers
       let starting = 0;
       for (const i of this.instances) if (i.state === 'starting') starting++;
       if (starting >= this.queue.length || this.instances.size >= this.max) return;
@@ -266,19 +295,44 @@ export class FunctionPool {
     return undefined;
   }
 
+  private fast(): boolean {
+    return this.measured >= FAST_AFTER_CALLS && this.callMs < FAST_CALL_MS;
+  }
+
+  /**
+   * Where a fast function's call goes: a busy instance with room (its thread is awake; waking
+   * another would cost more than the wait), else an idle one.
+   */
+  private forFastCall(): Instance | undefined {
+    let idle: Instance | undefined;
+    const now = performance.now();
+    for (const i of this.instances) {
+      if (i.state === 'busy' && !i.stale && i.calls.length <= QUEUED_PER_INSTANCE && now - i.calls[0]!.startedAt! < STALLED_CALL_MS) return i;
+      if (i.state === 'idle') idle ??= i;
+    }
+    return idle;
+  }
+
+  /** Whether a busy instance is getting through its calls (none stalled). */
+  private moving(): boolean {
+    const now = performance.now();
+    for (const i of this.instances) if (i.state === 'busy' && !i.stale && now - i.calls[0]!.startedAt! < STALLED_CALL_MS) return true;
+    return false;
+  }
+
   private spawn(useSpare: boolean): Instance {
     const spare = useSpare ? this.spec.spare?.() : undefined;
-    const { worker, port } = spare ?? startWorker(this.spec.setup, this.spec.env, this.spec.memoryMb);
+    const { worker, port, claims } = spare ?? startWorker(this.spec.setup, this.spec.env, this.spec.memoryMb);
     if (spare) port.postMessage(this.loadMessage());
-    const instance: Instance = { worker, port, state: 'starting', spawnedAt: performance.now(), served: 0, ...(spare ? { fromSpare: true } : {}) };
+    const instance: Instance = { worker, port, claims, state: 'starting', spawnedAt: performance.now(), served: 0, calls: [], ...(spare ? { fromSpare: true } : {}) };
     this.instances.add(instance);
     port.on('message', (m: WorkerMessage) => this.onMessage(instance, m));
     worker.once('exit', () => port.close());
     worker.on('error', (err) => this.onCrash(instance, describeCrash(err), serialize(err)));
     worker.on('exit', (code) => this.onCrash(instance, `process.exit(${code}) was called`));
     // Raw writes to stdout/stderr join the log like console output does.
-    worker.stdout.on('data', (d: Buffer) => this.log(instance.call?.requestId ?? null, 'log', d.toString('utf8').replace(/\n$/, '')));
-    worker.stderr.on('data', (d: Buffer) => this.log(instance.call?.requestId ?? null, 'error', d.toString('utf8').replace(/\n$/, '')));
+    worker.stdout.on('data', (d: Buffer) => this.log(instance.calls[0]?.requestId ?? null, 'log', d.toString('utf8').replace(/\n$/, '')));
+    worker.stderr.on('data', (d: Buffer) => this.log(instance.calls[0]?.requestId ?? null, 'error', d.toString('utf8').replace(/\n$/, '')));
     return instance;
   }
 
@@ -300,12 +354,16 @@ export class FunctionPool {
         return;
       case 'result':
       case 'error': {
-        const call = instance.call;
+        const call = instance.calls[0];
+        // An answer to a call that timed out (and was dropped) is ignored.
         if (!call || call.id !== m.id) return;
-        instance.call = undefined;
+        instance.calls.shift();
+        this.measure(performance.now() - call.startedAt!);
         if (m.t === 'result') this.settle(call, fromMovedBody(m.response));
         else this.settle(call, undefined, handlerFailure(this.name, m.error, this.spec.projectDir));
-        this.idle(instance);
+        const next = instance.calls[0];
+        if (next) next.startedAt = performance.now();
+        else this.idle(instance);
         return;
       }
     }
@@ -319,12 +377,22 @@ export class FunctionPool {
     if (this.closing && instance.state === 'idle') void this.stop(instance);
   }
 
+  private measure(ms: number): void {
+    this.measured += 1;
+    this.callMs = this.measured === 1 ? ms : this.callMs * 0.8 + ms * 0.2;
+  }
+
+  /** Gives `call` to `instance`: it runs now if the instance was idle, else after what it holds. */
   private run(instance: Instance, call: Call): void {
     instance.state = 'busy';
-    instance.call = call;
+    instance.calls.push(call);
+    if (instance.calls.length === 1) call.startedAt = performance.now();
     call.instance = instance;
     if (instance.served++ === 0) this.log(call.requestId, 'runtime', coldStartLine(instance, call));
+    call.message.slot = instance.claims.queue();
+    call.message.remainingMs = Math.max(0, call.deadline - performance.now());
     instance.port.postMessage(call.message);
+    if (instance.calls.length > 1) this.watchStalls();
   }
 
   private onCrash(instance: Instance, why: string, err?: SerializedError): void {
@@ -340,8 +408,10 @@ export class FunctionPool {
       this.fail(loadFailure(this.name, err ?? { name: 'Error', message: why }, this.spec.projectDir));
       return;
     }
-    this.log(instance.call?.requestId ?? null, 'runtime', `instance crashed (${why}); replaced on the next request`);
-    if (instance.call) this.settle(instance.call, undefined, failure);
+    const [running, ...waiting] = instance.calls.splice(0);
+    this.log(running?.requestId ?? null, 'runtime', `instance crashed (${why}); replaced on the next request`);
+    if (running) this.settle(running, undefined, failure);
+    this.requeue(instance, waiting, failure);
     this.pump();
   }
 
@@ -350,13 +420,63 @@ export class FunctionPool {
     const queued = this.queue.indexOf(call);
     if (queued >= 0) this.queue.splice(queued, 1);
     const instance = call.instance;
-    if (instance && instance.call === call) {
-      instance.call = undefined;
+    const at = instance ? instance.calls.indexOf(call) : -1;
+    if (instance && at > 0 && instance.claims.takeBack(call.message.slot)) {
+      instance.calls.splice(at, 1); // it never started
+    } else if (instance && at >= 0) {
       this.log(call.requestId, 'runtime', `no answer within ${remainingMs} ms: instance terminated, replaced on the next request`);
+      const waiting = instance.calls.splice(0).filter((c) => c !== call);
       void this.stop(instance);
+      this.requeue(instance, waiting, crashFailure(this.name, 'its instance was stopped'));
     }
     this.settle(call, functionTimeout(this.name, remainingMs));
     this.pump();
+  }
+
+  /**
+   * Calls that waited in `instance` go back to the front of the queue, in order, for another
+   * instance; one it started meanwhile (it is stopping) fails with `failure` instead of running twice.
+   */
+  private requeue(instance: Instance, calls: Call[], failure: unknown): void {
+    const back: Call[] = [];
+    for (const call of calls) {
+      call.instance = undefined;
+      if (instance.claims.takeBack(call.message.slot)) back.push(call);
+      else this.settle(call, undefined, failure);
+    }
+    this.queue.unshift(...back);
+  }
+
+  /**
+   * A call that runs longer than a fast call should is not left holding others: the calls that
+   * wait behind it go back to the queue (those it has not started), for another instance.
+   */
+  private takeBackStalled(): void {
+    const now = performance.now();
+    for (const i of this.instances) {
+      if (i.calls.length < 2 || now - i.calls[0]!.startedAt! < STALLED_CALL_MS) continue;
+      const kept = [i.calls[0]!];
+      const back: Call[] = [];
+      for (const call of i.calls.slice(1)) {
+        if (i.claims.takeBack(call.message.slot)) {
+          call.instance = undefined;
+          back.push(call);
+        } else kept.push(call);
+      }
+      i.calls = kept;
+      this.queue.unshift(...back);
+    }
+  }
+
+  /** While calls wait inside instances, checks for a stalled one every STALLED_CALL_MS. */
+  private watchStalls(): void {
+    if (this.stallTimer) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      this.pump();
+      for (const i of this.instances) if (i.calls.length > 1) return this.watchStalls();
+    }, STALLED_CALL_MS);
+    this.stallTimer.unref();
   }
 
   /** Every waiting call fails with `failure`, and so does every later one until the next build. */

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { workerData } from 'node:worker_threads';
+import { claimCall } from './call-claims.js';
 import { forwardConsole } from './console-forward.js';
 import { callLambda, lambdaEvent, lambdaResponse, type LambdaHandler } from './lambda.js';
 import type { InvokeMessage, LoadMessage, SerializedError, WorkerData, WorkerMessage } from './messages.js';
@@ -20,6 +21,7 @@ import type { NetlifyResponse } from '../emulator/types.js';
 const data = workerData as WorkerData;
 let setup = data.setup;
 const port = data.port;
+const claims = new Int32Array(data.claims);
 const post = (m: WorkerMessage): void => port.postMessage(m);
 /** The answer, its large body moved rather than copied (moved-body.ts). */
 function postResult(id: number, result: NetlifyResponse): void {
@@ -113,6 +115,7 @@ async function invoke(fn: LambdaHandler | V2Handler, m: InvokeMessage): Promise<
 // instance (no bundle yet) then waits for its function.
 await warmHttpClient();
 let fn = setup.bundle ? await load({ ...process.env }) : undefined;
+let queue: Promise<void> = Promise.resolve();
 port.on('message', (m: InvokeMessage | LoadMessage) => {
   if (m.t === 'load') {
     setup = m.setup;
@@ -121,6 +124,15 @@ port.on('message', (m: InvokeMessage | LoadMessage) => {
       fn = next;
     });
   } else if (fn) {
-    void invoke(fn, m);
+    // One invocation at a time, as a Lambda container runs them: serve may queue calls of a fast
+    // function here; one whose deadline passed while it waited was already answered (504) by serve.
+    const received = performance.now();
+    const run = fn;
+    queue = queue.then(() => {
+      const waited = performance.now() - received;
+      // Serve may have taken it back meanwhile (its deadline passed, or this instance seemed stuck).
+      if (waited >= m.remainingMs || !claimCall(claims, m.slot)) return undefined;
+      return invoke(run, waited < 1 ? m : { ...m, remainingMs: m.remainingMs - waited, now: m.now + waited });
+    });
   }
 });

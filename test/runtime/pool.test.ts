@@ -87,4 +87,73 @@ describe('function pool', () => {
       await pool.close();
     }
   });
+
+  describe('a fast function (calls under FAST_CALL_MS)', () => {
+    // Each instance names itself and counts the calls running in it at once.
+    const code = [
+      'const me = Math.random().toString(36).slice(2);',
+      'let running = 0; let most = 0; let count = 0;',
+      'export const handler = async (event) => {',
+      '  running++; count++; most = Math.max(most, running);',
+      '  const q = event.queryStringParameters;',
+      '  if (q.stall) await new Promise((r) => setTimeout(r, Number(q.stall)));',
+      '  running--;',
+      '  return { statusCode: 200, body: JSON.stringify({ me, most, count, n: q.n ?? null }) };',
+      '};',
+      '',
+    ].join('\n');
+    const call = (pool: FunctionPool, query: Record<string, string>, remainingMs?: number) =>
+      pool.invoke(syntheticEvent({ path: '/x', query }), context('fast', remainingMs)).then((r) => JSON.parse(r.body!) as { me: string; most: number; count: number; n: string | null });
+    const warmUp = async (pool: FunctionPool) => {
+      for (let i = 0; i < 25; i++) await call(pool, {});
+    };
+
+    it("a burst waits in one awake instance instead of waking more threads: each call gets its own answer, one at a time per instance", async () => {
+      const { pool } = poolFor('fast', code, { maxInstances: 4 });
+      try {
+        await warmUp(pool);
+        const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => call(pool, { n: String(i) })));
+        expect(answers.map((a) => a.n)).toEqual(Array.from({ length: 60 }, (_, i) => String(i)));
+        expect(new Set(answers.map((a) => a.me)).size).toBe(1);
+        expect(pool.size()).toBe(1);
+        expect(Math.max(...answers.map((a) => a.most))).toBe(1);
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('calls waiting behind one that stalls are taken back and answered by another instance, long before it ends', async () => {
+      const { pool } = poolFor('fast', code, { maxInstances: 4 });
+      try {
+        await warmUp(pool);
+        const stalled = call(pool, { stall: '1500' });
+        const started = performance.now();
+        const others = await Promise.all(Array.from({ length: 6 }, (_, i) => call(pool, { n: String(i) })));
+        expect(performance.now() - started).toBeLessThan(1000);
+        const stalledAnswer = await stalled;
+        expect(others.every((a) => a.me !== stalledAnswer.me)).toBe(true);
+        expect(others.map((a) => a.n)).toEqual(['0', '1', '2', '3', '4', '5']);
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('a waiting call whose deadline passes gets its 504 without stopping the instance, and never runs', async () => {
+      const { pool, lines } = poolFor('fast', code, { maxInstances: 1 });
+      try {
+        await warmUp(pool);
+        const slow = call(pool, { stall: '400' }, 2000);
+        await new Promise((r) => setTimeout(r, 5));
+        const late = pool.invoke(syntheticEvent({ path: '/x', query: { n: 'late' } }), context('fast', 100));
+        expect((await late).statusCode).toBe(504);
+        const first = await slow;
+        const after = await call(pool, { n: 'after' });
+        expect(after.me).toBe(first.me);
+        expect(after.count).toBe(first.count + 1); // the late call never ran
+        expect(lines.some((l) => l.text.includes('instance terminated'))).toBe(false);
+      } finally {
+        await pool.close();
+      }
+    });
+  });
 });
