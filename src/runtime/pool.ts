@@ -421,8 +421,14 @@ export class FunctionPool {
     if (queued >= 0) this.queue.splice(queued, 1);
     const instance = call.instance;
     const at = instance ? instance.calls.indexOf(call) : -1;
-    if (instance && at > 0 && instance.claims.takeBack(call.message.slot)) {
-      instance.calls.splice(at, 1); // it never started
+    if (instance && at >= 0 && instance.claims.takeBack(call.message.slot)) {
+      // It never started (it waited behind others, or its instance had not reached it): the instance goes on.
+      instance.calls.splice(at, 1);
+      if (at === 0) {
+        const next = instance.calls[0];
+        if (next) next.startedAt = performance.now();
+        else this.idle(instance);
+      }
     } else if (instance && at >= 0) {
       this.log(call.requestId, 'runtime', `no answer within ${remainingMs} ms: instance terminated, replaced on the next request`);
       const waiting = instance.calls.splice(0).filter((c) => c !== call);
