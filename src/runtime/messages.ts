@@ -60,8 +60,8 @@ export interface SerializedError {
 export type WorkerMessage =
   | { t: 'ready'; loadMs: number }
   | { t: 'load-error'; error: SerializedError }
-  | { t: 'result'; id: number; response: NetlifyResponse }
-  | { t: 'error'; id: number; error: SerializedError }
+  | { t: 'result'; id: number; response: NetlifyResponse; ms: number }
+  | { t: 'error'; id: number; error: SerializedError; ms: number }
   | { t: 'log'; requestId: string | null; level: ConsoleLevel; text: string };
 
 export type ConsoleLevel = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'trace';

@@ -183,7 +183,7 @@ export class FunctionPool {
   private broken?: FunctionFailure;
   private closing = false;
   private readonly max: number;
-  /** Moving average of how long a call runs, and how many were measured. */
+  /** Moving average of how long a call runs in its instance, and how many were measured. */
   private callMs = 0;
   private measured = 0;
   private stallTimer?: NodeJS.Timeout;
@@ -358,7 +358,8 @@ export class FunctionPool {
         // An answer to a call that timed out (and was dropped) is ignored.
         if (!call || call.id !== m.id) return;
         instance.calls.shift();
-        this.measure(performance.now() - call.startedAt!);
+        // The time it ran in its thread: what serve's own delays add would make a fast function look slow.
+        this.measure(m.ms);
         if (m.t === 'result') this.settle(call, fromMovedBody(m.response));
         else this.settle(call, undefined, handlerFailure(this.name, m.error, this.spec.projectDir));
         const next = instance.calls[0];

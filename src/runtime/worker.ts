@@ -24,9 +24,9 @@ const port = data.port;
 const claims = new Int32Array(data.claims);
 const post = (m: WorkerMessage): void => port.postMessage(m);
 /** The answer, its large body moved rather than copied (moved-body.ts). */
-function postResult(id: number, result: NetlifyResponse): void {
+function postResult(id: number, result: NetlifyResponse, ms: number): void {
   const { response, transfer } = withMovableBody(result);
-  port.postMessage({ t: 'result', id, response } satisfies WorkerMessage, transfer);
+  port.postMessage({ t: 'result', id, response, ms } satisfies WorkerMessage, transfer);
 }
 let currentRequest: string | null = null;
 
@@ -83,7 +83,10 @@ async function load(env: Record<string, string | undefined>): Promise<LambdaHand
 async function invoke(fn: LambdaHandler | V2Handler, m: InvokeMessage): Promise<void> {
   currentRequest = m.requestId;
   time.sync(m.now);
-  const deadline = performance.now() + m.remainingMs;
+  const started = performance.now();
+  const deadline = started + m.remainingMs;
+  /** How long the call ran here (serve tells fast functions by it). */
+  const ran = (): number => performance.now() - started;
   try {
     if (setup.form === 'v1') {
       const context = {
@@ -94,16 +97,16 @@ async function invoke(fn: LambdaHandler | V2Handler, m: InvokeMessage): Promise<
         getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
       };
       const result = await callLambda(fn as LambdaHandler, lambdaEvent(m.event, setup.blobs), context);
-      postResult(m.id, setup.background && result === undefined ? { statusCode: 200 } : lambdaResponse(result));
+      postResult(m.id, setup.background && result === undefined ? { statusCode: 200 } : lambdaResponse(result), ran());
     } else {
       const request = webRequest(m.event);
       const pending: Array<Promise<unknown>> = [];
       const context = v2Context({ request, params: m.params, requestId: m.requestId, setup, waitUntil: (p) => void pending.push(Promise.resolve(p).catch((e: unknown) => console.error(e))) });
       const result = await (fn as V2Handler)(request, context);
-      postResult(m.id, setup.background && !(result instanceof Response) ? { statusCode: 200 } : await fromWebResponse(result, context.cookies));
+      postResult(m.id, setup.background && !(result instanceof Response) ? { statusCode: 200 } : await fromWebResponse(result, context.cookies), ran());
     }
   } catch (err) {
-    post({ t: 'error', id: m.id, error: serialize(err) });
+    post({ t: 'error', id: m.id, error: serialize(err), ms: ran() });
   }
 }
 
