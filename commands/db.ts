@@ -189,7 +189,12 @@ export function register(program: Command): void {
       const ctx = await commandContext(cmd);
       const { repairMigration } = await import('../src/db/repair.js');
       const { dir } = await migrationsDir(ctx);
-      await withDatabase(ctx, async (sql) => {
+      // A missing embedded database is not created: there is no history in it to repair.
+      await withExistingDatabase(ctx, async (sql, absentReason) => {
+        if (!sql) {
+          const { VeloError } = await import('../src/errors.js');
+          throw new VeloError('DB_NOT_FOUND', `Nothing to repair: ${absentReason ?? 'no database'}.`, 'Run `veloready db migrate` (or `veloready serve`) first, or pass --db-url.');
+        }
         const result = await repairMigration(sql, { dir, version, status: ctx.opts.status as 'applied' | 'reverted' });
         ctx.out.result(
           `marked ${result.version}_${result.name} ${result.status} (was ${result.before}), recorded as done by ${result.by}`,

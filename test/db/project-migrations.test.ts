@@ -164,6 +164,18 @@ describe('db repair', () => {
     const bad = await veloready(project, ['db', 'repair', '--status', 'done', '20250103000000', '--data-dir', dataDir]);
     expect(bad.exitCode).toBe(2);
   }, 180_000);
+
+  it('in a folder without a database: one error line saying what to run first, exit 1, and nothing created', async () => {
+    const empty = await tempDir('vr-repair-empty-');
+    const run = await veloready(empty, ['db', 'repair', '--status', 'applied', '20260101000000']);
+    expect(run.exitCode).toBe(1);
+    const errors = run.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('Nothing to repair: no embedded database');
+    expect(run.stderr).toContain('hint: Run `veloready db migrate` (or `veloready serve`) first, or pass --db-url.');
+    expect(run.stdout).toBe('');
+    expect(readdirSync(empty)).toEqual([]);
+  });
 });
 
 describe('serve with the project\'s migrations', () => {
