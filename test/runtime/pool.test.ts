@@ -126,10 +126,11 @@ describe('function pool', () => {
       const { pool } = poolFor('fast', code, { maxInstances: 4 });
       try {
         await warmUp(pool);
-        const stalled = call(pool, { stall: '1500' });
+        const stalled = call(pool, { stall: '3000' });
         const started = performance.now();
         const others = await Promise.all(Array.from({ length: 6 }, (_, i) => call(pool, { n: String(i) })));
-        expect(performance.now() - started).toBeLessThan(1000);
+        // Another instance has to start for them (a thread, its runtime): seconds on a loaded machine, never the stall's 3 s.
+        expect(performance.now() - started).toBeLessThan(2500);
         const stalledAnswer = await stalled;
         expect(others.every((a) => a.me !== stalledAnswer.me)).toBe(true);
         expect(others.map((a) => a.n)).toEqual(['0', '1', '2', '3', '4', '5']);
