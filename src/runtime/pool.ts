@@ -307,16 +307,16 @@ export class FunctionPool {
     let idle: Instance | undefined;
     const now = performance.now();
     for (const i of this.instances) {
-      if (i.state === 'busy' && !i.stale && i.calls.length <= QUEUED_PER_INSTANCE && now - i.calls[0]!.startedAt! < STALLED_CALL_MS) return i;
+      if (isMoving(i, now) && i.calls.length <= QUEUED_PER_INSTANCE) return i;
       if (i.state === 'idle') idle ??= i;
     }
     return idle;
   }
 
-  /** Whether a busy instance is getting through its calls (none stalled). */
+  /** Whether a busy instance is getting through its calls. */
   private moving(): boolean {
     const now = performance.now();
-    for (const i of this.instances) if (i.state === 'busy' && !i.stale && now - i.calls[0]!.startedAt! < STALLED_CALL_MS) return true;
+    for (const i of this.instances) if (isMoving(i, now)) return true;
     return false;
   }
 
@@ -461,7 +461,7 @@ export class FunctionPool {
   private takeBackStalled(): void {
     const now = performance.now();
     for (const i of this.instances) {
-      if (i.calls.length < 2 || now - i.calls[0]!.startedAt! < STALLED_CALL_MS) continue;
+      if (i.calls.length < 2 || !isStalled(i, now)) continue;
       const kept = [i.calls[0]!];
       const back: Call[] = [];
       for (const call of i.calls.slice(1)) {
@@ -522,6 +522,11 @@ function coldStartLine(instance: Instance, call: Call): string {
   if (instance.readyAt !== undefined && instance.readyAt <= call.queuedAt) return `first call of an instance ready ahead of it (${what} in ${ms(instance.coldMs ?? 0)})`;
   return `cold start: ${ms(performance.now() - call.queuedAt)} (${what} in ${ms(instance.coldMs ?? 0)})`;
 }
+
+/** Its running call has run longer than a fast call should. */
+const isStalled = (i: Instance, now: number): boolean => now - i.calls[0]!.startedAt! >= STALLED_CALL_MS;
+/** Busy on the current build with a call that is not stalled: it may take a fast function's calls. */
+const isMoving = (i: Instance, now: number): boolean => i.state === 'busy' && !i.stale && !isStalled(i, now);
 
 function describeCrash(err: Error & { code?: string }): string {
   if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') return `it ran out of memory (${err.message})`;
