@@ -27,4 +27,9 @@ export function isOverLimit(body: string | null | undefined, isBase64Encoded: bo
   return bodyBytes(body, isBase64Encoded) > limitBytes;
 }
 
+/** True when a response's body is over the limit, whether it is text or bytes already encoded. */
+export function isResponseOverLimit(response: NetlifyResponse, limitBytes: number): boolean {
+  return response.bytes ? response.bytes.byteLength > limitBytes : isOverLimit(response.body, response.isBase64Encoded, limitBytes);
+}
+
 const formatMb = (bytes: number): string => `${Math.round((bytes / (1024 * 1024)) * 100) / 100} MB`;

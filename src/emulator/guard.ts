@@ -1,4 +1,4 @@
-import { isOverLimit, payloadTooLarge, responseTooLarge } from './body-limit.js';
+import { isOverLimit, isResponseOverLimit, payloadTooLarge, responseTooLarge } from './body-limit.js';
 import { Deadlines } from './deadlines.js';
 import { errorResponse, type HandlerErrorInfo } from './error-boundary.js';
 import { functionTimeout } from './timeout.js';
@@ -48,8 +48,7 @@ export function guard(handler: Handler, opts: GuardOptions): Handler {
         (response) => {
           deadline.clear();
           try {
-            const over = response.bytes ? response.bytes.byteLength > bodyBytes : isOverLimit(response.body, response.isBase64Encoded, bodyBytes);
-            resolve(over ? responseTooLarge(context.functionName, bodyBytes) : response);
+            resolve(isResponseOverLimit(response, bodyBytes) ? responseTooLarge(context.functionName, bodyBytes) : response);
           } catch (error) {
             resolve(failed(error, context)); // not a response object at all
           }
