@@ -102,7 +102,7 @@ export async function fromWebResponse(result: unknown, cookies: Cookies): Promis
   const bytes = Buffer.from(await result.arrayBuffer());
   const text = TEXT_TYPE_RE.test(headers['content-type'] ?? 'text/plain');
   // A large body stays bytes (moved to serve's thread as they are); a small one becomes the event-style string.
-  const body = bytes.length >= MOVED_BODY_MIN_BYTES ? { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) } : bytes.length ? { body: bytes.toString(text ? 'utf8' : 'base64') } : {};
+  const body = bytes.length >= MOVED_BODY_MIN_BYTES ? { bytes } : bytes.length ? { body: bytes.toString(text ? 'utf8' : 'base64') } : {};
   return {
     statusCode: result.status,
     headers,
