@@ -62,6 +62,11 @@ describe('snapshots of a running serve', () => {
     });
     expect(started.status).toBe(202);
     const jobId = started.headers.get('x-job-id')!;
+    // The 202 comes before the background function runs; its job row is written once it does.
+    for (let i = 0; i < 200; i++) {
+      if ((await serve.sql.query('select 1 from public.backfill_jobs where id = $1', [jobId])).rows.length) break;
+      await new Promise((res) => setTimeout(res, 25));
+    }
 
     let saving = true;
     const statuses: number[] = [];
@@ -88,8 +93,8 @@ describe('snapshots of a running serve', () => {
     await loadSnapshot(restingState(elsewhere, TEST_SECRET), file);
     await withDatabase(elsewhere, async (sql) => {
       const { rows } = await sql.query<{ status: string; activities_upserted: number; pages_fetched: number; checkpoint: { page: number } }>(
-        'select status, activities_upserted, pages_fetched, checkpoint from public.backfill_jobs where athlete_id = $1',
-        [DEMO_ATHLETE_ID],
+        'select status, activities_upserted, pages_fetched, checkpoint from public.backfill_jobs where id = $1',
+        [jobId],
       );
       expect(rows).toHaveLength(1);
       const job = rows[0]!;
