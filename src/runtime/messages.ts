@@ -28,9 +28,18 @@ export interface WorkerData {
   claims: SharedArrayBuffer;
 }
 
-/** Serve's thread → worker. */
+/**
+ * Serve's thread → worker: calls to run in order. The calls serve dispatches to one instance in one
+ * turn of its event loop travel together: each message wakes the instance's thread, and on a busy
+ * serve a message per call cost more than the calls themselves.
+ */
 export interface InvokeMessage {
   t: 'invoke';
+  calls: Invocation[];
+}
+
+/** One call of the function. */
+export interface Invocation {
   id: number;
   event: NetlifyEvent;
   params: Record<string, string>;
@@ -56,7 +65,10 @@ export interface SerializedError {
   stack?: string;
 }
 
-/** Worker → serve's thread. */
+/**
+ * Worker → serve's thread. A call's answer goes out as soon as it is known, never held for the
+ * next: a later call that never returns would otherwise take a finished call's answer with it.
+ */
 export type WorkerMessage =
   | { t: 'ready'; loadMs: number }
   | { t: 'load-error'; error: SerializedError }

@@ -7,7 +7,8 @@ import type { NetlifyContext, NetlifyEvent, NetlifyResponse } from '../emulator/
 import { crashFailure, handlerFailure, loadFailure, type FunctionFailure } from './failures.js';
 import { CallClaims } from './call-claims.js';
 import { fromMovedBody } from './moved-body.js';
-import type { ConsoleLevel, InvokeMessage, LoadMessage, SerializedError, WorkerData, WorkerMessage, WorkerSetup } from './messages.js';
+import type { ConsoleLevel, Invocation, LoadMessage, SerializedError, WorkerData, WorkerMessage, WorkerSetup } from './messages.js';
+import { TurnBatch } from './turn-batch.js';
 
 /** Netlify's default memory per function instance. */
 export const FUNCTION_MEMORY_MB = 1024;
@@ -134,7 +135,7 @@ function workerFile(): string {
 
 interface Call {
   id: number;
-  message: InvokeMessage;
+  message: Invocation;
   requestId: string;
   resolve(r: NetlifyResponse): void;
   reject(e: unknown): void;
@@ -151,6 +152,8 @@ interface Instance {
   worker: Worker;
   port: MessagePort;
   claims: CallClaims;
+  /** Calls given to it in this turn of serve's event loop, sent together at its end. */
+  outbox: TurnBatch<Invocation>;
   state: 'starting' | 'idle' | 'busy' | 'stopped';
   spawnedAt: number;
   /** How long it took to become ready, and when it was. */
@@ -213,7 +216,7 @@ export class FunctionPool {
         deadline: performance.now() + remainingMs,
         resolve,
         reject,
-        message: { t: 'invoke', id, slot: 0, event: plainEvent(event), params: context.params ?? {}, requestId: context.awsRequestId, remainingMs, now: this.spec.clock.now() },
+        message: { id, slot: 0, event: plainEvent(event), params: context.params ?? {}, requestId: context.awsRequestId, remainingMs, now: this.spec.clock.now() },
       };
       call.timer = setTimeout(() => this.timedOut(call, remainingMs), remainingMs);
       this.queue.push(call);
@@ -324,7 +327,8 @@ export class FunctionPool {
     const spare = useSpare ? this.spec.spare?.() : undefined;
     const { worker, port, claims } = spare ?? startWorker(this.spec.setup, this.spec.env, this.spec.memoryMb);
     if (spare) port.postMessage(this.loadMessage());
-    const instance: Instance = { worker, port, claims, state: 'starting', spawnedAt: performance.now(), served: 0, calls: [], ...(spare ? { fromSpare: true } : {}) };
+    const outbox = new TurnBatch<Invocation>((calls) => port.postMessage({ t: 'invoke', calls }));
+    const instance: Instance = { worker, port, claims, outbox, state: 'starting', spawnedAt: performance.now(), served: 0, calls: [], ...(spare ? { fromSpare: true } : {}) };
     this.instances.add(instance);
     port.on('message', (m: WorkerMessage) => this.onMessage(instance, m));
     worker.once('exit', () => port.close());
@@ -392,7 +396,7 @@ export class FunctionPool {
     if (instance.served++ === 0) this.log(call.requestId, 'runtime', coldStartLine(instance, call));
     call.message.slot = instance.claims.queue();
     call.message.remainingMs = Math.max(0, call.deadline - performance.now());
-    instance.port.postMessage(call.message);
+    instance.outbox.add(call.message);
     if (instance.calls.length > 1) this.watchStalls();
   }
 

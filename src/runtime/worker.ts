@@ -9,7 +9,7 @@ import { workerData } from 'node:worker_threads';
 import { claimCall } from './call-claims.js';
 import { forwardConsole } from './console-forward.js';
 import { callLambda, lambdaEvent, lambdaResponse, type LambdaHandler } from './lambda.js';
-import type { InvokeMessage, LoadMessage, SerializedError, WorkerData, WorkerMessage } from './messages.js';
+import type { Invocation, InvokeMessage, LoadMessage, SerializedError, WorkerData, WorkerMessage } from './messages.js';
 import { withMovableBody } from './moved-body.js';
 import { installNetlifyGlobal } from './netlify-global.js';
 import { installOutbound } from './outbound.js';
@@ -80,7 +80,7 @@ async function load(env: Record<string, string | undefined>): Promise<LambdaHand
   }
 }
 
-async function invoke(fn: LambdaHandler | V2Handler, m: InvokeMessage): Promise<void> {
+async function invoke(fn: LambdaHandler | V2Handler, m: Invocation): Promise<void> {
   currentRequest = m.requestId;
   time.sync(m.now);
   const started = performance.now();
@@ -131,11 +131,13 @@ port.on('message', (m: InvokeMessage | LoadMessage) => {
     // function here; one whose deadline passed while it waited was already answered (504) by serve.
     const received = performance.now();
     const run = fn;
-    queue = queue.then(() => {
-      const waited = performance.now() - received;
-      // Serve may have taken it back meanwhile (its deadline passed, or this instance seemed stuck).
-      if (waited >= m.remainingMs || !claimCall(claims, m.slot)) return undefined;
-      return invoke(run, waited < 1 ? m : { ...m, remainingMs: m.remainingMs - waited, now: m.now + waited });
-    });
+    for (const call of m.calls) {
+      queue = queue.then(() => {
+        const waited = performance.now() - received;
+        // Serve may have taken it back meanwhile (its deadline passed, or this instance seemed stuck).
+        if (waited >= call.remainingMs || !claimCall(claims, call.slot)) return undefined;
+        return invoke(run, waited < 1 ? call : { ...call, remainingMs: call.remainingMs - waited, now: call.now + waited });
+      });
+    }
   }
 });

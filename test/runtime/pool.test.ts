@@ -97,6 +97,7 @@ describe('function pool', () => {
       '  running++; count++; most = Math.max(most, running);',
       '  const q = event.queryStringParameters;',
       '  if (q.stall) await new Promise((r) => setTimeout(r, Number(q.stall)));',
+      '  if (q.spin) for (;;);',
       '  running--;',
       '  return { statusCode: 200, body: JSON.stringify({ me, most, count, n: q.n ?? null }) };',
       '};',
@@ -134,6 +135,21 @@ describe('function pool', () => {
         const stalledAnswer = await stalled;
         expect(others.every((a) => a.me !== stalledAnswer.me)).toBe(true);
         expect(others.map((a) => a.n)).toEqual(['0', '1', '2', '3', '4', '5']);
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it("a finished call's answer is not held back by the call after it, even one that never returns", async () => {
+      const { pool } = poolFor('fast', code, { maxInstances: 1 });
+      try {
+        await warmUp(pool);
+        // Dispatched in one turn: they reach the instance together, the first runs, then the spin.
+        const first = call(pool, { n: 'first' });
+        const spinning = pool.invoke(syntheticEvent({ path: '/x', query: { spin: '1' } }), context('fast', 1500));
+        const answered = await Promise.race([first, new Promise<'held'>((r) => setTimeout(() => r('held'), 1000))]);
+        expect(answered).toMatchObject({ n: 'first' });
+        expect((await spinning).statusCode).toBe(504);
       } finally {
         await pool.close();
       }
