@@ -5,25 +5,19 @@
  */
 export class TurnBatch<T> {
   private items: T[] = [];
-  private transfer: ArrayBuffer[] = [];
-  private scheduled?: NodeJS.Immediate;
+  private scheduled = false;
 
-  constructor(private readonly send: (items: T[], transfer: ArrayBuffer[]) => void) {}
+  constructor(private readonly send: (items: T[]) => void) {}
 
-  add(item: T, transfer: readonly ArrayBuffer[] = []): void {
+  add(item: T): void {
     this.items.push(item);
-    for (const buffer of transfer) this.transfer.push(buffer);
-    this.scheduled ??= setImmediate(() => this.flush());
-  }
-
-  /** Sends what was added now. */
-  flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-    if (this.items.length === 0) return;
-    const { items, transfer } = this;
-    this.items = [];
-    this.transfer = [];
-    this.send(items, transfer);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      const { items } = this;
+      this.items = [];
+      this.scheduled = false;
+      this.send(items);
+    });
   }
 }
